@@ -1,0 +1,66 @@
+/** The node's Raft state as the machine holds it, and how it is built from input. */
+import type { RaftLog } from './log.js';
+import { ArrayRaftLog } from './log.js';
+import type { NodeId } from './messages.js';
+import type { RaftTiming } from './timing.js';
+
+/** The leader's view of one follower (Figure 2's nextIndex and matchIndex). */
+export interface PeerProgress {
+  /** Optimistic: the next entry to send. */
+  readonly nextIndex: number;
+  /** Conservative: the highest entry known to be replicated there. */
+  readonly matchIndex: number;
+}
+
+/** The state that must be durable before anything that depends on it is sent. */
+export interface HardState {
+  readonly currentTerm: number;
+  readonly votedFor: NodeId | null;
+}
+
+export interface RaftContext extends HardState {
+  readonly id: NodeId;
+  /** Every other voter; the cluster is peers plus id. */
+  readonly peers: readonly NodeId[];
+  readonly timing: RaftTiming;
+  /** Who this node believes leads currentTerm, if anyone. */
+  readonly leaderId: NodeId | null;
+  readonly log: RaftLog;
+  readonly commitIndex: number;
+  /** The highest index of this node's own log that storage reported durable (LogPersisted). */
+  readonly persistedIndex: number;
+  /** Voters who granted this candidate a vote in currentTerm, itself included. */
+  readonly votes: readonly NodeId[];
+  /** The rpcId for this node's next request. */
+  readonly nextRpcId: number;
+  /** Leader only: per-peer replication state, set up on becoming leader. */
+  readonly progress: Readonly<Record<NodeId, PeerProgress>>;
+}
+
+export interface RaftInput {
+  readonly id: NodeId;
+  readonly peers: readonly NodeId[];
+  readonly timing: RaftTiming;
+  /** Recovered from storage on restart; a fresh node starts at term 0 with no vote. */
+  readonly hardState?: HardState;
+  /** Recovered from storage on restart; everything in it is durable. */
+  readonly log?: RaftLog;
+}
+
+export function initialContext(input: RaftInput): RaftContext {
+  const log = input.log ?? new ArrayRaftLog();
+  return {
+    id: input.id,
+    peers: [...input.peers],
+    timing: input.timing,
+    currentTerm: input.hardState?.currentTerm ?? 0,
+    votedFor: input.hardState?.votedFor ?? null,
+    leaderId: null,
+    log,
+    commitIndex: 0,
+    persistedIndex: log.lastIndex,
+    votes: [],
+    nextRpcId: 1,
+    progress: {},
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The follower side of AppendEntries (Figure 2, receiver steps 2-5) as a pure decision:
+ * the consistency check, the conflict hint for the leader's fast back-up, and the one
+ * log edit (truncate only on a real conflict, then append what is new).
+ */
+import type { LogEntry, RaftLog } from './log.js';
+import type { AppendEntries, ConflictHint } from './messages.js';
+
+/** "The log from index `from` on is now `entries`": one truncate-and-append. */
+export interface LogEdit {
+  readonly from: number;
+  readonly entries: readonly LogEntry[];
+}
+
+export type AppendDecision =
+  | { readonly ok: false; readonly conflict: ConflictHint }
+  | { readonly ok: true; readonly matchIndex: number; readonly edit: LogEdit | null };
+
+export function decideAppend(log: RaftLog, request: AppendEntries): AppendDecision {
+  const { prevLogIndex, prevLogTerm, entries } = request;
+  const termAtPrev = log.termAt(prevLogIndex);
+  if (termAtPrev === undefined) {
+    return {
+      ok: false,
+      conflict: { conflictTerm: 0, conflictIndex: log.lastIndex + 1, logLength: log.lastIndex },
+    };
+  }
+  if (termAtPrev !== prevLogTerm) {
+    return { ok: false, conflict: conflictHint(log, prevLogIndex, termAtPrev) };
+  }
+  // Entries that already match stay, and so does anything after them: the request may be
+  // stale, and truncating would take back entries this follower already acknowledged.
+  for (let i = 0; i < entries.length; i++) {
+    const index = prevLogIndex + 1 + i;
+    const existing = log.termAt(index);
+    if (existing !== entries[i]!.term) {
+      return {
+        ok: true,
+        matchIndex: prevLogIndex + entries.length,
+        edit: { from: index, entries: entries.slice(i) },
+      };
+    }
+  }
+  return { ok: true, matchIndex: prevLogIndex + entries.length, edit: null };
+}
+
+/** Applies a decided edit; call only inside an assign. */
+export function applyLogEdit(log: RaftLog, edit: LogEdit): RaftLog {
+  const kept = edit.from <= log.lastIndex ? log.truncateFrom(edit.from) : log;
+  return kept.append(edit.entries);
+}
+
+function conflictHint(log: RaftLog, index: number, term: number): ConflictHint {
+  let first = index;
+  while (first > 1 && log.termAt(first - 1) === term) first--;
+  return { conflictTerm: term, conflictIndex: first, logLength: log.lastIndex };
+}

@@ -1,0 +1,92 @@
+/**
+ * The wire: every Raft RPC and its reply, one discriminated union keyed by `type`.
+ * Transports admit only these; local events (machines/events.ts) never cross the network.
+ */
+import type { LogEntry } from './log.js';
+
+export type NodeId = string;
+
+interface MessageBase {
+  /** Sender; transports check it against the authenticated peer. */
+  readonly from: NodeId;
+  readonly to: NodeId;
+  /** The sender's currentTerm when it produced the message. */
+  readonly term: number;
+}
+
+/** Requests carry an `rpcId` unique per sender, so a reply can name the request it answers. */
+interface RequestBase extends MessageBase {
+  readonly rpcId: number;
+}
+
+/** Replies are meaningful on their own: they carry their term and the id of their request. */
+interface ReplyBase extends MessageBase {
+  readonly inReplyTo: number;
+}
+
+export interface RequestVote extends RequestBase {
+  readonly type: 'RequestVote';
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+export interface RequestVoteReply extends ReplyBase {
+  readonly type: 'RequestVoteReply';
+  readonly voteGranted: boolean;
+}
+
+export interface AppendEntries extends RequestBase {
+  readonly type: 'AppendEntries';
+  readonly prevLogIndex: number;
+  readonly prevLogTerm: number;
+  /** A batch: one message carries every entry the peer needs, empty for a heartbeat. */
+  readonly entries: readonly LogEntry[];
+  readonly leaderCommit: number;
+}
+
+/** Where the follower's log diverges, so the leader can skip a whole term per round trip. */
+export interface ConflictHint {
+  /** Term of the follower's entry at prevLogIndex; 0 when its log is too short. */
+  readonly conflictTerm: number;
+  /** First index the follower holds with conflictTerm (or logLength + 1 when too short). */
+  readonly conflictIndex: number;
+  readonly logLength: number;
+}
+
+export interface AppendEntriesAccepted extends ReplyBase {
+  readonly type: 'AppendEntriesReply';
+  readonly success: true;
+  /** Index of the last entry the follower now holds from this request (prevLogIndex + entries). */
+  readonly matchIndex: number;
+}
+
+export interface AppendEntriesRejected extends ReplyBase {
+  readonly type: 'AppendEntriesReply';
+  readonly success: false;
+  /** Absent when the rejection is for a stale term rather than a log mismatch. */
+  readonly conflict?: ConflictHint;
+}
+
+export type AppendEntriesReply = AppendEntriesAccepted | AppendEntriesRejected;
+
+export type RaftRequest = RequestVote | AppendEntries;
+export type RaftReply = RequestVoteReply | AppendEntriesReply;
+export type RaftMessage = RaftRequest | RaftReply;
+export type RaftMessageType = RaftMessage['type'];
+
+export const RAFT_MESSAGE_TYPES: readonly RaftMessageType[] = [
+  'RequestVote',
+  'RequestVoteReply',
+  'AppendEntries',
+  'AppendEntriesReply',
+];
+
+const messageTypes: ReadonlySet<string> = new Set(RAFT_MESSAGE_TYPES);
+
+export function isRaftMessageType(type: string): type is RaftMessageType {
+  return messageTypes.has(type);
+}
+
+export function isRequest(message: RaftMessage): message is RaftRequest {
+  return message.type === 'RequestVote' || message.type === 'AppendEntries';
+}

@@ -1,0 +1,326 @@
+/**
+ * The Raft node statechart: follower, candidate and leader, each with its timer on a leaf
+ * state, so leaving a role cancels its timers and no stale timeout can fire in another role.
+ *
+ * The machine is pure. Its effects are two named actions the host implements with
+ * `machine.provide(...)`: `send` (messages to peers) and `persistLog` (log edits for storage).
+ * Its delays are named too; the host provides `electionTimeout` from its random source.
+ */
+import { assertEvent, setup } from 'xstate';
+import type { PeerProgress, RaftContext, RaftInput } from './context.js';
+import { initialContext } from './context.js';
+import { isLogUpToDate, quorumSize } from './election-rules.js';
+import type { NodeEvent } from './events.js';
+import type { LogEdit } from './log-matching.js';
+import { applyLogEdit, decideAppend } from './log-matching.js';
+import type { AppendEntries, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import { initialProgress, progressAfterReply } from './progress.js';
+
+/** Effects and rules, named so the host and the path tests can provide their own. */
+const effects = setup({
+  types: {} as {
+    context: RaftContext;
+    events: NodeEvent;
+    input: RaftInput;
+  },
+  actions: {
+    /** Hand messages to the host's outbox; it sends them once what they depend on is durable. */
+    send: (_, _params: { messages: readonly RaftMessage[] }) => {},
+    /** Hand a log edit to the host, to be written with this turn's batch. */
+    persistLog: (_, _params: LogEdit) => {},
+  },
+  guards: {
+    isHigherTerm: ({ context, event }) => 'term' in event && event.term > context.currentTerm,
+    isStaleTerm: ({ context, event }) => 'term' in event && event.term < context.currentTerm,
+    isCurrentTerm: ({ context, event }) => 'term' in event && event.term === context.currentTerm,
+    /** Figure 2: not a stale term, no other vote this term, and the candidate's log is up to date. */
+    canGrantVote: ({ context, event }) => {
+      if (event.type !== 'RequestVote' || event.term < context.currentTerm) return false;
+      const votedInTerm = event.term === context.currentTerm ? context.votedFor : null;
+      if (votedInTerm !== null && votedInTerm !== event.from) return false;
+      return isLogUpToDate(event.lastLogTerm, event.lastLogIndex, context.log);
+    },
+    isVoteForThisElection: ({ context, event }) =>
+      event.type === 'RequestVoteReply' && event.term === context.currentTerm && event.voteGranted,
+    hasVoteQuorum: ({ context }) => context.votes.length >= quorumSize(context.peers.length + 1),
+    /** Storage reports a write; it counts only if that entry is still the one in the log. */
+    isPersistedEntryCurrent: ({ context, event }) =>
+      event.type === 'LogPersisted' && context.log.termAt(event.index) === event.term,
+  },
+  delays: {
+    // Deterministic defaults; the node host provides a randomized electionTimeout.
+    electionTimeout: ({ context }) => context.timing.electionTimeoutMinMs,
+    heartbeatInterval: ({ context }) => context.timing.heartbeatIntervalMs,
+  },
+});
+
+/** Step down first, adopt the term and clear the vote: Figure 2's "Rules for All Servers". */
+const adoptHigherTerm = effects.assign(({ context, event }) =>
+  'term' in event && event.term > context.currentTerm
+    ? { currentTerm: event.term, votedFor: null, leaderId: null, votes: [] }
+    : {},
+);
+
+const startElection = effects.assign(({ context }) => ({
+  currentTerm: context.currentTerm + 1,
+  votedFor: context.id,
+  leaderId: null,
+  votes: [context.id],
+}));
+
+const requestVotes = effects.enqueueActions(({ context, enqueue }) => {
+  const messages: RequestVote[] = context.peers.map((peer, i) => ({
+    type: 'RequestVote',
+    from: context.id,
+    to: peer,
+    term: context.currentTerm,
+    rpcId: context.nextRpcId + i,
+    lastLogIndex: context.log.lastIndex,
+    lastLogTerm: context.log.lastTerm,
+  }));
+  enqueue.assign({ nextRpcId: context.nextRpcId + messages.length });
+  enqueue({ type: 'send', params: { messages } });
+});
+
+const grantVote = effects.assign(({ event }) => {
+  assertEvent(event, 'RequestVote');
+  return { votedFor: event.from };
+});
+
+/** The answer to a RequestVote, with currentTerm; whether it grants is the transition's guard's call. */
+function voteReply(context: RaftContext, event: NodeEvent, voteGranted: boolean): RequestVoteReply {
+  assertEvent(event, 'RequestVote');
+  return {
+    type: 'RequestVoteReply',
+    from: context.id,
+    to: event.from,
+    term: context.currentTerm,
+    inReplyTo: event.rpcId,
+    voteGranted,
+  };
+}
+
+const sendVoteGranted = effects.enqueueActions(({ context, event, enqueue }) => {
+  enqueue({ type: 'send', params: { messages: [voteReply(context, event, true)] } });
+});
+
+const sendVoteRefused = effects.enqueueActions(({ context, event, enqueue }) => {
+  enqueue({ type: 'send', params: { messages: [voteReply(context, event, false)] } });
+});
+
+const recordVote = effects.assign(({ context, event }) => {
+  assertEvent(event, 'RequestVoteReply');
+  return context.votes.includes(event.from) ? {} : { votes: [...context.votes, event.from] };
+});
+
+/** Leader setup runs on the candidate -> leader transition, never on a heartbeat. */
+const becomeLeader = effects.assign(({ context }) => ({
+  leaderId: context.id,
+  progress: initialProgress(context.peers, context.log),
+}));
+
+const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
+  const messages: AppendEntries[] = context.peers.map((peer, i) => {
+    const prevLogIndex = (context.progress[peer]?.nextIndex ?? context.log.lastIndex + 1) - 1;
+    return {
+      type: 'AppendEntries',
+      from: context.id,
+      to: peer,
+      term: context.currentTerm,
+      rpcId: context.nextRpcId + i,
+      prevLogIndex,
+      prevLogTerm: context.log.termAt(prevLogIndex) ?? 0,
+      entries: [],
+      leaderCommit: context.commitIndex,
+    };
+  });
+  enqueue.assign({ nextRpcId: context.nextRpcId + messages.length });
+  enqueue({ type: 'send', params: { messages } });
+});
+
+const rejectStaleAppend = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'AppendEntries');
+  enqueue({
+    type: 'send',
+    params: {
+      messages: [
+        {
+          type: 'AppendEntriesReply',
+          from: context.id,
+          to: event.from,
+          term: context.currentTerm,
+          inReplyTo: event.rpcId,
+          success: false,
+        },
+      ],
+    },
+  });
+});
+
+const followSender = effects.assign(({ event }) => {
+  assertEvent(event, 'AppendEntries');
+  return { leaderId: event.from };
+});
+
+/** Figure 2's AppendEntries receiver: consistency check, one log edit, commit, reply. */
+const acceptAppendEntries = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'AppendEntries');
+  const decision = decideAppend(context.log, event);
+  const reply = {
+    type: 'AppendEntriesReply',
+    from: context.id,
+    to: event.from,
+    inReplyTo: event.rpcId,
+  } as const;
+  if (!decision.ok) {
+    enqueue({
+      type: 'send',
+      params: {
+        messages: [{ ...reply, term: context.currentTerm, success: false, conflict: decision.conflict }],
+      },
+    });
+    return;
+  }
+  const { edit, matchIndex } = decision;
+  if (edit !== null) {
+    enqueue.assign(({ context: current }) => ({
+      log: applyLogEdit(current.log, edit),
+      persistedIndex: Math.min(current.persistedIndex, edit.from - 1),
+    }));
+    enqueue({ type: 'persistLog', params: edit });
+  }
+  // Only up to the last entry this request vouches for, never the follower's whole log.
+  const commitIndex = Math.max(context.commitIndex, Math.min(event.leaderCommit, matchIndex));
+  if (commitIndex !== context.commitIndex) enqueue.assign({ commitIndex });
+  enqueue({
+    type: 'send',
+    params: { messages: [{ ...reply, term: context.currentTerm, success: true, matchIndex }] },
+  });
+});
+
+const recordAppendReply = effects.assign(({ context, event }) => {
+  assertEvent(event, 'AppendEntriesReply');
+  const current = context.progress[event.from];
+  if (current === undefined) return {};
+  const next: PeerProgress = progressAfterReply(current, event, context.log);
+  return { progress: { ...context.progress, [event.from]: next } };
+});
+
+const recordPersisted = effects.assign(({ context, event }) => {
+  assertEvent(event, 'LogPersisted');
+  return { persistedIndex: Math.max(context.persistedIndex, event.index) };
+});
+
+/** After stepping down, handle the same message again as a follower, in the same step. */
+const reprocessAsFollower = effects.raise(({ event }) => event);
+
+/** Every protocol step by name, so diagrams, inspection and path tests can show them. */
+const raftSetup = effects.extend({
+  actions: {
+    adoptHigherTerm,
+    startElection,
+    requestVotes,
+    grantVote,
+    sendVoteGranted,
+    sendVoteRefused,
+    recordVote,
+    becomeLeader,
+    sendHeartbeats,
+    rejectStaleAppend,
+    followSender,
+    acceptAppendEntries,
+    recordAppendReply,
+    recordPersisted,
+    reprocessAsFollower,
+  },
+});
+
+export const raftMachine = raftSetup.createMachine({
+  id: 'raft',
+  context: ({ input }) => initialContext(input),
+  initial: 'follower',
+  on: {
+    LogPersisted: { guard: 'isPersistedEntryCurrent', actions: 'recordPersisted' },
+  },
+  states: {
+    follower: {
+      initial: 'waiting',
+      states: {
+        waiting: {
+          after: { electionTimeout: { target: '#raft.candidate' } },
+        },
+      },
+      on: {
+        RequestVote: [
+          // Granting restarts the timer (re-entering waiting); refusing must not, even when
+          // the request taught us a higher term: that transition is targetless on purpose.
+          {
+            guard: 'canGrantVote',
+            target: '.waiting',
+            actions: ['adoptHigherTerm', 'grantVote', 'sendVoteGranted'],
+          },
+          { actions: ['adoptHigherTerm', 'sendVoteRefused'] },
+        ],
+        AppendEntries: [
+          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
+          { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'acceptAppendEntries'] },
+        ],
+        RequestVoteReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
+        AppendEntriesReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
+      },
+    },
+    candidate: {
+      initial: 'campaigning',
+      states: {
+        campaigning: {
+          entry: ['startElection', 'requestVotes'],
+          always: { guard: 'hasVoteQuorum', target: '#raft.leader', actions: 'becomeLeader' },
+          after: { electionTimeout: { target: 'campaigning', reenter: true } },
+        },
+      },
+      on: {
+        RequestVote: [
+          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+          { actions: 'sendVoteRefused' },
+        ],
+        RequestVoteReply: [
+          { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+          { guard: 'isVoteForThisElection', actions: 'recordVote' },
+        ],
+        AppendEntries: [
+          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
+          // Someone won this term (or a later one): follow it and let the follower answer.
+          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+        ],
+        AppendEntriesReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+      },
+    },
+    leader: {
+      initial: 'heartbeating',
+      states: {
+        heartbeating: {
+          entry: 'sendHeartbeats',
+          after: { heartbeatInterval: { target: 'heartbeating', reenter: true } },
+        },
+      },
+      on: {
+        RequestVote: [
+          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+          { actions: 'sendVoteRefused' },
+        ],
+        AppendEntries: [
+          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
+          // An AppendEntries of our own term would mean two leaders in one term: ignored.
+        ],
+        RequestVoteReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+        AppendEntriesReply: [
+          { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+          { guard: 'isCurrentTerm', actions: 'recordAppendReply' },
+        ],
+      },
+    },
+  },
+});
+
+export type RaftMachine = typeof raftMachine;
