@@ -3,14 +3,9 @@
  * the consistency check, the conflict hint for the leader's fast back-up, and the one
  * log edit (truncate only on a real conflict, then append what is new).
  */
-import type { LogEntry, RaftLog } from './log.js';
+import type { LogEdit } from './log-edit.js';
+import type { RaftLog } from './log.js';
 import type { AppendEntries, ConflictHint } from './messages.js';
-
-/** "The log from index `from` on is now `entries`": one truncate-and-append. */
-export interface LogEdit {
-  readonly from: number;
-  readonly entries: readonly LogEntry[];
-}
 
 export type AppendDecision =
   | { readonly ok: false; readonly conflict: ConflictHint }
@@ -42,12 +37,6 @@ export function decideAppend(log: RaftLog, request: AppendEntries): AppendDecisi
     }
   }
   return { ok: true, matchIndex: prevLogIndex + entries.length, edit: null };
-}
-
-/** Applies a decided edit; call only inside an assign. */
-export function applyLogEdit(log: RaftLog, edit: LogEdit): RaftLog {
-  const kept = edit.from <= log.lastIndex ? log.truncateFrom(edit.from) : log;
-  return kept.append(edit.entries);
 }
 
 function conflictHint(log: RaftLog, index: number, term: number): ConflictHint {

@@ -11,8 +11,9 @@ import type { PeerProgress, RaftContext, RaftInput } from './context.js';
 import { initialContext } from './context.js';
 import { isLogUpToDate, quorumSize } from './election-rules.js';
 import type { NodeEvent } from './events.js';
-import type { LogEdit } from './log-matching.js';
-import { applyLogEdit, decideAppend } from './log-matching.js';
+import type { LogEdit } from './log-edit.js';
+import { applyLogEdit } from './log-edit.js';
+import { decideAppend } from './log-matching.js';
 import type { AppendEntries, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
 import { initialProgress, progressAfterReply } from './progress.js';
 

@@ -1,0 +1,281 @@
+/**
+ * The node host: the imperative shell around one Raft actor, and the only host there is.
+ * Simulated and real nodes differ only in the providers they are given.
+ *
+ * The ready loop: the actor's named actions (`send`, `persistLog`) record effects in the
+ * host's outbox; the first effect of a turn queues one flush (a microtask), which, outside
+ * the actor's processing,
+ *   1. hands hardState and log edits to storage as one write,
+ *   2. sends each message once the storage write it depends on is durable,
+ * and storage completions come back to the actor as LogPersisted events.
+ */
+import { EventEmitter } from 'node:events';
+import type { AnyEventObject, InspectionEvent } from 'xstate';
+import { createActor } from 'xstate';
+import type {
+  HardState,
+  LogEdit,
+  NodeEvent,
+  NodeId,
+  RaftMessage,
+  RaftTiming,
+  Role,
+} from '../../machines/index.js';
+import {
+  ArrayRaftLog,
+  electionTimeoutMs,
+  isRaftMessageType,
+  mergeLogEdits,
+  raftMachine,
+  roleOf,
+} from '../../machines/index.js';
+import { NodeFailedError } from '../errors.js';
+import type { Clock, RandomSource, Storage, Transport } from './providers.js';
+import { validateMembership, validateTiming } from './validate-options.js';
+
+export interface NodeHostOptions {
+  readonly id: NodeId;
+  /** Every other voter in the cluster. */
+  readonly peers: readonly NodeId[];
+  readonly timing: RaftTiming;
+  readonly transport: Transport;
+  readonly storage: Storage;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+}
+
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly votedFor: NodeId | null;
+  readonly leaderId: NodeId | null;
+  readonly commitIndex: number;
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+export interface RoleChange {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  readonly at: number;
+}
+
+/** A step: one event fully processed by the actor, and the status it left. */
+export interface NodeStep {
+  readonly event: AnyEventObject;
+  readonly status: NodeStatus;
+}
+
+export interface NodeHostEvents {
+  /** The role or the term changed. */
+  role: [RoleChange];
+  /** After every event the actor processed; listeners must not call into the node. */
+  step: [NodeStep];
+  /** The actor failed; the node has stopped. */
+  error: [NodeFailedError];
+}
+
+interface QueuedMessage {
+  readonly message: RaftMessage;
+  /** The storage write that must be durable before the message may leave. */
+  readonly afterWrite: number;
+}
+
+const NO_WRITE = 0;
+
+export class NodeHost extends EventEmitter<NodeHostEvents> {
+  readonly id: NodeId;
+  readonly #options: NodeHostOptions;
+  readonly #actor;
+  #started = false;
+  #stopped = false;
+  #lastEvent: AnyEventObject = { type: '(start)' };
+  #lastRole: Role = 'follower';
+  #lastTerm: number;
+
+  // The ready loop's state.
+  #flushQueued = false;
+  #outbox: RaftMessage[] = [];
+  #pendingEdit: LogEdit | null = null;
+  #writtenHardState: HardState;
+  #issuedWrite = NO_WRITE;
+  #durableWrite = NO_WRITE;
+  #hardStateWrite = NO_WRITE;
+  #waiting: QueuedMessage[] = [];
+
+  /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
+  static async create(options: NodeHostOptions): Promise<NodeHost> {
+    validateMembership(options.id, options.peers);
+    validateTiming(options.timing);
+    const persisted = await options.storage.load();
+    return new NodeHost(options, persisted.hardState, new ArrayRaftLog(persisted.entries));
+  }
+
+  private constructor(options: NodeHostOptions, hardState: HardState, log: ArrayRaftLog) {
+    super();
+    this.id = options.id;
+    this.#options = options;
+    this.#writtenHardState = hardState;
+    this.#lastTerm = hardState.currentTerm;
+    const { random } = options;
+    const machine = raftMachine.provide({
+      actions: {
+        send: (_, { messages }) => this.#record(messages),
+        persistLog: (_, edit) => this.#recordEdit(edit),
+      },
+      delays: {
+        electionTimeout: ({ context }) => electionTimeoutMs(context.timing, (span) => random.int(span)),
+      },
+    });
+    this.#actor = createActor(machine, {
+      input: { id: options.id, peers: options.peers, timing: options.timing, hardState, log },
+      clock: options.clock,
+      inspect: (inspection) => this.#inspect(inspection),
+    });
+    this.#actor.subscribe({ error: (error) => this.#fail(error) });
+  }
+
+  start(): void {
+    if (this.#started) throw new Error(`node ${this.id} was already started`);
+    this.#started = true;
+    this.#options.transport.listen((message) => this.receive(message));
+    this.#actor.start();
+  }
+
+  /** Stops the node for good: timers cancelled, nothing more sent, written or delivered. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#actor.stop();
+    this.#options.transport.close();
+    this.#outbox = [];
+    this.#waiting = [];
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Hands an inbound message to the actor; only RaftMessages addressed to this node pass. */
+  receive(message: RaftMessage): void {
+    if (this.#stopped || !this.#started) return;
+    if (message.to !== this.id || !isRaftMessageType(message.type)) return;
+    this.#deliver(message);
+  }
+
+  status(): NodeStatus {
+    const { context, value } = this.#actor.getSnapshot();
+    return {
+      id: this.id,
+      role: roleOf(value),
+      term: context.currentTerm,
+      votedFor: context.votedFor,
+      leaderId: context.leaderId,
+      commitIndex: context.commitIndex,
+      lastLogIndex: context.log.lastIndex,
+      lastLogTerm: context.log.lastTerm,
+    };
+  }
+
+  /** The actor's state, for inspection and tests; never edit what it returns. */
+  snapshot() {
+    return this.#actor.getSnapshot();
+  }
+
+  #deliver(event: NodeEvent): void {
+    this.#actor.send(event);
+  }
+
+  #inspect(inspection: InspectionEvent): void {
+    if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.#actor) return;
+    this.#lastEvent = inspection.event;
+    if (this.#actor.getSnapshot().status !== 'active') return;
+    const status = this.status();
+    if (status.role !== this.#lastRole || status.term !== this.#lastTerm) {
+      this.#lastRole = status.role;
+      this.#lastTerm = status.term;
+      this.emit('role', { id: this.id, role: status.role, term: status.term, at: this.#options.clock.now() });
+    }
+    this.emit('step', { event: inspection.event, status });
+  }
+
+  #fail(error: unknown): void {
+    const failure = new NodeFailedError(this.id, describeEvent(this.#lastEvent), error);
+    this.stop();
+    this.emit('error', failure);
+  }
+
+  // --- the ready loop ---
+
+  #record(messages: readonly RaftMessage[]): void {
+    for (const message of messages) this.#outbox.push(message);
+    this.#queueFlush();
+  }
+
+  #recordEdit(edit: LogEdit): void {
+    this.#pendingEdit = this.#pendingEdit === null ? edit : mergeLogEdits(this.#pendingEdit, edit);
+    this.#queueFlush();
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.#flush());
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#stopped) return;
+    const { currentTerm, votedFor } = this.#actor.getSnapshot().context;
+    const hardStateChanged =
+      currentTerm !== this.#writtenHardState.currentTerm || votedFor !== this.#writtenHardState.votedFor;
+    const edit = this.#pendingEdit;
+    this.#pendingEdit = null;
+    if (hardStateChanged || edit !== null) {
+      const write = ++this.#issuedWrite;
+      const hardState = { currentTerm, votedFor };
+      if (hardStateChanged) {
+        this.#writtenHardState = hardState;
+        this.#hardStateWrite = write;
+      }
+      this.#options.storage
+        .write({ ...(hardStateChanged ? { hardState } : {}), ...(edit !== null ? { log: edit } : {}) })
+        .then(
+          () => this.#onDurable(write, edit),
+          (error: unknown) => this.#fail(error),
+        );
+    }
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    for (const message of outbox) {
+      // Everything waits for this turn's write, except the leader's AppendEntries, which
+      // may go before its own append is durable when the term and vote did not change.
+      const afterWrite = message.type === 'AppendEntries' ? this.#hardStateWrite : this.#issuedWrite;
+      if (afterWrite <= this.#durableWrite) this.#options.transport.send(message);
+      else this.#waiting.push({ message, afterWrite });
+    }
+  }
+
+  #onDurable(write: number, edit: LogEdit | null): void {
+    if (this.#stopped) return;
+    this.#durableWrite = write;
+    const stillWaiting: QueuedMessage[] = [];
+    for (const queued of this.#waiting) {
+      if (queued.afterWrite <= write) this.#options.transport.send(queued.message);
+      else stillWaiting.push(queued);
+    }
+    this.#waiting = stillWaiting;
+    const last = edit?.entries.at(-1);
+    if (edit !== null && last !== undefined) {
+      this.#deliver({ type: 'LogPersisted', index: edit.from + edit.entries.length - 1, term: last.term });
+    }
+  }
+}
+
+function describeEvent(event: AnyEventObject): string {
+  const from = 'from' in event ? ` from ${String(event.from)}` : '';
+  const term = 'term' in event ? ` (term ${String(event.term)})` : '';
+  return `${event.type}${from}${term}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * What a node host needs from the world. The simulated cluster and a real node are the
+ * same host over different providers: simulated or real clock, seeded or crypto random,
+ * simulated network or WebSockets, memory or file storage.
+ */
+import type { HardState, LogEdit, LogEntry, RaftMessage } from '../../machines/index.js';
+
+/** Timers for the actor's `after` transitions (XState's clock interface) plus the time. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface RandomSource {
+  /** A uniform integer in [0, maxInclusive]. */
+  int(maxInclusive: number): number;
+}
+
+/** Moves RaftMessages between nodes. Messages may be lost, delayed or reordered. */
+export interface Transport {
+  /** Starts handing inbound messages addressed to this node to `deliver`. */
+  listen(deliver: (message: RaftMessage) => void): void;
+  /** Fire and forget: a transport never blocks the node on a peer. */
+  send(message: RaftMessage): void;
+  close(): void;
+}
+
+/** What storage holds for a node: enough to restart it. */
+export interface PersistedState {
+  readonly hardState: HardState;
+  readonly entries: readonly LogEntry[];
+}
+
+/** One write: everything a turn changed, made durable together. */
+export interface StorageBatch {
+  readonly hardState?: HardState;
+  readonly log?: LogEdit;
+}
+
+/**
+ * Asynchronous by contract, even in memory: writes complete in the order they were
+ * issued, and a write's promise resolves only once it is durable.
+ */
+export interface Storage {
+  load(): Promise<PersistedState>;
+  write(batch: StorageBatch): Promise<void>;
+}

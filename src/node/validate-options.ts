@@ -1,0 +1,37 @@
+/** Checks a node's membership and timing options up front, with errors that say the fix. */
+import type { NodeId, RaftTiming } from '../../machines/index.js';
+import { ConfigError } from '../errors.js';
+
+export function validateMembership(id: NodeId, peers: readonly NodeId[]): void {
+  if (typeof id !== 'string' || id.length === 0) throw new ConfigError('id must be a non-empty string');
+  if (peers.includes(id)) {
+    throw new ConfigError(`peers must list the other nodes only, but it includes this node's own id "${id}"`);
+  }
+  const seen = new Set<NodeId>();
+  for (const peer of peers) {
+    if (typeof peer !== 'string' || peer.length === 0) {
+      throw new ConfigError('every peer id must be a non-empty string');
+    }
+    if (seen.has(peer)) throw new ConfigError(`peer "${peer}" is listed twice in peers`);
+    seen.add(peer);
+  }
+}
+
+export function validateTiming(timing: RaftTiming): void {
+  const { heartbeatIntervalMs: heartbeat, electionTimeoutMinMs: min, electionTimeoutMaxMs: max } = timing;
+  for (const [name, value] of Object.entries(timing)) {
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new ConfigError(`timing.${name} must be a positive integer of milliseconds, got ${String(value)}`);
+    }
+  }
+  if (max < min) {
+    throw new ConfigError(`timing.electionTimeoutMaxMs (${max}) must be at least electionTimeoutMinMs (${min})`);
+  }
+  // A leader must be heard several times per election timeout, or followers depose it.
+  if (heartbeat * 2 > min) {
+    throw new ConfigError(
+      `timing.heartbeatIntervalMs (${heartbeat}) must be at most half of electionTimeoutMinMs (${min}), ` +
+        'so a follower hears a live leader before its election timer fires',
+    );
+  }
+}

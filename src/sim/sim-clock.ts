@@ -1,0 +1,125 @@
+/**
+ * Virtual time for a whole simulated cluster: actors' `after` timers, network delays and
+ * the tests' own sleeps all live in one heap ordered by (due, sequence).
+ *
+ * Only the driver (`run`) advances time, one timer at a time: it fires the earliest timer
+ * at its due time, lets every pending promise settle, and repeats. Nothing can advance the
+ * clock from inside an actor's transition, because there is no synchronous advance at
+ * all, and XState cancels a timer only when the transition that leaves its state commits.
+ * (XState's own SimulatedClock jumps to the end of an increment first, which collapses
+ * periodic timers; this clock does not.)
+ */
+import { setImmediate as settle } from 'node:timers/promises';
+import type { Clock } from '../node/providers.js';
+import type { SimTimer } from './timer-heap.js';
+import { TimerHeap } from './timer-heap.js';
+
+export class SimulationStalledError extends Error {
+  constructor(now: number) {
+    super(
+      `the simulation stalled at t=${now}ms: the driven task is still waiting, but no timer is ` +
+        'pending to wake it (a promise that nothing resolves?)',
+    );
+    this.name = 'SimulationStalledError';
+  }
+}
+
+export class SimClock implements Clock {
+  #now = 0;
+  #seq = 0;
+  #driving = false;
+  #fired = 0;
+  readonly #heap = new TimerHeap();
+  readonly #byHandle = new Map<number, SimTimer>();
+  #fault: unknown = undefined;
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** Timers fired so far: a measure of how much happened. */
+  get firedTimers(): number {
+    return this.#fired;
+  }
+
+  setTimeout(callback: () => void, ms: number): number {
+    const timer: SimTimer = { due: this.#now + Math.max(0, ms), seq: ++this.#seq, callback, cancelled: false };
+    this.#heap.push(timer);
+    this.#byHandle.set(timer.seq, timer);
+    return timer.seq;
+  }
+
+  clearTimeout(handle: unknown): void {
+    const timer = this.#byHandle.get(handle as number);
+    if (timer === undefined) return;
+    // Lazy deletion: the heap skips cancelled timers when they reach the top.
+    timer.cancelled = true;
+    this.#byHandle.delete(timer.seq);
+  }
+
+  /** A promise that resolves after `ms` of virtual time (only while `run` drives the clock). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimeout(resolve, ms));
+  }
+
+  /**
+   * Makes the driver stop with `error` at its next step: for failures noticed in callbacks
+   * (an actor's error, a broken invariant) that must end the run rather than be swallowed.
+   */
+  fail(error: unknown): void {
+    if (this.#fault === undefined) this.#fault = error;
+  }
+
+  get fault(): unknown {
+    return this.#fault;
+  }
+
+  /**
+   * Drives virtual time until `task` settles and returns its result. Async code in the
+   * task (and in everything it starts) runs as it would in real time, only faster.
+   */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#driving) throw new Error('SimClock.run is already driving this clock; it cannot be nested');
+    this.#driving = true;
+    try {
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+      task().then(
+        (value) => (outcome = { ok: true, value }),
+        (error: unknown) => (outcome = { ok: false, error }),
+      );
+      for (;;) {
+        await settle();
+        if (this.#fault !== undefined) throw this.#fault;
+        if (outcome !== undefined) {
+          if (outcome.ok) return outcome.value;
+          throw outcome.error;
+        }
+        if (!this.#fireNext()) throw new SimulationStalledError(this.#now);
+      }
+    } finally {
+      this.#driving = false;
+    }
+  }
+
+  /** Lets `ms` of virtual time pass, firing every timer due in it. */
+  runFor(ms: number): Promise<void> {
+    return this.run(() => this.sleep(ms));
+  }
+
+  #fireNext(): boolean {
+    for (;;) {
+      const timer = this.#heap.pop();
+      if (timer === undefined) return false;
+      if (timer.cancelled) continue;
+      this.#byHandle.delete(timer.seq);
+      this.#now = timer.due;
+      this.#fired++;
+      try {
+        timer.callback();
+      } catch (error) {
+        this.fail(error);
+      }
+      return true;
+    }
+  }
+}

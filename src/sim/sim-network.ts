@@ -1,0 +1,212 @@
+/**
+ * A simulated network with the semantics of the course lab's RPC simulator (labrpc), for
+ * message-passing nodes: a request and its reply form one call, counted, dropped and
+ * delayed separately.
+ *
+ * - Each node incarnation talks through its own endpoint. A new incarnation gets a new
+ *   endpoint whose links start disabled; an old endpoint never talks again.
+ * - Unreliable mode: 0-26 ms of delay per request, 10% of requests lost (the handler never
+ *   runs), 10% of replies lost (the handler ran).
+ * - A reply is lost if, by the time it is sent, the caller's link to the server is disabled
+ *   or the server was deleted or replaced (so a crashed server never acknowledges).
+ * - Long reordering: 2/3 of replies arrive 200-2199 ms late, skewed toward the low end.
+ * - Counters: every request sent (total count and bytes, lost or not), requests dispatched
+ *   per server incarnation, and the bytes of replies actually delivered.
+ */
+import type { NodeId, RaftMessage, RaftReply, RaftRequest } from '../../machines/index.js';
+import { isRequest } from '../../machines/index.js';
+import type { Transport } from '../node/providers.js';
+import type { SeededRandom } from './seeded-random.js';
+import type { SimClock } from './sim-clock.js';
+
+/** Serializes a message for the wire: the receiver gets a copy, and the length is counted. */
+export interface WireCodec {
+  encode(message: RaftMessage): string;
+  decode(encoded: string): RaftMessage;
+}
+
+export const JSON_CODEC: WireCodec = {
+  encode: (message) => JSON.stringify(message),
+  decode: (encoded) => JSON.parse(encoded) as RaftMessage,
+};
+
+interface Server {
+  readonly endpoint: SimEndpoint;
+  dispatched: number;
+}
+
+interface PendingCall {
+  readonly caller: SimEndpoint;
+  readonly server: Server;
+}
+
+export class SimEndpoint implements Transport {
+  #deliver: ((message: RaftMessage) => void) | undefined;
+  #closed = false;
+  readonly #enabled = new Set<NodeId>();
+
+  constructor(
+    readonly network: SimNetwork,
+    readonly id: NodeId,
+  ) {}
+
+  listen(deliver: (message: RaftMessage) => void): void {
+    this.#deliver = deliver;
+  }
+
+  send(message: RaftMessage): void {
+    if (this.#closed) return;
+    this.network.route(this, message);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#enabled.clear();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether this endpoint's link to `to` carries calls. */
+  linkEnabled(to: NodeId): boolean {
+    return this.#enabled.has(to);
+  }
+
+  setLink(to: NodeId, enabled: boolean): void {
+    if (enabled && !this.#closed) this.#enabled.add(to);
+    else this.#enabled.delete(to);
+  }
+
+  receive(message: RaftMessage): void {
+    if (!this.#closed) this.#deliver?.(message);
+  }
+}
+
+export class SimNetwork {
+  #reliable = true;
+  #longReordering = false;
+  #totalCount = 0;
+  #totalBytes = 0;
+  #strayReplies = 0;
+  readonly #endpoints = new Map<NodeId, SimEndpoint>();
+  readonly #servers = new Map<NodeId, Server>();
+  // Calls awaiting their reply, FIFO per (caller, server, rpcId): a node answers in order.
+  readonly #pending = new Map<string, PendingCall[]>();
+
+  constructor(
+    readonly clock: SimClock,
+    readonly random: SeededRandom,
+    readonly codec: WireCodec = JSON_CODEC,
+  ) {}
+
+  /** A new endpoint for a node incarnation; the previous one for `id` is closed for good. */
+  attach(id: NodeId): SimEndpoint {
+    this.#endpoints.get(id)?.close();
+    const endpoint = new SimEndpoint(this, id);
+    this.#endpoints.set(id, endpoint);
+    return endpoint;
+  }
+
+  /** Enables or disables the current incarnation of `from`'s link to `to`. */
+  setLink(from: NodeId, to: NodeId, enabled: boolean): void {
+    this.#endpoints.get(from)?.setLink(to, enabled);
+  }
+
+  /** Makes `endpoint` the server that requests addressed to its node reach. */
+  addServer(endpoint: SimEndpoint): void {
+    this.#servers.set(endpoint.id, { endpoint, dispatched: 0 });
+  }
+
+  /** Deletes the server for `id`: calls it has not answered will never be answered. */
+  deleteServer(id: NodeId): void {
+    const server = this.#servers.get(id);
+    if (server === undefined) return;
+    this.#servers.delete(id);
+    for (const [key, queue] of this.#pending) {
+      const live = queue.filter((call) => call.server !== server);
+      if (live.length === 0) this.#pending.delete(key);
+      else if (live.length !== queue.length) this.#pending.set(key, live);
+    }
+  }
+
+  setReliable(reliable: boolean): void {
+    this.#reliable = reliable;
+  }
+
+  setLongReordering(longReordering: boolean): void {
+    this.#longReordering = longReordering;
+  }
+
+  /** Every request sent, delivered or not (the course's GetTotalCount). */
+  get totalCount(): number {
+    return this.#totalCount;
+  }
+
+  /** Bytes of every request sent plus every reply delivered (the course's GetTotalBytes). */
+  get totalBytes(): number {
+    return this.#totalBytes;
+  }
+
+  /** Requests dispatched to the current incarnation of `id` (the course's GetCount). */
+  rpcCount(id: NodeId): number {
+    return this.#servers.get(id)?.dispatched ?? 0;
+  }
+
+  /** Replies that matched no outstanding call (always 0 for a correct node). */
+  get strayReplies(): number {
+    return this.#strayReplies;
+  }
+
+  route(from: SimEndpoint, message: RaftMessage): void {
+    if (message.from !== from.id) throw new Error(`endpoint ${from.id} cannot send as ${message.from}`);
+    if (isRequest(message)) this.#call(from, message);
+    else this.#reply(message);
+  }
+
+  #call(caller: SimEndpoint, request: RaftRequest): void {
+    const encoded = this.codec.encode(request);
+    this.#totalCount++;
+    this.#totalBytes += Buffer.byteLength(encoded);
+    const server = this.#servers.get(request.to);
+    if (!caller.linkEnabled(request.to) || server === undefined) return; // no reply, no effect
+    const delay = this.#reliable ? 0 : this.random.int(26);
+    const dropped = !this.#reliable && this.random.chance(100, 1000);
+    if (dropped) return;
+    this.clock.setTimeout(() => {
+      server.dispatched++;
+      const key = callKey(request.from, request.to, request.rpcId);
+      const queue = this.#pending.get(key);
+      if (queue === undefined) this.#pending.set(key, [{ caller, server }]);
+      else queue.push({ caller, server });
+      server.endpoint.receive(this.codec.decode(encoded));
+    }, delay);
+  }
+
+  #reply(reply: RaftReply): void {
+    const key = callKey(reply.to, reply.from, reply.inReplyTo);
+    const queue = this.#pending.get(key);
+    const call = queue?.shift();
+    if (queue?.length === 0) this.#pending.delete(key);
+    if (call === undefined) {
+      this.#strayReplies++;
+      return;
+    }
+    const serverGone = this.#servers.get(reply.from) !== call.server;
+    if (serverGone || !call.caller.linkEnabled(reply.from)) return;
+    if (!this.#reliable && this.random.chance(100, 1000)) return;
+    const encoded = this.codec.encode(reply);
+    let delay = 0;
+    if (this.#longReordering && this.random.chance(600, 900)) {
+      delay = 200 + this.random.int(this.random.int(1999));
+    }
+    this.clock.setTimeout(() => {
+      this.#totalBytes += Buffer.byteLength(encoded);
+      call.caller.receive(this.codec.decode(encoded));
+    }, delay);
+  }
+}
+
+function callKey(caller: NodeId, server: NodeId, rpcId: number): string {
+  return `${caller}\u0000${server}\u0000${rpcId}`;
+}

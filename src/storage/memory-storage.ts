@@ -1,0 +1,70 @@
+/**
+ * Storage in memory, for the simulator. Writes apply at once but complete through a
+ * promise, the same path as durable storage. A crash hands the state as of that moment to
+ * the restarted node and kills this handle: whatever the old node writes later is lost.
+ */
+import type { HardState, LogEntry } from '../../machines/index.js';
+import type { PersistedState, Storage, StorageBatch } from '../node/providers.js';
+import { entrySize, hardStateSize } from './state-size.js';
+
+const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
+
+export class MemoryStorage implements Storage {
+  #hardState: HardState;
+  // Entries are immutable values, shared with the node's log rather than copied per write.
+  readonly #entries: LogEntry[];
+  readonly #entrySizes: number[];
+  #entryBytes = 0;
+  #dead = false;
+  readonly #onDurable: ((hardState: HardState) => void) | undefined;
+
+  /** `onDurable` sees every hardState as it becomes durable (for the invariant checker). */
+  constructor(initial: PersistedState = EMPTY, onDurable?: (hardState: HardState) => void) {
+    this.#hardState = initial.hardState;
+    this.#entries = [...initial.entries];
+    this.#entrySizes = this.#entries.map(entrySize);
+    for (const size of this.#entrySizes) this.#entryBytes += size;
+    this.#onDurable = onDurable;
+  }
+
+  load(): Promise<PersistedState> {
+    return Promise.resolve({ hardState: this.#hardState, entries: [...this.#entries] });
+  }
+
+  write(batch: StorageBatch): Promise<void> {
+    // A crashed node's handle never completes a write, so nothing that depends on it leaves.
+    if (this.#dead) return new Promise<void>(() => {});
+    if (batch.hardState !== undefined) {
+      this.#hardState = batch.hardState;
+      this.#onDurable?.(batch.hardState);
+    }
+    if (batch.log !== undefined) {
+      const keep = batch.log.from - 1;
+      for (let i = this.#entries.length - 1; i >= keep; i--) this.#entryBytes -= this.#entrySizes[i]!;
+      this.#entries.length = Math.min(this.#entries.length, keep);
+      this.#entrySizes.length = this.#entries.length;
+      for (const entry of batch.log.entries) {
+        const size = entrySize(entry);
+        this.#entries.push(entry);
+        this.#entrySizes.push(size);
+        this.#entryBytes += size;
+      }
+    }
+    return Promise.resolve();
+  }
+
+  /** Bytes of the persisted Raft state (hardState and log), kept up to date per write. */
+  get raftStateSize(): number {
+    return hardStateSize(this.#hardState) + this.#entryBytes;
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  /** The crash: this handle dies, and the state as of now is what a restart recovers. */
+  crash(): PersistedState {
+    this.#dead = true;
+    return { hardState: this.#hardState, entries: [...this.#entries] };
+  }
+}

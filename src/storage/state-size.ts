@@ -1,0 +1,14 @@
+/**
+ * The byte size of a node's persisted Raft state, as the course's RaftStateSize() reports
+ * it. Entries are counted as compact `[term, command]` records (not objects with field
+ * names), so the course's log-size bounds, calibrated for Go's gob, stay meaningful.
+ */
+import type { HardState, LogEntry } from '../../machines/index.js';
+
+export function hardStateSize(hardState: HardState): number {
+  return Buffer.byteLength(JSON.stringify([hardState.currentTerm, hardState.votedFor]));
+}
+
+export function entrySize(entry: LogEntry): number {
+  return Buffer.byteLength(JSON.stringify([entry.term, entry.command]));
+}
