@@ -139,7 +139,8 @@ const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
   enqueue({ type: 'send', params: { messages } });
 });
 
-const rejectStaleAppend = effects.enqueueActions(({ context, event, enqueue }) => {
+/** Refuses an AppendEntries without looking at the log: its term is not one to follow. */
+const refuseAppend = effects.enqueueActions(({ context, event, enqueue }) => {
   assertEvent(event, 'AppendEntries');
   enqueue({
     type: 'send',
@@ -227,7 +228,7 @@ const raftSetup = effects.extend({
     recordVote,
     becomeLeader,
     sendHeartbeats,
-    rejectStaleAppend,
+    refuseAppend,
     followSender,
     acceptAppendEntries,
     recordAppendReply,
@@ -263,7 +264,7 @@ export const raftMachine = raftSetup.createMachine({
           { actions: ['adoptHigherTerm', 'sendVoteRefused'] },
         ],
         AppendEntries: [
-          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
+          { guard: 'isStaleTerm', actions: 'refuseAppend' },
           { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'acceptAppendEntries'] },
         ],
         RequestVoteReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
@@ -289,7 +290,7 @@ export const raftMachine = raftSetup.createMachine({
           { guard: 'isVoteForThisElection', actions: 'recordVote' },
         ],
         AppendEntries: [
-          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
+          { guard: 'isStaleTerm', actions: 'refuseAppend' },
           // Someone won this term (or a later one): follow it and let the follower answer.
           { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
         ],
@@ -311,8 +312,9 @@ export const raftMachine = raftSetup.createMachine({
         ],
         AppendEntries: [
           { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-          { guard: 'isStaleTerm', actions: 'rejectStaleAppend' },
-          // An AppendEntries of our own term would mean two leaders in one term: ignored.
+          // Stale, or of our own term (two leaders in one term cannot be, so it is not followed):
+          // refused either way, so every request gets its answer in the step that received it.
+          { actions: 'refuseAppend' },
         ],
         RequestVoteReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
         AppendEntriesReply: [

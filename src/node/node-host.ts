@@ -73,6 +73,8 @@ export interface NodeHostEvents {
   role: [RoleChange];
   /** After every event the actor processed; listeners must not call into the node. */
   step: [NodeStep];
+  /** A message left for the transport (after what it depends on became durable). */
+  sent: [RaftMessage];
   /** The actor failed; the node has stopped. */
   error: [NodeFailedError];
 }
@@ -189,9 +191,10 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   }
 
   #inspect(inspection: InspectionEvent): void {
-    if (inspection.type !== '@xstate.snapshot' || inspection.actorRef !== this.#actor) return;
-    this.#lastEvent = inspection.event;
-    if (this.#actor.getSnapshot().status !== 'active') return;
+    if (inspection.actorRef !== this.#actor) return;
+    // Recorded on arrival, so a failure can name the event that caused it.
+    if (inspection.type === '@xstate.event') this.#lastEvent = inspection.event;
+    if (inspection.type !== '@xstate.snapshot' || this.#actor.getSnapshot().status !== 'active') return;
     const status = this.status();
     if (status.role !== this.#lastRole || status.term !== this.#lastTerm) {
       this.#lastRole = status.role;
@@ -253,9 +256,14 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       // Everything waits for this turn's write, except the leader's AppendEntries, which
       // may go before its own append is durable when the term and vote did not change.
       const afterWrite = message.type === 'AppendEntries' ? this.#hardStateWrite : this.#issuedWrite;
-      if (afterWrite <= this.#durableWrite) this.#options.transport.send(message);
+      if (afterWrite <= this.#durableWrite) this.#transmit(message);
       else this.#waiting.push({ message, afterWrite });
     }
+  }
+
+  #transmit(message: RaftMessage): void {
+    this.emit('sent', message);
+    this.#options.transport.send(message);
   }
 
   #onDurable(write: number, edit: LogEdit | null): void {
@@ -263,7 +271,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     this.#durableWrite = write;
     const stillWaiting: QueuedMessage[] = [];
     for (const queued of this.#waiting) {
-      if (queued.afterWrite <= write) this.#options.transport.send(queued.message);
+      if (queued.afterWrite <= write) this.#transmit(queued.message);
       else stillWaiting.push(queued);
     }
     this.#waiting = stillWaiting;

@@ -1,0 +1,129 @@
+/**
+ * Drives one Raft actor directly on a simulated clock, with recording effects, for tests
+ * of the statechart's rules. Election timeouts are fixed (no randomness) so tests can
+ * name the exact moment a timer must fire.
+ */
+import { createActor } from 'xstate';
+import type { HardState, LogEdit, LogEntry, NodeEvent, RaftMessage, RaftTiming, Role } from '../../machines/index.js';
+import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
+import { SimClock } from '../../src/sim/sim-clock.js';
+
+export const TEST_TIMING: RaftTiming = {
+  heartbeatIntervalMs: 100,
+  electionTimeoutMinMs: 500,
+  electionTimeoutMaxMs: 500,
+};
+
+export interface HarnessOptions {
+  readonly id?: string;
+  readonly peers?: readonly string[];
+  readonly hardState?: HardState;
+  readonly entries?: readonly LogEntry[];
+}
+
+export function spawnNode(options: HarnessOptions = {}) {
+  const clock = new SimClock();
+  const sent: RaftMessage[] = [];
+  const edits: LogEdit[] = [];
+  const errors: unknown[] = [];
+  const machine = raftMachine.provide({
+    actions: {
+      send: (_, { messages }) => void sent.push(...messages),
+      persistLog: (_, edit) => void edits.push(edit),
+    },
+  });
+  const actor = createActor(machine, {
+    clock,
+    input: {
+      id: options.id ?? 'a',
+      peers: options.peers ?? ['b', 'c'],
+      timing: TEST_TIMING,
+      ...(options.hardState ? { hardState: options.hardState } : {}),
+      log: new ArrayRaftLog(options.entries ?? []),
+    },
+  });
+  actor.subscribe({ error: (error) => void errors.push(error) });
+  actor.start();
+
+  const node = {
+    actor,
+    clock,
+    sent,
+    edits,
+    errors,
+    context: () => actor.getSnapshot().context,
+    role: (): Role => roleOf(actor.getSnapshot().value),
+    value: () => actor.getSnapshot().value,
+    /** Delivers one event and returns what the actor sent while handling it. */
+    deliver(event: NodeEvent): RaftMessage[] {
+      const before = sent.length;
+      actor.send(event);
+      return sent.slice(before);
+    },
+    /** Lets `ms` of virtual time pass; returns what the actor sent meanwhile. */
+    async advance(ms: number): Promise<RaftMessage[]> {
+      const before = sent.length;
+      await clock.runFor(ms);
+      return sent.slice(before);
+    },
+    /** Waits out the election timeout: the node campaigns for currentTerm + 1. */
+    async campaign(): Promise<RaftMessage[]> {
+      return node.advance(TEST_TIMING.electionTimeoutMinMs);
+    },
+    /** Campaigns and collects granted votes from every peer: the node leads. */
+    async lead(): Promise<void> {
+      const requests = await node.campaign();
+      for (const request of requests) {
+        if (request.type !== 'RequestVote') continue;
+        node.deliver({
+          type: 'RequestVoteReply',
+          from: request.to,
+          to: request.from,
+          term: request.term,
+          inReplyTo: request.rpcId,
+          voteGranted: true,
+        });
+      }
+    },
+  };
+  return node;
+}
+
+export type TestNode = ReturnType<typeof spawnNode>;
+
+let rpcIds = 1000;
+
+export function requestVote(from: string, term: number, last: { index: number; term: number } = { index: 0, term: 0 }) {
+  return {
+    type: 'RequestVote',
+    from,
+    to: 'a',
+    term,
+    rpcId: rpcIds++,
+    lastLogIndex: last.index,
+    lastLogTerm: last.term,
+  } as const;
+}
+
+export function appendEntries(
+  from: string,
+  term: number,
+  fields: { prevLogIndex?: number; prevLogTerm?: number; entries?: LogEntry[]; leaderCommit?: number } = {},
+) {
+  return {
+    type: 'AppendEntries',
+    from,
+    to: 'a',
+    term,
+    rpcId: rpcIds++,
+    prevLogIndex: fields.prevLogIndex ?? 0,
+    prevLogTerm: fields.prevLogTerm ?? 0,
+    entries: fields.entries ?? [],
+    leaderCommit: fields.leaderCommit ?? 0,
+  } as const;
+}
+
+/** Log entries with the given terms, commands named after their index. */
+export function entriesWithTerms(...terms: number[]): LogEntry[] {
+  return terms.map((term, i) => ({ term, command: `cmd${i + 1}` }));
+}

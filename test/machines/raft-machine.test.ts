@@ -1,0 +1,268 @@
+/** The statechart against Figure 2 of the Raft paper, one rule at a time. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TestNode } from './machine-harness.js';
+import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote, spawnNode } from './machine-harness.js';
+
+let node: TestNode;
+
+afterEach(() => {
+  expect(node.errors).toEqual([]);
+  node.actor.stop();
+});
+
+describe('follower', () => {
+  it('starts as a follower waiting for its election timeout', async () => {
+    node = spawnNode();
+    expect(node.value()).toEqual({ follower: 'waiting' });
+    await node.advance(TEST_TIMING.electionTimeoutMinMs - 1);
+    expect(node.role()).toBe('follower');
+    await node.advance(1);
+    expect(node.role()).toBe('candidate');
+  });
+
+  it('grants a vote to an up-to-date candidate of a higher term, adopting the term', () => {
+    node = spawnNode();
+    const request = requestVote('b', 3);
+    const out = node.deliver(request);
+    expect(out).toEqual([
+      { type: 'RequestVoteReply', from: 'a', to: 'b', term: 3, inReplyTo: request.rpcId, voteGranted: true },
+    ]);
+    expect(node.context()).toMatchObject({ currentTerm: 3, votedFor: 'b' });
+  });
+
+  it('votes at most once per term, but repeats its vote to the same candidate', () => {
+    node = spawnNode();
+    node.deliver(requestVote('b', 1));
+    expect(node.deliver(requestVote('c', 1))).toMatchObject([{ voteGranted: false, term: 1 }]);
+    expect(node.deliver(requestVote('b', 1))).toMatchObject([{ voteGranted: true, term: 1 }]);
+    expect(node.context().votedFor).toBe('b');
+  });
+
+  it('votes again in a later term', () => {
+    node = spawnNode();
+    node.deliver(requestVote('b', 1));
+    expect(node.deliver(requestVote('c', 2))).toMatchObject([{ voteGranted: true, term: 2 }]);
+  });
+
+  it('refuses a vote to a candidate whose log is behind (last term first, then length)', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 2, 2) });
+    expect(node.deliver(requestVote('b', 5, { index: 9, term: 1 }))).toMatchObject([{ voteGranted: false }]);
+    expect(node.deliver(requestVote('b', 5, { index: 2, term: 2 }))).toMatchObject([{ voteGranted: false }]);
+    expect(node.deliver(requestVote('b', 5, { index: 3, term: 2 }))).toMatchObject([{ voteGranted: true }]);
+    node.actor.stop();
+    node = spawnNode({ entries: entriesWithTerms(1, 2, 2) });
+    expect(node.deliver(requestVote('c', 5, { index: 1, term: 3 }))).toMatchObject([{ voteGranted: true }]);
+  });
+
+  it('refuses a RequestVote of a stale term, answering with its own term', () => {
+    node = spawnNode({ hardState: { currentTerm: 4, votedFor: null } });
+    expect(node.deliver(requestVote('b', 3))).toMatchObject([{ voteGranted: false, term: 4 }]);
+    expect(node.context().votedFor).toBeNull();
+  });
+
+  it('restarts its election timer when it grants a vote', async () => {
+    node = spawnNode();
+    await node.advance(400);
+    node.deliver(requestVote('b', 1));
+    await node.advance(400);
+    expect(node.role()).toBe('follower');
+    await node.advance(100);
+    expect(node.role()).toBe('candidate');
+  });
+
+  it('restarts its election timer on an AppendEntries from the current leader', async () => {
+    node = spawnNode();
+    for (let i = 0; i < 10; i++) {
+      await node.advance(400);
+      node.deliver(appendEntries('b', 1));
+    }
+    expect(node.role()).toBe('follower');
+    expect(node.context().leaderId).toBe('b');
+  });
+
+  it('refuses a stale AppendEntries without restarting its timer', async () => {
+    node = spawnNode({ hardState: { currentTerm: 2, votedFor: null } });
+    await node.advance(400);
+    const out = node.deliver(appendEntries('b', 1));
+    expect(out).toMatchObject([{ type: 'AppendEntriesReply', success: false, term: 2 }]);
+    expect(out[0]).not.toHaveProperty('conflict');
+    await node.advance(100);
+    expect(node.role()).toBe('candidate');
+  });
+
+  it('adopts a higher term from a reply, staying a follower', () => {
+    node = spawnNode({ hardState: { currentTerm: 1, votedFor: 'a' } });
+    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term: 3, inReplyTo: 1, success: false });
+    expect(node.context()).toMatchObject({ currentTerm: 3, votedFor: null });
+    expect(node.role()).toBe('follower');
+  });
+});
+
+describe('AppendEntries receiver (Figure 2, steps 2-5)', () => {
+  it('rejects when it has no entry at prevLogIndex, hinting its log length', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1) });
+    const out = node.deliver(appendEntries('b', 2, { prevLogIndex: 5, prevLogTerm: 2 }));
+    expect(out).toMatchObject([
+      { success: false, term: 2, conflict: { conflictTerm: 0, conflictIndex: 3, logLength: 2 } },
+    ]);
+  });
+
+  it('rejects on a term mismatch at prevLogIndex, hinting the first index of that term', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 2, 2, 2) });
+    const out = node.deliver(appendEntries('b', 3, { prevLogIndex: 4, prevLogTerm: 3 }));
+    expect(out).toMatchObject([{ success: false, conflict: { conflictTerm: 2, conflictIndex: 2, logLength: 4 } }]);
+    expect(node.context().log.lastIndex).toBe(4);
+  });
+
+  it('appends new entries, persists them, and acknowledges up to the last one sent', () => {
+    node = spawnNode({ entries: entriesWithTerms(1) });
+    const entries = entriesWithTerms(1, 1, 2).slice(1);
+    const out = node.deliver(appendEntries('b', 2, { prevLogIndex: 1, prevLogTerm: 1, entries }));
+    expect(out).toMatchObject([{ success: true, matchIndex: 3 }]);
+    expect(node.context().log.lastIndex).toBe(3);
+    expect(node.edits).toEqual([{ from: 2, entries }]);
+  });
+
+  it('truncates only on a real conflict, and keeps later entries a stale request does not mention', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 1, 1) });
+    const stale = node.deliver(appendEntries('b', 1, { prevLogIndex: 0, entries: entriesWithTerms(1, 1) }));
+    expect(stale).toMatchObject([{ success: true, matchIndex: 2 }]);
+    expect(node.context().log.lastIndex).toBe(4);
+    expect(node.edits).toEqual([]);
+
+    const conflicting = [{ term: 1, command: 'cmd2' }, { term: 3, command: 'new3' }];
+    node.deliver(appendEntries('c', 3, { prevLogIndex: 1, prevLogTerm: 1, entries: conflicting }));
+    expect(node.context().log.lastIndex).toBe(3);
+    expect(node.context().log.termAt(3)).toBe(3);
+    expect(node.edits).toEqual([{ from: 3, entries: [{ term: 3, command: 'new3' }] }]);
+  });
+
+  it('advances commitIndex to min(leaderCommit, last new entry), never backwards', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 1, 1, 1) });
+    node.deliver(appendEntries('b', 1, { prevLogIndex: 2, prevLogTerm: 1, leaderCommit: 4 }));
+    expect(node.context().commitIndex).toBe(2);
+    node.deliver(appendEntries('b', 1, { prevLogIndex: 4, prevLogTerm: 1, leaderCommit: 9 }));
+    expect(node.context().commitIndex).toBe(4);
+    node.deliver(appendEntries('b', 1, { prevLogIndex: 1, prevLogTerm: 1, leaderCommit: 1 }));
+    expect(node.context().commitIndex).toBe(4);
+  });
+
+  it('counts a LogPersisted only while that entry is still in the log', () => {
+    node = spawnNode();
+    node.deliver(appendEntries('b', 1, { entries: entriesWithTerms(1, 1) }));
+    expect(node.context().persistedIndex).toBe(0);
+    node.deliver({ type: 'LogPersisted', index: 2, term: 1 });
+    expect(node.context().persistedIndex).toBe(2);
+    node.deliver(appendEntries('c', 2, { prevLogIndex: 1, prevLogTerm: 1, entries: entriesWithTerms(2, 2).slice(1) }));
+    expect(node.context().persistedIndex).toBe(1);
+    node.deliver({ type: 'LogPersisted', index: 2, term: 1 });
+    expect(node.context().persistedIndex).toBe(1);
+  });
+});
+
+describe('candidate', () => {
+  it('votes for itself in a new term and asks every peer, with its last log position', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 2) });
+    const out = await node.campaign();
+    expect(node.value()).toEqual({ candidate: 'campaigning' });
+    expect(node.context()).toMatchObject({ currentTerm: 1, votedFor: 'a', votes: ['a'] });
+    expect(out).toMatchObject([
+      { type: 'RequestVote', to: 'b', term: 1, lastLogIndex: 2, lastLogTerm: 2 },
+      { type: 'RequestVote', to: 'c', term: 1, lastLogIndex: 2, lastLogTerm: 2 },
+    ]);
+    expect(new Set(out.map((m) => (m.type === 'RequestVote' ? m.rpcId : 0))).size).toBe(2);
+  });
+
+  it('starts a new election, in a new term, when its election times out', async () => {
+    node = spawnNode();
+    await node.campaign();
+    const out = await node.advance(TEST_TIMING.electionTimeoutMinMs);
+    expect(node.context().currentTerm).toBe(2);
+    expect(out).toMatchObject([{ term: 2 }, { term: 2 }]);
+  });
+
+  it('becomes leader on a majority and heartbeats at once', async () => {
+    node = spawnNode({ peers: ['b', 'c', 'd', 'e'] });
+    const requests = await node.campaign();
+    const vote = (from: string, voteGranted: boolean, term = 1) =>
+      node.deliver({ type: 'RequestVoteReply', from, to: 'a', term, inReplyTo: 1, voteGranted });
+    vote('b', true);
+    vote('b', true); // the same voter twice counts once
+    vote('c', false);
+    expect(node.role()).toBe('candidate');
+    const out = vote('d', true);
+    expect(requests).toHaveLength(4);
+    expect(node.value()).toEqual({ leader: 'heartbeating' });
+    expect(out.filter((m) => m.type === 'AppendEntries')).toHaveLength(4);
+  });
+
+  it('ignores votes granted in an earlier term', async () => {
+    node = spawnNode();
+    await node.campaign();
+    await node.advance(TEST_TIMING.electionTimeoutMinMs); // term 2
+    node.deliver({ type: 'RequestVoteReply', from: 'b', to: 'a', term: 1, inReplyTo: 1, voteGranted: true });
+    expect(node.role()).toBe('candidate');
+  });
+
+  it('follows a leader of its own term, acknowledging its AppendEntries', async () => {
+    node = spawnNode();
+    await node.campaign();
+    const request = appendEntries('b', 1);
+    expect(node.deliver(request)).toMatchObject([{ inReplyTo: request.rpcId, success: true, term: 1 }]);
+    expect(node.value()).toEqual({ follower: 'waiting' });
+    expect(node.context()).toMatchObject({ currentTerm: 1, leaderId: 'b', votedFor: 'a' });
+  });
+
+  it('steps down on a reply of a higher term', async () => {
+    node = spawnNode();
+    await node.campaign();
+    node.deliver({ type: 'RequestVoteReply', from: 'b', to: 'a', term: 7, inReplyTo: 1, voteGranted: false });
+    expect(node.role()).toBe('follower');
+    expect(node.context()).toMatchObject({ currentTerm: 7, votedFor: null });
+  });
+
+  it('a single-node cluster elects itself', async () => {
+    node = spawnNode({ peers: [] });
+    await node.campaign();
+    expect(node.role()).toBe('leader');
+    expect(node.context().currentTerm).toBe(1);
+  });
+});
+
+describe('leader', () => {
+  it('sends a heartbeat to every peer every heartbeat interval, with its commit index', async () => {
+    node = spawnNode();
+    await node.lead();
+    const out = await node.advance(TEST_TIMING.heartbeatIntervalMs * 3 + 50);
+    expect(out.filter((m) => m.type === 'AppendEntries')).toHaveLength(6);
+    expect(out).toMatchObject([{ term: 1, entries: [], leaderCommit: 0, prevLogIndex: 0 }, {}, {}, {}, {}, {}]);
+  });
+
+  it('stays leader through many election timeouts while nothing of a higher term arrives', async () => {
+    node = spawnNode();
+    await node.lead();
+    await node.advance(TEST_TIMING.electionTimeoutMaxMs * 20);
+    expect(node.role()).toBe('leader');
+    expect(node.context().currentTerm).toBe(1);
+  });
+
+  it('steps down on any message of a higher term', async () => {
+    node = spawnNode();
+    await node.lead();
+    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term: 2, inReplyTo: 1, success: false });
+    expect(node.value()).toEqual({ follower: 'waiting' });
+    expect(node.context()).toMatchObject({ currentTerm: 2, leaderId: null });
+  });
+
+  it('records what a successful reply says about a follower, and backs up on a conflict', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 2, 2), hardState: { currentTerm: 2, votedFor: null } });
+    await node.lead();
+    const term = node.context().currentTerm;
+    expect(term).toBe(3);
+    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term, inReplyTo: 1, success: true, matchIndex: 4 });
+    expect(node.context().progress.b).toEqual({ nextIndex: 5, matchIndex: 4 });
+    const conflict = { conflictTerm: 1, conflictIndex: 1, logLength: 4 };
+    node.deliver({ type: 'AppendEntriesReply', from: 'c', to: 'a', term, inReplyTo: 2, success: false, conflict });
+    expect(node.context().progress.c).toEqual({ nextIndex: 3, matchIndex: 0 });
+  });
+});

@@ -1,0 +1,205 @@
+/** The node host's ready loop: what leaves when, what is written, and how failures surface. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RaftMessage } from '../../machines/index.js';
+import { NodeFailedError } from '../../src/errors.js';
+import { NodeHost } from '../../src/node/node-host.js';
+import type { PersistedState, Storage, StorageBatch, Transport } from '../../src/node/providers.js';
+import { SeededRandom } from '../../src/sim/seeded-random.js';
+import { SimClock } from '../../src/sim/sim-clock.js';
+import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote } from '../machines/machine-harness.js';
+
+/** Storage whose writes complete only when the test says so. */
+class ManualStorage implements Storage {
+  readonly writes: { batch: StorageBatch; complete: () => void }[] = [];
+  constructor(private readonly initial: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] }) {}
+  load(): Promise<PersistedState> {
+    return Promise.resolve(this.initial);
+  }
+  write(batch: StorageBatch): Promise<void> {
+    return new Promise((resolve) => this.writes.push({ batch, complete: resolve }));
+  }
+  /** Completes every write issued so far, in order. */
+  completeAll(): void {
+    for (const write of this.writes.splice(0)) write.complete();
+  }
+}
+
+class RecordingTransport implements Transport {
+  readonly sent: RaftMessage[] = [];
+  deliver: ((message: RaftMessage) => void) | undefined;
+  closed = false;
+  listen(deliver: (message: RaftMessage) => void): void {
+    this.deliver = deliver;
+  }
+  send(message: RaftMessage): void {
+    this.sent.push(message);
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+let host: NodeHost | undefined;
+
+afterEach(() => host?.stop());
+
+async function startHost(storage: Storage) {
+  const clock = new SimClock();
+  const transport = new RecordingTransport();
+  host = await NodeHost.create({
+    id: 'a',
+    peers: ['b', 'c'],
+    timing: TEST_TIMING,
+    transport,
+    storage,
+    clock,
+    random: new SeededRandom(1, 'timers'),
+  });
+  host.start();
+  return { host, clock, transport };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('ready loop', () => {
+  it('sends a vote only once the term and vote it depends on are durable', async () => {
+    const storage = new ManualStorage();
+    const { host, transport } = await startHost(storage);
+    host.receive(requestVote('b', 2));
+    await settle();
+    expect(storage.writes.map((w) => w.batch)).toEqual([{ hardState: { currentTerm: 2, votedFor: 'b' } }]);
+    expect(transport.sent).toEqual([]);
+    storage.completeAll();
+    await settle();
+    expect(transport.sent).toMatchObject([{ type: 'RequestVoteReply', to: 'b', term: 2, voteGranted: true }]);
+  });
+
+  it("holds a candidate's RequestVotes until its new term and self-vote are durable", async () => {
+    const storage = new ManualStorage();
+    const { clock, transport } = await startHost(storage);
+    await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
+    expect(storage.writes.map((w) => w.batch.hardState)).toEqual([{ currentTerm: 1, votedFor: 'a' }]);
+    expect(transport.sent).toEqual([]);
+    storage.completeAll();
+    await settle();
+    expect(transport.sent).toMatchObject([
+      { type: 'RequestVote', to: 'b', term: 1 },
+      { type: 'RequestVote', to: 'c', term: 1 },
+    ]);
+  });
+
+  it('makes one write per turn, however many events the turn held', async () => {
+    const storage = new ManualStorage();
+    const { host, transport } = await startHost(storage);
+    host.receive(requestVote('b', 2));
+    host.receive(requestVote('c', 3));
+    host.receive(appendEntries('c', 3, { entries: entriesWithTerms(3) }));
+    host.receive(appendEntries('c', 3, { prevLogIndex: 1, prevLogTerm: 3, entries: [{ term: 3, command: 'x' }] }));
+    await settle();
+    expect(storage.writes.map((w) => w.batch)).toEqual([
+      {
+        hardState: { currentTerm: 3, votedFor: 'c' },
+        log: { from: 1, entries: [...entriesWithTerms(3), { term: 3, command: 'x' }] },
+      },
+    ]);
+    storage.completeAll();
+    await settle();
+    expect(transport.sent.map((m) => m.type)).toEqual([
+      'RequestVoteReply',
+      'RequestVoteReply',
+      'AppendEntriesReply',
+      'AppendEntriesReply',
+    ]);
+  });
+
+  it('writes nothing when a turn changed neither hardState nor the log', async () => {
+    const storage = new ManualStorage({ hardState: { currentTerm: 5, votedFor: null }, entries: [] });
+    const { host, transport } = await startHost(storage);
+    host.receive(requestVote('b', 4)); // stale: refused, nothing to persist
+    await settle();
+    expect(storage.writes).toEqual([]);
+    expect(transport.sent).toMatchObject([{ type: 'RequestVoteReply', voteGranted: false, term: 5 }]);
+  });
+
+  it('reports a durable log write back to the actor as LogPersisted', async () => {
+    const storage = new ManualStorage();
+    const { host } = await startHost(storage);
+    host.receive(appendEntries('b', 1, { entries: entriesWithTerms(1, 1) }));
+    await settle();
+    expect(host.snapshot().context.persistedIndex).toBe(0);
+    storage.completeAll();
+    await settle();
+    expect(host.snapshot().context.persistedIndex).toBe(2);
+  });
+
+  it('drops messages addressed to another node', async () => {
+    const storage = new ManualStorage();
+    const { host, transport } = await startHost(storage);
+    host.receive({ ...requestVote('b', 2), to: 'z' });
+    await settle();
+    expect(storage.writes).toEqual([]);
+    expect(transport.sent).toEqual([]);
+    expect(host.status().term).toBe(0);
+  });
+});
+
+describe('lifecycle and failures', () => {
+  it('stops for good: timers cancelled, nothing sent, transport closed', async () => {
+    const storage = new ManualStorage();
+    const { host, clock, transport } = await startHost(storage);
+    host.stop();
+    await clock.runFor(TEST_TIMING.electionTimeoutMaxMs * 10);
+    storage.completeAll();
+    expect(storage.writes).toEqual([]);
+    expect(transport.sent).toEqual([]);
+    expect(transport.closed).toBe(true);
+    expect(host.stopped).toBe(true);
+  });
+
+  it('fails loudly, naming the event, when the actor errors', async () => {
+    const storage = new ManualStorage();
+    const { host } = await startHost(storage);
+    const errors: NodeFailedError[] = [];
+    host.on('error', (error) => errors.push(error));
+    // A malformed message (no entries array) that got past the transport makes an action throw.
+    host.receive({ ...appendEntries('b', 1), entries: undefined } as unknown as RaftMessage);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(NodeFailedError);
+    expect(errors[0]!.message).toMatch(/node a failed while handling AppendEntries from b \(term 1\)/);
+    expect(host.stopped).toBe(true);
+  });
+
+  it('fails when storage fails a write', async () => {
+    const failing: Storage = {
+      load: () => Promise.resolve({ hardState: { currentTerm: 0, votedFor: null }, entries: [] }),
+      write: () => Promise.reject(new Error('disk full')),
+    };
+    const { host } = await startHost(failing);
+    const errors: Error[] = [];
+    host.on('error', (error) => errors.push(error));
+    host.receive(requestVote('b', 1));
+    await settle();
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/disk full/)]);
+    expect(host.stopped).toBe(true);
+  });
+
+  it('refuses bad options with errors that say the fix', async () => {
+    const base = {
+      id: 'a',
+      peers: ['b'],
+      timing: TEST_TIMING,
+      transport: new RecordingTransport(),
+      storage: new ManualStorage(),
+      clock: new SimClock(),
+      random: new SeededRandom(1, 't'),
+    };
+    await expect(NodeHost.create({ ...base, peers: ['a', 'b'] })).rejects.toThrow(/other nodes only/);
+    await expect(NodeHost.create({ ...base, peers: ['b', 'b'] })).rejects.toThrow(/listed twice/);
+    await expect(
+      NodeHost.create({ ...base, timing: { ...TEST_TIMING, electionTimeoutMaxMs: 10 } }),
+    ).rejects.toThrow(/electionTimeoutMaxMs \(10\) must be at least/);
+    await expect(
+      NodeHost.create({ ...base, timing: { ...TEST_TIMING, heartbeatIntervalMs: 400 } }),
+    ).rejects.toThrow(/at most half/);
+  });
+});
