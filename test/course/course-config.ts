@@ -143,7 +143,8 @@ export class CourseConfig {
     for (let i = 0; i < this.n; i++) {
       if (!this.isConnected(i)) continue;
       const [, isLeader] = this.getState(i);
-      if (isLeader) throw new CourseFailure(`expected no leader among connected servers, but ${i} claims to be leader`);
+      if (isLeader)
+        throw new CourseFailure(`expected no leader among connected servers, but ${i} claims to be leader`);
     }
   }
 

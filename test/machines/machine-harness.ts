@@ -4,7 +4,15 @@
  * name the exact moment a timer must fire.
  */
 import { createActor } from 'xstate';
-import type { HardState, LogEdit, LogEntry, NodeEvent, RaftMessage, RaftTiming, Role } from '../../machines/index.js';
+import type {
+  HardState,
+  LogEdit,
+  LogEntry,
+  NodeEvent,
+  RaftMessage,
+  RaftTiming,
+  Role,
+} from '../../machines/index.js';
 import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
 
@@ -93,7 +101,11 @@ export type TestNode = ReturnType<typeof spawnNode>;
 
 let rpcIds = 1000;
 
-export function requestVote(from: string, term: number, last: { index: number; term: number } = { index: 0, term: 0 }) {
+export function requestVote(
+  from: string,
+  term: number,
+  last: { index: number; term: number } = { index: 0, term: 0 },
+) {
   return {
     type: 'RequestVote',
     from,

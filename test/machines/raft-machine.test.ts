@@ -110,7 +110,9 @@ describe('AppendEntries receiver (Figure 2, steps 2-5)', () => {
   it('rejects on a term mismatch at prevLogIndex, hinting the first index of that term', () => {
     node = spawnNode({ entries: entriesWithTerms(1, 2, 2, 2) });
     const out = node.deliver(appendEntries('b', 3, { prevLogIndex: 4, prevLogTerm: 3 }));
-    expect(out).toMatchObject([{ success: false, conflict: { conflictTerm: 2, conflictIndex: 2, logLength: 4 } }]);
+    expect(out).toMatchObject([
+      { success: false, conflict: { conflictTerm: 2, conflictIndex: 2, logLength: 4 } },
+    ]);
     expect(node.context().log.lastIndex).toBe(4);
   });
 
@@ -130,7 +132,10 @@ describe('AppendEntries receiver (Figure 2, steps 2-5)', () => {
     expect(node.context().log.lastIndex).toBe(4);
     expect(node.edits).toEqual([]);
 
-    const conflicting = [{ term: 1, command: 'cmd2' }, { term: 3, command: 'new3' }];
+    const conflicting = [
+      { term: 1, command: 'cmd2' },
+      { term: 3, command: 'new3' },
+    ];
     node.deliver(appendEntries('c', 3, { prevLogIndex: 1, prevLogTerm: 1, entries: conflicting }));
     expect(node.context().log.lastIndex).toBe(3);
     expect(node.context().log.termAt(3)).toBe(3);
@@ -153,7 +158,9 @@ describe('AppendEntries receiver (Figure 2, steps 2-5)', () => {
     expect(node.context().persistedIndex).toBe(0);
     node.deliver({ type: 'LogPersisted', index: 2, term: 1 });
     expect(node.context().persistedIndex).toBe(2);
-    node.deliver(appendEntries('c', 2, { prevLogIndex: 1, prevLogTerm: 1, entries: entriesWithTerms(2, 2).slice(1) }));
+    node.deliver(
+      appendEntries('c', 2, { prevLogIndex: 1, prevLogTerm: 1, entries: entriesWithTerms(2, 2).slice(1) }),
+    );
     expect(node.context().persistedIndex).toBe(1);
     node.deliver({ type: 'LogPersisted', index: 2, term: 1 });
     expect(node.context().persistedIndex).toBe(1);
@@ -235,7 +242,14 @@ describe('leader', () => {
     await node.lead();
     const out = await node.advance(TEST_TIMING.heartbeatIntervalMs * 3 + 50);
     expect(out.filter((m) => m.type === 'AppendEntries')).toHaveLength(6);
-    expect(out).toMatchObject([{ term: 1, entries: [], leaderCommit: 0, prevLogIndex: 0 }, {}, {}, {}, {}, {}]);
+    expect(out).toMatchObject([
+      { term: 1, entries: [], leaderCommit: 0, prevLogIndex: 0 },
+      {},
+      {},
+      {},
+      {},
+      {},
+    ]);
   });
 
   it('stays leader through many election timeouts while nothing of a higher term arrives', async () => {
@@ -255,14 +269,33 @@ describe('leader', () => {
   });
 
   it('records what a successful reply says about a follower, and backs up on a conflict', async () => {
-    node = spawnNode({ entries: entriesWithTerms(1, 1, 2, 2), hardState: { currentTerm: 2, votedFor: null } });
+    node = spawnNode({
+      entries: entriesWithTerms(1, 1, 2, 2),
+      hardState: { currentTerm: 2, votedFor: null },
+    });
     await node.lead();
     const term = node.context().currentTerm;
     expect(term).toBe(3);
-    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term, inReplyTo: 1, success: true, matchIndex: 4 });
+    node.deliver({
+      type: 'AppendEntriesReply',
+      from: 'b',
+      to: 'a',
+      term,
+      inReplyTo: 1,
+      success: true,
+      matchIndex: 4,
+    });
     expect(node.context().progress.b).toEqual({ nextIndex: 5, matchIndex: 4 });
     const conflict = { conflictTerm: 1, conflictIndex: 1, logLength: 4 };
-    node.deliver({ type: 'AppendEntriesReply', from: 'c', to: 'a', term, inReplyTo: 2, success: false, conflict });
+    node.deliver({
+      type: 'AppendEntriesReply',
+      from: 'c',
+      to: 'a',
+      term,
+      inReplyTo: 2,
+      success: false,
+      conflict,
+    });
     expect(node.context().progress.c).toEqual({ nextIndex: 3, matchIndex: 0 });
   });
 });

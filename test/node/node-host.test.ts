@@ -11,7 +11,9 @@ import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote } from '../ma
 /** Storage whose writes complete only when the test says so. */
 class ManualStorage implements Storage {
   readonly writes: { batch: StorageBatch; complete: () => void }[] = [];
-  constructor(private readonly initial: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] }) {}
+  constructor(
+    private readonly initial: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] },
+  ) {}
   load(): Promise<PersistedState> {
     return Promise.resolve(this.initial);
   }
@@ -94,7 +96,9 @@ describe('ready loop', () => {
     host.receive(requestVote('b', 2));
     host.receive(requestVote('c', 3));
     host.receive(appendEntries('c', 3, { entries: entriesWithTerms(3) }));
-    host.receive(appendEntries('c', 3, { prevLogIndex: 1, prevLogTerm: 3, entries: [{ term: 3, command: 'x' }] }));
+    host.receive(
+      appendEntries('c', 3, { prevLogIndex: 1, prevLogTerm: 3, entries: [{ term: 3, command: 'x' }] }),
+    );
     await settle();
     expect(storage.writes.map((w) => w.batch)).toEqual([
       {

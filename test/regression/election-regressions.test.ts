@@ -7,9 +7,17 @@ import type { NodeId, RaftMessage, Role } from '../../machines/index.js';
 import type { RoleChange } from '../../src/node/node-host.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import type { TestNode } from '../machines/machine-harness.js';
-import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote, spawnNode } from '../machines/machine-harness.js';
+import { replayable, testSeeds } from '../support/seeds.js';
+import {
+  TEST_TIMING,
+  appendEntries,
+  entriesWithTerms,
+  requestVote,
+  spawnNode,
+} from '../machines/machine-harness.js';
 
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+const SEEDS = testSeeds(8);
+const REPLAY = 'npx vitest run test/regression';
 const QUIET_MS = 5_000;
 
 let cluster: SimCluster | undefined;
@@ -36,35 +44,42 @@ async function waitForLeader(c: SimCluster, among: readonly NodeId[], withinMs =
 }
 
 describe('stale timer: a timeout scheduled while follower or candidate never fires after the node became leader', () => {
-  it.each(SEEDS)('seed=%i: across many elections, a leader leaves only for a higher term', async (seed) => {
-    const c = (cluster = new SimCluster({ seed, size: 5 }));
-    const last = new Map<NodeId, RoleChange>();
-    const violations: string[] = [];
-    c.on('role', (change) => {
-      const before = last.get(change.id);
-      last.set(change.id, change);
-      if (before?.role !== 'leader' || change.role === 'leader') return;
-      if (change.role === 'candidate' || change.term <= before.term) {
-        violations.push(`t=${change.at} node ${change.id}: leader of term ${before.term} -> ${change.role} ${change.term}`);
-      }
-    });
-    await c.startAll();
-    await c.run(async () => {
-      for (let round = 0; round < 12; round++) {
-        const leader = await waitForLeader(c, c.ids);
-        const { term } = c.status(leader)!;
-        // A majority is connected and nothing new is said: the leader must keep its term.
-        await c.clock.sleep(QUIET_MS);
-        expect(c.status(leader), `seed=${seed} round ${round}`).toMatchObject({ role: 'leader', term });
-        c.disconnect(leader);
-        const next = await waitForLeader(c, c.ids.filter((id) => id !== leader));
-        expect(c.status(next)!.term).toBeGreaterThan(term);
-        c.connect(leader);
-      }
-    });
-    expect(violations).toEqual([]);
-    expect(c.checker.checks).toBeGreaterThan(1000);
-  });
+  it.each(SEEDS)('seed=%i: across many elections, a leader leaves only for a higher term', (seed) =>
+    replayable(seed, REPLAY, async () => {
+      const c = (cluster = new SimCluster({ seed, size: 5 }));
+      const last = new Map<NodeId, RoleChange>();
+      const violations: string[] = [];
+      c.on('role', (change) => {
+        const before = last.get(change.id);
+        last.set(change.id, change);
+        if (before?.role !== 'leader' || change.role === 'leader') return;
+        if (change.role === 'candidate' || change.term <= before.term) {
+          violations.push(
+            `t=${change.at} node ${change.id}: leader of term ${before.term} -> ${change.role} ${change.term}`,
+          );
+        }
+      });
+      await c.startAll();
+      await c.run(async () => {
+        for (let round = 0; round < 12; round++) {
+          const leader = await waitForLeader(c, c.ids);
+          const { term } = c.status(leader)!;
+          // A majority is connected and nothing new is said: the leader must keep its term.
+          await c.clock.sleep(QUIET_MS);
+          expect(c.status(leader), `round ${round}`).toMatchObject({ role: 'leader', term });
+          c.disconnect(leader);
+          const next = await waitForLeader(
+            c,
+            c.ids.filter((id) => id !== leader),
+          );
+          expect(c.status(next)!.term).toBeGreaterThan(term);
+          c.connect(leader);
+        }
+      });
+      expect(violations).toEqual([]);
+      expect(c.checker.checks).toBeGreaterThan(1000);
+    }),
+  );
 
   it('a leader sits through twenty election timeouts without campaigning', async () => {
     node = spawnNode();
@@ -77,53 +92,59 @@ describe('stale timer: a timeout scheduled while follower or candidate never fir
 });
 
 describe('stuck old leader: a partitioned leader that reconnects steps down on the first message of the higher term', () => {
-  it.each(SEEDS)('seed=%i: then grants votes and acknowledges heartbeats', async (seed) => {
-    const c = (cluster = new SimCluster({ seed, size: 3 }));
-    await c.startAll();
-    await c.run(async () => {
-      const old = await waitForLeader(c, c.ids);
-      const oldTerm = c.status(old)!.term;
-      c.disconnect(old);
-      const others = c.ids.filter((id) => id !== old);
-      const leader2 = await waitForLeader(c, others);
-      const newTerm = c.status(leader2)!.term;
-      expect(c.status(old)).toMatchObject({ role: 'leader', term: oldTerm });
+  it.each(SEEDS)('seed=%i: then grants votes and acknowledges heartbeats', (seed) =>
+    replayable(seed, REPLAY, async () => {
+      const c = (cluster = new SimCluster({ seed, size: 3 }));
+      await c.startAll();
+      await c.run(async () => {
+        const old = await waitForLeader(c, c.ids);
+        const oldTerm = c.status(old)!.term;
+        c.disconnect(old);
+        const others = c.ids.filter((id) => id !== old);
+        const leader2 = await waitForLeader(c, others);
+        const newTerm = c.status(leader2)!.term;
+        expect(c.status(old)).toMatchObject({ role: 'leader', term: oldTerm });
 
-      const oldHost = c.node(old)!;
-      let firstNewTermStep: { event: string; role: Role; term: number } | undefined;
-      oldHost.on('step', ({ event, status }) => {
-        if (firstNewTermStep === undefined && 'term' in event && (event.term as number) > oldTerm) {
-          firstNewTermStep = { event: event.type, role: status.role, term: status.term };
+        const oldHost = c.node(old)!;
+        let firstNewTermStep: { event: string; role: Role; term: number } | undefined;
+        oldHost.on('step', ({ event, status }) => {
+          if (firstNewTermStep === undefined && 'term' in event && (event.term as number) > oldTerm) {
+            firstNewTermStep = { event: event.type, role: status.role, term: status.term };
+          }
+        });
+        const sent: RaftMessage[] = [];
+        oldHost.on('sent', (message) => sent.push(message));
+
+        c.connect(old);
+        await c.clock.sleep(1_000);
+        // Stepped down in the very step that brought the higher term, whatever message it was.
+        expect(firstNewTermStep).toMatchObject({ role: 'follower', term: newTerm });
+        expect(c.status(old)).toMatchObject({ role: 'follower', term: newTerm, leaderId: leader2 });
+        const acks = sent.filter((m) => m.type === 'AppendEntriesReply' && m.to === leader2 && m.success);
+        expect(acks.length).toBeGreaterThanOrEqual(5);
+
+        // Without leader2, the old leader and the third node must elect one of themselves.
+        c.disconnect(leader2);
+        const leader3 = await waitForLeader(c, others.filter((id) => id !== leader2).concat(old));
+        expect(c.status(leader3)!.term).toBeGreaterThan(newTerm);
+        if (leader3 !== old) {
+          const votes = sent.filter(
+            (m) => m.type === 'RequestVoteReply' && m.to === leader3 && m.voteGranted,
+          );
+          expect(votes.length).toBeGreaterThan(0);
         }
       });
-      const sent: RaftMessage[] = [];
-      oldHost.on('sent', (message) => sent.push(message));
-
-      c.connect(old);
-      await c.clock.sleep(1_000);
-      // Stepped down in the very step that brought the higher term, whatever message it was.
-      expect(firstNewTermStep).toMatchObject({ role: 'follower', term: newTerm });
-      expect(c.status(old)).toMatchObject({ role: 'follower', term: newTerm, leaderId: leader2 });
-      const acks = sent.filter((m) => m.type === 'AppendEntriesReply' && m.to === leader2 && m.success);
-      expect(acks.length).toBeGreaterThanOrEqual(5);
-
-      // Without leader2, the old leader and the third node must elect one of themselves.
-      c.disconnect(leader2);
-      const leader3 = await waitForLeader(c, others.filter((id) => id !== leader2).concat(old));
-      expect(c.status(leader3)!.term).toBeGreaterThan(newTerm);
-      if (leader3 !== old) {
-        const votes = sent.filter((m) => m.type === 'RequestVoteReply' && m.to === leader3 && m.voteGranted);
-        expect(votes.length).toBeGreaterThan(0);
-      }
-    });
-  });
+    }),
+  );
 });
 
 describe('deaf role: a node answers RequestVote and AppendEntries whatever its role, in the same step', () => {
   const roles = ['follower', 'candidate', 'leader'] as const;
   const kinds = ['RequestVote', 'AppendEntries'] as const;
   const terms = ['lower', 'equal', 'higher'] as const;
-  const cases = roles.flatMap((role) => kinds.flatMap((kind) => terms.map((term) => [role, kind, term] as const)));
+  const cases = roles.flatMap((role) =>
+    kinds.flatMap((kind) => terms.map((term) => [role, kind, term] as const)),
+  );
 
   it.each(cases)('%s answers %s of a %s term', async (role, kind, which) => {
     node = spawnNode({ hardState: { currentTerm: 3, votedFor: null } });
@@ -166,9 +187,25 @@ describe("heartbeat reset: a leader's heartbeat does not reset its per-peer stat
     node = spawnNode({ hardState: { currentTerm: 3, votedFor: null }, entries: entriesWithTerms(1, 2, 3) });
     await node.lead();
     const term = node.context().currentTerm;
-    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term, inReplyTo: 1, success: true, matchIndex: 3 });
+    node.deliver({
+      type: 'AppendEntriesReply',
+      from: 'b',
+      to: 'a',
+      term,
+      inReplyTo: 1,
+      success: true,
+      matchIndex: 3,
+    });
     const conflict = { conflictTerm: 0, conflictIndex: 2, logLength: 1 };
-    node.deliver({ type: 'AppendEntriesReply', from: 'c', to: 'a', term, inReplyTo: 2, success: false, conflict });
+    node.deliver({
+      type: 'AppendEntriesReply',
+      from: 'c',
+      to: 'a',
+      term,
+      inReplyTo: 2,
+      success: false,
+      conflict,
+    });
     const progress = node.context().progress;
     expect(progress).toEqual({ b: { nextIndex: 4, matchIndex: 3 }, c: { nextIndex: 2, matchIndex: 0 } });
 
