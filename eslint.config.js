@@ -19,7 +19,11 @@ export default tseslint.config(
       'no-restricted-properties': [
         'error',
         { object: 'Date', property: 'now', message: 'machines/ reads time only from the injected clock.' },
-        { object: 'Math', property: 'random', message: 'machines/ reads randomness only from the injected source.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'machines/ reads randomness only from the injected source.',
+        },
       ],
       'no-restricted-imports': ['error', { patterns: ['../src/*', '**/src/*', 'node:*'] }],
     },

@@ -7,7 +7,8 @@ import { simulate } from './simulate.js';
 function integer(min: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min}`);
+    if (!Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer of at least ${min}`);
     return n;
   };
 }
@@ -27,22 +28,32 @@ program
   .command('sim')
   .description('run a simulated cluster in the terminal and print role changes and terms as they happen')
   .option('-n, --nodes <count>', 'number of nodes', integer(1), 5)
-  .option('-s, --seed <seed>', 'seed of the run (default: random); the same seed replays the same run', integer(0))
+  .option(
+    '-s, --seed <seed>',
+    'seed of the run (default: random); the same seed replays the same run',
+    integer(0),
+  )
   .option('--speed <factor>', 'virtual seconds per real second; 0 runs as fast as possible', nonNegative, 1)
-  .option('-d, --duration <seconds>', 'stop after this many virtual seconds (default: until Ctrl-C)', nonNegative)
+  .option(
+    '-d, --duration <seconds>',
+    'stop after this many virtual seconds (default: until Ctrl-C)',
+    nonNegative,
+  )
   .option('--no-chaos', 'no partitions or crashes: just the cluster')
-  .action(async (options: { nodes: number; seed?: number; speed: number; duration?: number; chaos: boolean }) => {
-    const abort = new AbortController();
-    process.once('SIGINT', () => abort.abort());
-    await simulate({
-      nodes: options.nodes,
-      seed: options.seed ?? randomInt(2 ** 31),
-      speed: options.speed,
-      ...(options.duration === undefined ? {} : { durationMs: options.duration * 1000 }),
-      chaos: options.chaos,
-      write: (line) => console.log(line),
-      signal: abort.signal,
-    });
-  });
+  .action(
+    async (options: { nodes: number; seed?: number; speed: number; duration?: number; chaos: boolean }) => {
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      await simulate({
+        nodes: options.nodes,
+        seed: options.seed ?? randomInt(2 ** 31),
+        speed: options.speed,
+        ...(options.duration === undefined ? {} : { durationMs: options.duration * 1000 }),
+        chaos: options.chaos,
+        write: (line) => console.log(line),
+        signal: abort.signal,
+      });
+    },
+  );
 
 await program.parseAsync();

@@ -21,11 +21,15 @@ export function validateTiming(timing: RaftTiming): void {
   const { heartbeatIntervalMs: heartbeat, electionTimeoutMinMs: min, electionTimeoutMaxMs: max } = timing;
   for (const [name, value] of Object.entries(timing)) {
     if (!Number.isInteger(value) || value <= 0) {
-      throw new ConfigError(`timing.${name} must be a positive integer of milliseconds, got ${String(value)}`);
+      throw new ConfigError(
+        `timing.${name} must be a positive integer of milliseconds, got ${String(value)}`,
+      );
     }
   }
   if (max < min) {
-    throw new ConfigError(`timing.electionTimeoutMaxMs (${max}) must be at least electionTimeoutMinMs (${min})`);
+    throw new ConfigError(
+      `timing.electionTimeoutMaxMs (${max}) must be at least electionTimeoutMinMs (${min})`,
+    );
   }
   // A leader must be heard several times per election timeout, or followers depose it.
   if (heartbeat * 2 > min) {

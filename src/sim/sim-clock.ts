@@ -43,7 +43,12 @@ export class SimClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): number {
-    const timer: SimTimer = { due: this.#now + Math.max(0, ms), seq: ++this.#seq, callback, cancelled: false };
+    const timer: SimTimer = {
+      due: this.#now + Math.max(0, ms),
+      seq: ++this.#seq,
+      callback,
+      cancelled: false,
+    };
     this.#heap.push(timer);
     this.#byHandle.set(timer.seq, timer);
     return timer.seq;

@@ -72,7 +72,8 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
 
   constructor(options: SimClusterOptions) {
     super();
-    if (!Number.isSafeInteger(options.seed)) throw new ConfigError(`seed must be an integer, got ${options.seed}`);
+    if (!Number.isSafeInteger(options.seed))
+      throw new ConfigError(`seed must be an integer, got ${options.seed}`);
     this.seed = options.seed;
     this.ids = options.ids ?? Array.from({ length: options.size ?? 3 }, (_, i) => String(i));
     if (this.ids.length === 0) throw new ConfigError('a cluster needs at least one node');
@@ -112,7 +113,9 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
       clock: this.clock,
       random: new SeededRandom(this.seed, `timers:${id}:${member.incarnation}`),
     });
-    host.on('step', ({ status }) => this.#check(() => this.checker.observeRole(id, status.role, status.term)));
+    host.on('step', ({ status }) =>
+      this.#check(() => this.checker.observeRole(id, status.role, status.term)),
+    );
     host.on('role', (change) => this.emit('role', change));
     host.on('error', (error) => this.clock.fail(error));
     Object.assign(member, { host, storage, endpoint });
@@ -200,7 +203,8 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
 
   #member(id: NodeId): Member {
     const member = this.#members.get(id);
-    if (member === undefined) throw new ConfigError(`no node "${id}" in this cluster (ids: ${this.ids.join(', ')})`);
+    if (member === undefined)
+      throw new ConfigError(`no node "${id}" in this cluster (ids: ${this.ids.join(', ')})`);
     return member;
   }
 

@@ -42,7 +42,9 @@ describe('raftchart CLI process', () => {
     const cli = run(['sim', '--nodes', 'three']);
     const [code] = await once(cli.child, 'exit');
     expect(code).toBe(1);
-    expect(cli.err()).toMatch(/--nodes <count>' argument 'three' is invalid\. expected an integer of at least 1/);
+    expect(cli.err()).toMatch(
+      /--nodes <count>' argument 'three' is invalid\. expected an integer of at least 1/,
+    );
   });
 
   it('has --help on every command', async () => {

@@ -4,7 +4,14 @@ import { simulate } from '../../src/cli/simulate.js';
 
 async function story(seed: number, chaos = true) {
   const lines: string[] = [];
-  const summary = await simulate({ nodes: 5, seed, speed: 0, durationMs: 30_000, chaos, write: (l) => lines.push(l) });
+  const summary = await simulate({
+    nodes: 5,
+    seed,
+    speed: 0,
+    durationMs: 30_000,
+    chaos,
+    write: (l) => lines.push(l),
+  });
   return { lines, summary };
 }
 

@@ -29,7 +29,9 @@ async function trace(seed: number): Promise<string[]> {
   } finally {
     cluster.stopAll();
   }
-  events.push(`count=${cluster.network.totalCount} bytes=${cluster.network.totalBytes} t=${cluster.clock.now()}`);
+  events.push(
+    `count=${cluster.network.totalCount} bytes=${cluster.network.totalBytes} t=${cluster.clock.now()}`,
+  );
   return events;
 }
 

@@ -1,0 +1,21 @@
+/** raftchart: Raft consensus as XState v5 statecharts. */
+export * from '../machines/index.js';
+export * from './errors.js';
+export type { NodeHostEvents, NodeHostOptions, NodeStatus, NodeStep, RoleChange } from './node/node-host.js';
+export { NodeHost } from './node/node-host.js';
+export type {
+  Clock,
+  PersistedState,
+  RandomSource,
+  Storage,
+  StorageBatch,
+  Transport,
+} from './node/providers.js';
+export { InvariantChecker, InvariantViolation } from './sim/invariants.js';
+export { SeededRandom } from './sim/seeded-random.js';
+export { SimClock, SimulationStalledError } from './sim/sim-clock.js';
+export type { SimClusterEvents, SimClusterOptions } from './sim/sim-cluster.js';
+export { SIM_TIMING, SimCluster, SimulationFailure } from './sim/sim-cluster.js';
+export type { WireCodec } from './sim/sim-network.js';
+export { JSON_CODEC, SimEndpoint, SimNetwork } from './sim/sim-network.js';
+export { MemoryStorage } from './storage/memory-storage.js';

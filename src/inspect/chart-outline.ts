@@ -1,0 +1,106 @@
+/**
+ * The role statechart as a plain list of states and transitions, read off the machine
+ * definition itself: for the docs (a test keeps docs/architecture.md equal to it), the
+ * visualizer's diagram, and coverage counts.
+ */
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+
+export interface ChartTransition {
+  /** State path without the machine id, e.g. `follower.waiting`. */
+  readonly source: string;
+  /** An event type, `after <delay>` or `always`. */
+  readonly trigger: string;
+  readonly guard: string | null;
+  /** null for a targetless transition (the state is not left, its timers keep running). */
+  readonly target: string | null;
+  readonly reenter: boolean;
+  readonly actions: readonly string[];
+}
+
+export interface ChartState {
+  readonly path: string;
+  readonly entry: readonly string[];
+}
+
+/** Every state node but the root, parents before children. */
+export function chartStates(machine: AnyStateMachine): ChartState[] {
+  return descendants(machine.root).map((node) => ({ path: pathOf(node), entry: actionNames(node.entry) }));
+}
+
+/** Every transition as defined: each guarded alternative, each `after` and `always`, separately. */
+export function chartTransitions(machine: AnyStateMachine): ChartTransition[] {
+  const result: ChartTransition[] = [];
+  for (const node of [machine.root, ...descendants(machine.root)]) {
+    for (const [eventType, definitions] of node.transitions) {
+      if (eventType.startsWith('xstate.after.')) continue; // listed below, by delay name
+      for (const t of definitions) result.push(describe(node, eventType, t));
+    }
+    for (const t of node.after) result.push(describe(node, `after ${String(t.delay)}`, t));
+    for (const t of node.always ?? []) result.push(describe(node, 'always', t));
+  }
+  return result;
+}
+
+/** A readable outline: states with their entry actions, then one line per transition. */
+export function formatChartOutline(machine: AnyStateMachine): string {
+  const lines = ['states:'];
+  for (const state of chartStates(machine)) {
+    const entry = state.entry.length > 0 ? `  entry: ${state.entry.join(', ')}` : '';
+    lines.push(`  ${state.path}${entry}`);
+  }
+  lines.push('transitions:');
+  for (const t of chartTransitions(machine)) {
+    const guard = t.guard === null ? '' : ` [${t.guard}]`;
+    const target = t.target === null ? '(targetless)' : `-> ${t.target}`;
+    const reenter = t.reenter ? ' (re-entered)' : '';
+    const actions = t.actions.length > 0 ? ` / ${t.actions.join(', ')}` : '';
+    lines.push(`  ${t.source || '(any role)'}: ${t.trigger}${guard} ${target}${reenter}${actions}`);
+  }
+  return lines.join('\n');
+}
+
+function describe(node: AnyStateNode, trigger: string, t: TransitionLike): ChartTransition {
+  const target = t.target?.[0];
+  return {
+    source: pathOf(node),
+    trigger,
+    guard: guardName(t.guard),
+    target: target === undefined ? null : pathOf(target),
+    reenter: t.reenter === true,
+    actions: actionNames(t.actions),
+  };
+}
+
+interface TransitionLike {
+  readonly target?: readonly AnyStateNode[] | undefined;
+  readonly guard?: unknown;
+  readonly reenter?: boolean;
+  readonly actions: readonly unknown[];
+}
+
+function descendants(node: AnyStateNode): AnyStateNode[] {
+  return Object.values(node.states).flatMap((child) => [child, ...descendants(child)]);
+}
+
+function pathOf(node: AnyStateNode): string {
+  return node.path.join('.');
+}
+
+function guardName(guard: unknown): string | null {
+  if (guard === undefined || guard === null) return null;
+  if (typeof guard === 'string') return guard;
+  if (typeof guard === 'object' && 'type' in guard) return String(guard.type);
+  return '(inline guard)';
+}
+
+/** Named actions, without XState's own bookkeeping (the raise that schedules an `after`). */
+function actionNames(actions: readonly unknown[]): string[] {
+  return actions
+    .map((action) => {
+      if (typeof action === 'string') return action;
+      if (typeof action === 'object' && action !== null && 'type' in action) return String(action.type);
+      if (typeof action === 'function' && 'type' in action) return String(action.type);
+      return '(inline action)';
+    })
+    .filter((name) => !name.startsWith('xstate.'));
+}
