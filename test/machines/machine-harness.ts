@@ -5,6 +5,7 @@
  */
 import { createActor } from 'xstate';
 import type {
+  ConflictHint,
   HardState,
   LogEdit,
   LogEntry,
@@ -138,4 +139,35 @@ export function appendEntries(
 /** Log entries with the given terms, commands named after their index. */
 export function entriesWithTerms(...terms: number[]): LogEntry[] {
   return terms.map((term, i) => ({ term, command: `cmd${i + 1}` }));
+}
+
+/** A follower's answer to node a's AppendEntries: accepted up to matchIndex. */
+export function appendAccepted(from: string, term: number, matchIndex: number) {
+  return {
+    type: 'AppendEntriesReply',
+    from,
+    to: 'a',
+    term,
+    inReplyTo: 1,
+    success: true,
+    matchIndex,
+  } as const;
+}
+
+/** A follower's refusal of node a's AppendEntries, with its conflict hint when the logs differ. */
+export function appendRejected(from: string, term: number, conflict?: ConflictHint) {
+  return {
+    type: 'AppendEntriesReply',
+    from,
+    to: 'a',
+    term,
+    inReplyTo: 1,
+    success: false,
+    ...(conflict === undefined ? {} : { conflict }),
+  } as const;
+}
+
+/** A voter's answer to node a's RequestVote. */
+export function voteReply(from: string, term: number, voteGranted: boolean) {
+  return { type: 'RequestVoteReply', from, to: 'a', term, inReplyTo: 1, voteGranted } as const;
 }

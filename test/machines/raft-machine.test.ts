@@ -1,7 +1,16 @@
 /** The statechart against Figure 2 of the Raft paper, one rule at a time. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestNode } from './machine-harness.js';
-import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote, spawnNode } from './machine-harness.js';
+import {
+  TEST_TIMING,
+  appendAccepted,
+  appendEntries,
+  appendRejected,
+  entriesWithTerms,
+  requestVote,
+  spawnNode,
+  voteReply,
+} from './machine-harness.js';
 
 let node: TestNode;
 
@@ -92,7 +101,7 @@ describe('follower', () => {
 
   it('adopts a higher term from a reply, staying a follower', () => {
     node = spawnNode({ hardState: { currentTerm: 1, votedFor: 'a' } });
-    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term: 3, inReplyTo: 1, success: false });
+    node.deliver(appendRejected('b', 3));
     expect(node.context()).toMatchObject({ currentTerm: 3, votedFor: null });
     expect(node.role()).toBe('follower');
   });
@@ -192,7 +201,7 @@ describe('candidate', () => {
     node = spawnNode({ peers: ['b', 'c', 'd', 'e'] });
     const requests = await node.campaign();
     const vote = (from: string, voteGranted: boolean, term = 1) =>
-      node.deliver({ type: 'RequestVoteReply', from, to: 'a', term, inReplyTo: 1, voteGranted });
+      node.deliver(voteReply(from, term, voteGranted));
     vote('b', true);
     vote('b', true); // the same voter twice counts once
     vote('c', false);
@@ -207,7 +216,7 @@ describe('candidate', () => {
     node = spawnNode();
     await node.campaign();
     await node.advance(TEST_TIMING.electionTimeoutMinMs); // term 2
-    node.deliver({ type: 'RequestVoteReply', from: 'b', to: 'a', term: 1, inReplyTo: 1, voteGranted: true });
+    node.deliver(voteReply('b', 1, true));
     expect(node.role()).toBe('candidate');
   });
 
@@ -223,7 +232,7 @@ describe('candidate', () => {
   it('steps down on a reply of a higher term', async () => {
     node = spawnNode();
     await node.campaign();
-    node.deliver({ type: 'RequestVoteReply', from: 'b', to: 'a', term: 7, inReplyTo: 1, voteGranted: false });
+    node.deliver(voteReply('b', 7, false));
     expect(node.role()).toBe('follower');
     expect(node.context()).toMatchObject({ currentTerm: 7, votedFor: null });
   });
@@ -263,7 +272,7 @@ describe('leader', () => {
   it('steps down on any message of a higher term', async () => {
     node = spawnNode();
     await node.lead();
-    node.deliver({ type: 'AppendEntriesReply', from: 'b', to: 'a', term: 2, inReplyTo: 1, success: false });
+    node.deliver(appendRejected('b', 2));
     expect(node.value()).toEqual({ follower: 'waiting' });
     expect(node.context()).toMatchObject({ currentTerm: 2, leaderId: null });
   });
@@ -276,26 +285,10 @@ describe('leader', () => {
     await node.lead();
     const term = node.context().currentTerm;
     expect(term).toBe(3);
-    node.deliver({
-      type: 'AppendEntriesReply',
-      from: 'b',
-      to: 'a',
-      term,
-      inReplyTo: 1,
-      success: true,
-      matchIndex: 4,
-    });
+    node.deliver(appendAccepted('b', term, 4));
     expect(node.context().progress.b).toEqual({ nextIndex: 5, matchIndex: 4 });
     const conflict = { conflictTerm: 1, conflictIndex: 1, logLength: 4 };
-    node.deliver({
-      type: 'AppendEntriesReply',
-      from: 'c',
-      to: 'a',
-      term,
-      inReplyTo: 2,
-      success: false,
-      conflict,
-    });
+    node.deliver(appendRejected('c', term, conflict));
     expect(node.context().progress.c).toEqual({ nextIndex: 3, matchIndex: 0 });
   });
 });

@@ -10,7 +10,9 @@ import type { TestNode } from '../machines/machine-harness.js';
 import { replayable, testSeeds } from '../support/seeds.js';
 import {
   TEST_TIMING,
+  appendAccepted,
   appendEntries,
+  appendRejected,
   entriesWithTerms,
   requestVote,
   spawnNode,
@@ -187,25 +189,9 @@ describe("heartbeat reset: a leader's heartbeat does not reset its per-peer stat
     node = spawnNode({ hardState: { currentTerm: 3, votedFor: null }, entries: entriesWithTerms(1, 2, 3) });
     await node.lead();
     const term = node.context().currentTerm;
-    node.deliver({
-      type: 'AppendEntriesReply',
-      from: 'b',
-      to: 'a',
-      term,
-      inReplyTo: 1,
-      success: true,
-      matchIndex: 3,
-    });
+    node.deliver(appendAccepted('b', term, 3));
     const conflict = { conflictTerm: 0, conflictIndex: 2, logLength: 1 };
-    node.deliver({
-      type: 'AppendEntriesReply',
-      from: 'c',
-      to: 'a',
-      term,
-      inReplyTo: 2,
-      success: false,
-      conflict,
-    });
+    node.deliver(appendRejected('c', term, conflict));
     const progress = node.context().progress;
     expect(progress).toEqual({ b: { nextIndex: 4, matchIndex: 3 }, c: { nextIndex: 2, matchIndex: 0 } });
 

@@ -585,7 +585,8 @@ describe('unreliable mode', () => {
     const first = await unreliableRun(20);
     const second = await unreliableRun(20);
     const third = await unreliableRun(21);
-    const summary = (run: typeof first) => run.b.inbox.map((r) => `${r.at}`).join(',') + `|${run.a.inbox.length}`;
+    const summary = (run: typeof first) =>
+      run.b.inbox.map((r) => `${r.at}`).join(',') + `|${run.a.inbox.length}`;
     expect(summary(second)).toBe(summary(first));
     expect(summary(third)).not.toBe(summary(first));
   });

@@ -20,7 +20,10 @@ function isPending(promise: Promise<unknown>): Promise<boolean> {
 describe('MemoryStorage load and write', () => {
   it('starts empty: term 0, no vote, no entries', async () => {
     const storage = new MemoryStorage();
-    await expect(storage.load()).resolves.toEqual({ hardState: { currentTerm: 0, votedFor: null }, entries: [] });
+    await expect(storage.load()).resolves.toEqual({
+      hardState: { currentTerm: 0, votedFor: null },
+      entries: [],
+    });
     expect(storage.dead).toBe(false);
   });
 
@@ -39,7 +42,10 @@ describe('MemoryStorage load and write', () => {
     const hardState: HardState = { currentTerm: 2, votedFor: 'a' };
     await storage.write({ hardState });
     await storage.write({ log: { from: 1, entries: entries(1, 2) } });
-    await storage.write({ hardState: { currentTerm: 3, votedFor: null }, log: { from: 3, entries: entries(3) } });
+    await storage.write({
+      hardState: { currentTerm: 3, votedFor: null },
+      log: { from: 3, entries: entries(3) },
+    });
     const loaded = await storage.load();
     expect(loaded.hardState).toEqual({ currentTerm: 3, votedFor: null });
     expect(loaded.entries.map((e) => e.term)).toEqual([1, 2, 3]);
@@ -71,7 +77,10 @@ describe('MemoryStorage load and write', () => {
   });
 
   it('applies a log edit by truncating from `from` and appending', async () => {
-    const storage = new MemoryStorage({ hardState: { currentTerm: 3, votedFor: null }, entries: entries(1, 1, 2, 2, 3) });
+    const storage = new MemoryStorage({
+      hardState: { currentTerm: 3, votedFor: null },
+      entries: entries(1, 1, 2, 2, 3),
+    });
     const replacement: LogEntry[] = [
       { term: 3, command: 'x' },
       { term: 3, command: 'y' },
@@ -83,7 +92,10 @@ describe('MemoryStorage load and write', () => {
   });
 
   it('truncates without appending when the edit has no entries', async () => {
-    const storage = new MemoryStorage({ hardState: { currentTerm: 1, votedFor: null }, entries: entries(1, 1, 1) });
+    const storage = new MemoryStorage({
+      hardState: { currentTerm: 1, votedFor: null },
+      entries: entries(1, 1, 1),
+    });
     await storage.write({ log: { from: 2, entries: [] } });
     expect((await storage.load()).entries).toEqual(entries(1));
     await storage.write({ log: { from: 1, entries: [] } });
@@ -91,7 +103,10 @@ describe('MemoryStorage load and write', () => {
   });
 
   it('appends when the edit starts right after the last entry', async () => {
-    const storage = new MemoryStorage({ hardState: { currentTerm: 1, votedFor: null }, entries: entries(1, 1) });
+    const storage = new MemoryStorage({
+      hardState: { currentTerm: 1, votedFor: null },
+      entries: entries(1, 1),
+    });
     await storage.write({ log: { from: 3, entries: [{ term: 2, command: 'z' }] } });
     expect((await storage.load()).entries.map((e) => e.command)).toEqual(['cmd1', 'cmd2', 'z']);
   });
@@ -128,7 +143,9 @@ describe('MemoryStorage.raftStateSize', () => {
     const two = storage.raftStateSize;
     expect(two).toBeLessThan(four);
     expect(two).toBeGreaterThan(empty);
-    expect(two).toBe(empty + entrySize({ term: 1, command: 'cmd1' }) + entrySize({ term: 1, command: 'cmd2' }));
+    expect(two).toBe(
+      empty + entrySize({ term: 1, command: 'cmd1' }) + entrySize({ term: 1, command: 'cmd2' }),
+    );
     await storage.write({ log: { from: 1, entries: [] } });
     expect(storage.raftStateSize).toBe(empty);
   });
@@ -181,7 +198,10 @@ describe('MemoryStorage.raftStateSize', () => {
 describe('MemoryStorage.crash', () => {
   it('returns the state as of the crash', async () => {
     const storage = new MemoryStorage();
-    await storage.write({ hardState: { currentTerm: 5, votedFor: 'b' }, log: { from: 1, entries: entries(1, 5) } });
+    await storage.write({
+      hardState: { currentTerm: 5, votedFor: 'b' },
+      log: { from: 1, entries: entries(1, 5) },
+    });
     const saved = storage.crash();
     expect(saved).toEqual({ hardState: { currentTerm: 5, votedFor: 'b' }, entries: entries(1, 5) });
     expect(storage.dead).toBe(true);
@@ -190,7 +210,10 @@ describe('MemoryStorage.crash', () => {
   it('never completes a later write, and the write changes nothing', async () => {
     const onDurable: HardState[] = [];
     const storage = new MemoryStorage(undefined, (hardState) => onDurable.push(hardState));
-    await storage.write({ hardState: { currentTerm: 2, votedFor: 'a' }, log: { from: 1, entries: entries(1, 2) } });
+    await storage.write({
+      hardState: { currentTerm: 2, votedFor: 'a' },
+      log: { from: 1, entries: entries(1, 2) },
+    });
     const saved = storage.crash();
     const sizeAtCrash = storage.raftStateSize;
     const clock = new SimClock();
@@ -247,8 +270,12 @@ describe('MemoryStorage onDurable', () => {
 
   it('sees the hardState as it becomes durable, before the write promise resolves', async () => {
     const order: string[] = [];
-    const storage = new MemoryStorage(undefined, (hardState) => order.push(`durable ${hardState.currentTerm}`));
-    const write = storage.write({ hardState: { currentTerm: 4, votedFor: null } }).then(() => order.push('resolved'));
+    const storage = new MemoryStorage(undefined, (hardState) =>
+      order.push(`durable ${hardState.currentTerm}`),
+    );
+    const write = storage
+      .write({ hardState: { currentTerm: 4, votedFor: null } })
+      .then(() => order.push('resolved'));
     order.push('returned');
     await write;
     expect(order).toEqual(['durable 4', 'returned', 'resolved']);
