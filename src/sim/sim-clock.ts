@@ -31,6 +31,7 @@ export class SimClock implements Clock {
   #fired = 0;
   readonly #heap = new TimerHeap();
   readonly #byHandle = new Map<number, SimTimer>();
+  #faulted = false;
   #fault: unknown = undefined;
 
   now(): number {
@@ -72,7 +73,9 @@ export class SimClock implements Clock {
    * (an actor's error, a broken invariant) that must end the run rather than be swallowed.
    */
   fail(error: unknown): void {
-    if (this.#fault === undefined) this.#fault = error;
+    if (this.#faulted) return;
+    this.#faulted = true;
+    this.#fault = error;
   }
 
   get fault(): unknown {
@@ -94,7 +97,7 @@ export class SimClock implements Clock {
       );
       for (;;) {
         await settle();
-        if (this.#fault !== undefined) throw this.#fault;
+        if (this.#faulted) throw this.#fault;
         if (outcome !== undefined) {
           if (outcome.ok) return outcome.value;
           throw outcome.error;
@@ -106,9 +109,24 @@ export class SimClock implements Clock {
     }
   }
 
-  /** Lets `ms` of virtual time pass, firing every timer due in it. */
+  /** Lets `ms` of virtual time pass, firing every timer due in it, up to and including its end. */
   runFor(ms: number): Promise<void> {
-    return this.run(() => this.sleep(ms));
+    const end = this.#now + Math.max(0, ms);
+    return this.run(async () => {
+      await this.sleep(ms);
+      // A timer created during the run and due exactly at `end` sorts after this sleep in
+      // (due, sequence) order; a zero sleep queues behind it, until none is left.
+      while ((this.#nextDue() ?? Infinity) <= end) await this.sleep(0);
+    });
+  }
+
+  /** Due time of the earliest live timer, dropping cancelled ones from the top. */
+  #nextDue(): number | undefined {
+    for (let top = this.#heap.peek(); top !== undefined; top = this.#heap.peek()) {
+      if (!top.cancelled) return top.due;
+      this.#heap.pop();
+    }
+    return undefined;
   }
 
   #fireNext(): boolean {

@@ -65,13 +65,13 @@ describe('SeededRandom.int', () => {
     for (const max of [1, 2, 6, 26, 99]) {
       const random = new SeededRandom(11, `int-${max}`);
       const seen = new Set<number>();
+      const outOfRange: number[] = [];
       for (let i = 0; i < 20_000; i++) {
         const value = random.int(max);
-        expect(Number.isInteger(value)).toBe(true);
-        expect(value).toBeGreaterThanOrEqual(0);
-        expect(value).toBeLessThanOrEqual(max);
+        if (!Number.isInteger(value) || value < 0 || value > max) outOfRange.push(value);
         seen.add(value);
       }
+      expect(outOfRange).toEqual([]);
       expect(seen.has(0)).toBe(true);
       expect(seen.has(max)).toBe(true);
       expect(seen.size).toBe(max + 1);
@@ -148,7 +148,6 @@ describe('SeededRandom.pick', () => {
     const n = 40_000;
     for (let i = 0; i < n; i++) {
       const item = random.pick(items);
-      expect(items).toContain(item);
       counts.set(item, (counts.get(item) ?? 0) + 1);
     }
     expect([...counts.keys()].sort()).toEqual([...items]);

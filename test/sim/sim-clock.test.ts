@@ -229,12 +229,11 @@ describe('SimClock.clearTimeout', () => {
   it('cancels a timer due at the same time from an earlier callback', async () => {
     const clock = new SimClock();
     const log: string[] = [];
-    let victim: number | undefined;
     clock.setTimeout(() => {
       log.push('first');
       clock.clearTimeout(victim);
     }, 10);
-    victim = clock.setTimeout(() => log.push('victim'), 10);
+    const victim = clock.setTimeout(() => log.push('victim'), 10);
     await clock.runFor(20);
     expect(log).toEqual(['first']);
   });
