@@ -33,7 +33,7 @@ describe('chart outline', () => {
 
   it('is what docs/architecture.md shows', () => {
     const doc = readFileSync('docs/architecture.md', 'utf8');
-    const block = /<!-- chart-outline:start -->\n```\n([\s\S]*?)\n```\n<!-- chart-outline:end -->/.exec(
+    const block = /<!-- chart-outline:start -->\s*```\n([\s\S]*?)\n```\s*<!-- chart-outline:end -->/.exec(
       doc,
     )?.[1];
     expect(block, 'docs/architecture.md: regenerate the outline with formatChartOutline').toBe(
