@@ -4,6 +4,8 @@ export * from './errors.js';
 export type { NodeHostEvents, NodeHostOptions, NodeStatus, NodeStep, RoleChange } from './node/node-host.js';
 export { NodeHost } from './node/node-host.js';
 export type {
+  AppliedEntry,
+  ApplySink,
   Clock,
   PersistedState,
   RandomSource,

@@ -7,6 +7,7 @@
  * the actor's processing,
  *   1. hands hardState and log edits to storage as one write,
  *   2. sends each message once the storage write it depends on is durable,
+ *   3. hands newly committed entries to the apply queue (which never holds up the flush),
  * and storage completions come back to the actor as LogPersisted events.
  */
 import { EventEmitter } from 'node:events';
@@ -30,7 +31,8 @@ import {
   roleOf,
 } from '../../machines/index.js';
 import { NodeFailedError } from '../errors.js';
-import type { Clock, RandomSource, Storage, Transport } from './providers.js';
+import { ApplyQueue } from './apply-queue.js';
+import type { ApplySink, Clock, RandomSource, Storage, Transport } from './providers.js';
 import { validateMembership, validateTiming } from './validate-options.js';
 
 export interface NodeHostOptions {
@@ -42,6 +44,8 @@ export interface NodeHostOptions {
   readonly storage: Storage;
   readonly clock: Clock;
   readonly random: RandomSource;
+  /** Receives committed entries in order; by default they are dropped. */
+  readonly applySink?: ApplySink;
 }
 
 export interface NodeStatus {
@@ -51,6 +55,8 @@ export interface NodeStatus {
   readonly votedFor: NodeId | null;
   readonly leaderId: NodeId | null;
   readonly commitIndex: number;
+  /** The highest index handed to the application (queued for delivery). */
+  readonly appliedIndex: number;
   readonly lastLogIndex: number;
   readonly lastLogTerm: number;
 }
@@ -106,6 +112,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #durableWrite = NO_WRITE;
   #hardStateWrite = NO_WRITE;
   #waiting: QueuedMessage[] = [];
+  readonly #applyQueue: ApplyQueue;
 
   /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
   static async create(options: NodeHostOptions): Promise<NodeHost> {
@@ -121,6 +128,10 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     this.#options = options;
     this.#writtenHardState = hardState;
     this.#lastTerm = hardState.currentTerm;
+    // Without snapshots a restarted node applies its committed entries again, from index 1.
+    this.#applyQueue = new ApplyQueue(options.applySink ?? { apply: () => {} }, 0, (error) =>
+      this.#fail(error),
+    );
     const { random } = options;
     const machine = raftMachine.provide({
       actions: {
@@ -151,6 +162,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#actor.stop();
+    this.#applyQueue.stop();
     this.#options.transport.close();
     this.#outbox = [];
     this.#waiting = [];
@@ -176,6 +188,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       votedFor: context.votedFor,
       leaderId: context.leaderId,
       commitIndex: context.commitIndex,
+      appliedIndex: this.#applyQueue.lastQueued,
       lastLogIndex: context.log.lastIndex,
       lastLogTerm: context.log.lastTerm,
     };
@@ -196,6 +209,8 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     if (inspection.type === '@xstate.event') this.#lastEvent = inspection.event;
     if (inspection.type !== '@xstate.snapshot' || this.#actor.getSnapshot().status !== 'active') return;
     const status = this.status();
+    // A commit can advance on a step that sends nothing; the flush hands it to the apply queue.
+    if (status.commitIndex > status.appliedIndex) this.#queueFlush();
     if (status.role !== this.#lastRole || status.term !== this.#lastTerm) {
       this.#lastRole = status.role;
       this.#lastTerm = status.term;
@@ -231,7 +246,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#stopped) return;
-    const { currentTerm, votedFor } = this.#actor.getSnapshot().context;
+    const { currentTerm, votedFor, commitIndex, log } = this.#actor.getSnapshot().context;
     const hardStateChanged =
       currentTerm !== this.#writtenHardState.currentTerm || votedFor !== this.#writtenHardState.votedFor;
     const edit = this.#pendingEdit;
@@ -259,6 +274,8 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       if (afterWrite <= this.#durableWrite) this.#transmit(message);
       else this.#waiting.push({ message, afterWrite });
     }
+    const applied = this.#applyQueue.lastQueued;
+    if (commitIndex > applied) this.#applyQueue.push(applied + 1, log.slice(applied + 1, commitIndex));
   }
 
   #transmit(message: RaftMessage): void {

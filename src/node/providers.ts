@@ -46,3 +46,18 @@ export interface Storage {
   load(): Promise<PersistedState>;
   write(batch: StorageBatch): Promise<void>;
 }
+
+/** A committed entry as the application receives it (a copy, never the log's own object). */
+export interface AppliedEntry {
+  readonly index: number;
+  readonly term: number;
+  readonly command: unknown;
+}
+
+/**
+ * Where committed entries go, in index order, each exactly once per node life. The host
+ * waits for the returned promise before the next delivery.
+ */
+export interface ApplySink {
+  apply(entry: AppliedEntry): void | Promise<void>;
+}

@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RaftMessage } from '../../machines/index.js';
 import { NodeFailedError } from '../../src/errors.js';
 import { NodeHost } from '../../src/node/node-host.js';
-import type { PersistedState, Storage, StorageBatch, Transport } from '../../src/node/providers.js';
+import type {
+  AppliedEntry,
+  ApplySink,
+  PersistedState,
+  Storage,
+  StorageBatch,
+  Transport,
+} from '../../src/node/providers.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
 import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote } from '../machines/machine-harness.js';
@@ -45,10 +52,11 @@ let host: NodeHost | undefined;
 
 afterEach(() => host?.stop());
 
-async function startHost(storage: Storage) {
+async function startHost(storage: Storage, applySink?: ApplySink) {
   const clock = new SimClock();
   const transport = new RecordingTransport();
   host = await NodeHost.create({
+    ...(applySink === undefined ? {} : { applySink }),
     id: 'a',
     peers: ['b', 'c'],
     timing: TEST_TIMING,
@@ -134,6 +142,27 @@ describe('ready loop', () => {
     storage.completeAll();
     await settle();
     expect(host.snapshot().context.persistedIndex).toBe(2);
+  });
+
+  it('hands committed entries to the application in order, without waiting for it to reply', async () => {
+    const storage = new ManualStorage();
+    const applied: AppliedEntry[] = [];
+    const { host, transport } = await startHost(storage, {
+      apply: (entry) => {
+        applied.push(entry);
+        return new Promise<void>(() => {}); // an application that never finishes
+      },
+    });
+    host.receive(appendEntries('b', 1, { entries: entriesWithTerms(1, 1, 1), leaderCommit: 2 }));
+    await settle();
+    storage.completeAll();
+    await settle();
+    expect(applied).toEqual([{ index: 1, term: 1, command: 'cmd1' }]);
+    expect(host.status()).toMatchObject({ commitIndex: 2, appliedIndex: 2 });
+    host.receive(appendEntries('b', 1, { prevLogIndex: 3, prevLogTerm: 1, leaderCommit: 3 }));
+    await settle();
+    expect(transport.sent.filter((m) => m.type === 'AppendEntriesReply')).toHaveLength(2);
+    expect(host.status().appliedIndex).toBe(3);
   });
 
   it('drops messages addressed to another node', async () => {
