@@ -34,6 +34,11 @@ function request(
   };
 }
 
+/** decideAppend's refusal, with the conflict hint the follower sends back. */
+function refusal(conflictTerm: number, conflictIndex: number, logLength: number) {
+  return { ok: false, conflict: { conflictTerm, conflictIndex, logLength } };
+}
+
 describe('decideAppend: the consistency check', () => {
   it('accepts a heartbeat at index 0 on an empty log, with nothing to write', () => {
     expect(decideAppend(new ArrayRaftLog(), request(0, 0))).toEqual({ ok: true, matchIndex: 0, edit: null });
@@ -44,34 +49,16 @@ describe('decideAppend: the consistency check', () => {
   });
 
   it('rejects a previous index past the end: conflictTerm 0, conflictIndex = logLength + 1', () => {
-    expect(decideAppend(logOf(1, 1), request(5, 3, entries(3)))).toEqual({
-      ok: false,
-      conflict: { conflictTerm: 0, conflictIndex: 3, logLength: 2 },
-    });
-    expect(decideAppend(new ArrayRaftLog(), request(1, 1))).toEqual({
-      ok: false,
-      conflict: { conflictTerm: 0, conflictIndex: 1, logLength: 0 },
-    });
+    expect(decideAppend(logOf(1, 1), request(5, 3, entries(3)))).toEqual(refusal(0, 3, 2));
+    expect(decideAppend(new ArrayRaftLog(), request(1, 1))).toEqual(refusal(0, 1, 0));
   });
 
   it('rejects a term mismatch, naming its term and the first index it holds with that term', () => {
     const log = logOf(1, 1, 2, 2, 2, 3);
-    expect(decideAppend(log, request(5, 4))).toEqual({
-      ok: false,
-      conflict: { conflictTerm: 2, conflictIndex: 3, logLength: 6 },
-    });
-    expect(decideAppend(log, request(3, 5))).toEqual({
-      ok: false,
-      conflict: { conflictTerm: 2, conflictIndex: 3, logLength: 6 },
-    });
-    expect(decideAppend(log, request(2, 3))).toEqual({
-      ok: false,
-      conflict: { conflictTerm: 1, conflictIndex: 1, logLength: 6 },
-    });
-    expect(decideAppend(log, request(6, 4))).toEqual({
-      ok: false,
-      conflict: { conflictTerm: 3, conflictIndex: 6, logLength: 6 },
-    });
+    expect(decideAppend(log, request(5, 4))).toEqual(refusal(2, 3, 6));
+    expect(decideAppend(log, request(3, 5))).toEqual(refusal(2, 3, 6));
+    expect(decideAppend(log, request(2, 3))).toEqual(refusal(1, 1, 6));
+    expect(decideAppend(log, request(6, 4))).toEqual(refusal(3, 6, 6));
   });
 
   it('does not change the log it decides on', () => {
@@ -152,10 +139,7 @@ describe('decideAppend: the log edit', () => {
       expect(terms(follower)).toEqual(before);
 
       if (prevLogIndex > follower.lastIndex) {
-        expect(decision).toEqual({
-          ok: false,
-          conflict: { conflictTerm: 0, conflictIndex: follower.lastIndex + 1, logLength: follower.lastIndex },
-        });
+        expect(decision).toEqual(refusal(0, follower.lastIndex + 1, follower.lastIndex));
         continue;
       }
       if (follower.termAt(prevLogIndex) !== prevLogTerm) {

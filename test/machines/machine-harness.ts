@@ -141,27 +141,20 @@ export function entriesWithTerms(...terms: number[]): LogEntry[] {
   return terms.map((term, i) => ({ term, command: `cmd${i + 1}` }));
 }
 
+/** The fields every reply to node a's first request shares. */
+function replyFrom(from: string, term: number) {
+  return { type: 'AppendEntriesReply', from, to: 'a', term, inReplyTo: 1 } as const;
+}
+
 /** A follower's answer to node a's AppendEntries: accepted up to matchIndex. */
 export function appendAccepted(from: string, term: number, matchIndex: number) {
-  return {
-    type: 'AppendEntriesReply',
-    from,
-    to: 'a',
-    term,
-    inReplyTo: 1,
-    success: true,
-    matchIndex,
-  } as const;
+  return { ...replyFrom(from, term), success: true, matchIndex } as const;
 }
 
 /** A follower's refusal of node a's AppendEntries, with its conflict hint when the logs differ. */
 export function appendRejected(from: string, term: number, conflict?: ConflictHint) {
   return {
-    type: 'AppendEntriesReply',
-    from,
-    to: 'a',
-    term,
-    inReplyTo: 1,
+    ...replyFrom(from, term),
     success: false,
     ...(conflict === undefined ? {} : { conflict }),
   } as const;

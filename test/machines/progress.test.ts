@@ -29,6 +29,16 @@ function rejected(conflict?: ConflictHint): AppendEntriesReply {
   };
 }
 
+/** A follower's conflict hint: the term at prevLogIndex, where that term starts, its log length. */
+function conflictHint(conflictTerm: number, conflictIndex: number, logLength: number): ConflictHint {
+  return { conflictTerm, conflictIndex, logLength };
+}
+
+/** The leader's progress for a follower after it rejects with `conflict`, against leaderLog. */
+function afterRejection(progress: PeerProgress, conflict: ConflictHint): PeerProgress {
+  return progressAfterReply(progress, rejected(conflict), leaderLog);
+}
+
 // Terms by index:     1  2  3  4  5  6  7  8  9  10
 const leaderLog = logOf(1, 1, 1, 4, 4, 5, 5, 6, 6, 6);
 
@@ -123,44 +133,21 @@ describe('progressAfterReply', () => {
   });
 
   it('backs nextIndex up with the hint, keeping matchIndex', () => {
-    expect(
-      progressAfterReply(
-        { nextIndex: 11, matchIndex: 0 },
-        rejected({ conflictTerm: 4, conflictIndex: 4, logLength: 7 }),
-        leaderLog,
-      ),
-    ).toEqual({ matchIndex: 0, nextIndex: 6 });
-    expect(
-      progressAfterReply(
-        { nextIndex: 11, matchIndex: 0 },
-        rejected({ conflictTerm: 0, conflictIndex: 3, logLength: 2 }),
-        leaderLog,
-      ),
-    ).toEqual({ matchIndex: 0, nextIndex: 3 });
-    expect(
-      progressAfterReply(
-        { nextIndex: 11, matchIndex: 0 },
-        rejected({ conflictTerm: 2, conflictIndex: 2, logLength: 5 }),
-        leaderLog,
-      ),
-    ).toEqual({ matchIndex: 0, nextIndex: 2 });
+    const progress: PeerProgress = { nextIndex: 11, matchIndex: 0 };
+    expect(afterRejection(progress, conflictHint(4, 4, 7))).toEqual({ matchIndex: 0, nextIndex: 6 });
+    expect(afterRejection(progress, conflictHint(0, 3, 2))).toEqual({ matchIndex: 0, nextIndex: 3 });
+    expect(afterRejection(progress, conflictHint(2, 2, 5))).toEqual({ matchIndex: 0, nextIndex: 2 });
   });
 
   it('never backs nextIndex up below matchIndex + 1', () => {
-    expect(
-      progressAfterReply(
-        { nextIndex: 9, matchIndex: 6 },
-        rejected({ conflictTerm: 2, conflictIndex: 2, logLength: 5 }),
-        leaderLog,
-      ),
-    ).toEqual({ matchIndex: 6, nextIndex: 7 });
-    expect(
-      progressAfterReply(
-        { nextIndex: 9, matchIndex: 5 },
-        rejected({ conflictTerm: 0, conflictIndex: 1, logLength: 0 }),
-        leaderLog,
-      ),
-    ).toEqual({ matchIndex: 5, nextIndex: 6 });
+    expect(afterRejection({ nextIndex: 9, matchIndex: 6 }, conflictHint(2, 2, 5))).toEqual({
+      matchIndex: 6,
+      nextIndex: 7,
+    });
+    expect(afterRejection({ nextIndex: 9, matchIndex: 5 }, conflictHint(0, 1, 0))).toEqual({
+      matchIndex: 5,
+      nextIndex: 6,
+    });
   });
 
   it('keeps its invariants over random replies', () => {

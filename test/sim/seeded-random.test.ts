@@ -113,23 +113,19 @@ describe('SeededRandom.int', () => {
 });
 
 describe('SeededRandom.chance', () => {
-  it('is true about 10% of the time for chance(100, 1000)', () => {
-    const random = new SeededRandom(2024, 'chance');
-    const n = 100_000;
-    let hits = 0;
-    for (let i = 0; i < n; i++) if (random.chance(100, 1000)) hits++;
-    expect(hits / n).toBeGreaterThan(0.09);
-    expect(hits / n).toBeLessThan(0.11);
-  });
-
-  it('is true about 2/3 of the time for chance(600, 900)', () => {
-    const random = new SeededRandom(2025, 'chance');
-    const n = 30_000;
-    let hits = 0;
-    for (let i = 0; i < n; i++) if (random.chance(600, 900)) hits++;
-    expect(hits / n).toBeGreaterThan(0.64);
-    expect(hits / n).toBeLessThan(0.69);
-  });
+  it.each([
+    ['10%', 100, 1000, { seed: 2024, n: 100_000, above: 0.09, below: 0.11 }],
+    ['2/3', 600, 900, { seed: 2025, n: 30_000, above: 0.64, below: 0.69 }],
+  ] as const)(
+    'is true about %s of the time for chance(%i, %i)',
+    (_share, numerator, denominator, { seed, n, above, below }) => {
+      const random = new SeededRandom(seed, 'chance');
+      let hits = 0;
+      for (let i = 0; i < n; i++) if (random.chance(numerator, denominator)) hits++;
+      expect(hits / n).toBeGreaterThan(above);
+      expect(hits / n).toBeLessThan(below);
+    },
+  );
 
   it('is never true with numerator 0, always true with numerator = denominator', () => {
     const random = new SeededRandom(3, 'chance-edges');

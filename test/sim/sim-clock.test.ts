@@ -2,6 +2,29 @@
 import { describe, expect, it } from 'vitest';
 import { SimClock, SimulationStalledError } from '../../src/sim/sim-clock.js';
 
+/** Sets one timer per delay, each recording the time it fires at in the returned array. */
+function recordFiringTimes(clock: SimClock, ...delays: number[]): number[] {
+  const fired: number[] = [];
+  for (const delay of delays) clock.setTimeout(() => fired.push(clock.now()), delay);
+  return fired;
+}
+
+/** Starts a timer that re-arms itself from its own callback every `period` ms, calling `onTick` each time. */
+function startPeriodic(clock: SimClock, period: number, onTick: () => void): void {
+  const tick = () => {
+    onTick();
+    clock.setTimeout(tick, period);
+  };
+  clock.setTimeout(tick, period);
+}
+
+/** A periodic timer (see `startPeriodic`) that records the time of every tick in the returned array. */
+function periodicTicks(clock: SimClock, period: number): number[] {
+  const seen: number[] = [];
+  startPeriodic(clock, period, () => seen.push(clock.now()));
+  return seen;
+}
+
 describe('SimClock basics', () => {
   it('starts at t=0 with nothing fired, and time stands still outside run', () => {
     const clock = new SimClock();
@@ -54,8 +77,7 @@ describe('SimClock basics', () => {
   it('treats a negative delay as zero', async () => {
     const clock = new SimClock();
     await clock.runFor(50);
-    const at: number[] = [];
-    clock.setTimeout(() => at.push(clock.now()), -20);
+    const at = recordFiringTimes(clock, -20);
     await clock.runFor(1);
     expect(at).toEqual([50]);
   });
@@ -108,40 +130,20 @@ describe('SimClock.run drives timers in (due, seq) order', () => {
     expect(log).toEqual(['first', 'second', 'scheduled-now']);
   });
 
-  it('fires a self-rescheduling periodic timer at every period, without collapsing', async () => {
+  it.each([
+    ['fires a self-rescheduling periodic timer at every period, without collapsing', 1050],
+    ['fires a 100 ms periodic timer 10 times in runFor(1000), the last at t=1000', 1000],
+  ])('%s', async (_name, runFor) => {
     const clock = new SimClock();
-    const seen: number[] = [];
-    const tick = () => {
-      seen.push(clock.now());
-      clock.setTimeout(tick, 100);
-    };
-    clock.setTimeout(tick, 100);
-    await clock.runFor(1050);
+    const seen = periodicTicks(clock, 100);
+    await clock.runFor(runFor);
     expect(seen).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
-    expect(clock.now()).toBe(1050);
-  });
-
-  it('fires a 100 ms periodic timer 10 times in runFor(1000), the last at t=1000', async () => {
-    const clock = new SimClock();
-    const seen: number[] = [];
-    const tick = () => {
-      seen.push(clock.now());
-      clock.setTimeout(tick, 100);
-    };
-    clock.setTimeout(tick, 100);
-    await clock.runFor(1000);
-    expect(seen).toEqual([100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
-    expect(clock.now()).toBe(1000);
+    expect(clock.now()).toBe(runFor);
   });
 
   it('loses no periodic tick across consecutive runs', async () => {
     const clock = new SimClock();
-    const seen: number[] = [];
-    const tick = () => {
-      seen.push(clock.now());
-      clock.setTimeout(tick, 100);
-    };
-    clock.setTimeout(tick, 100);
+    const seen = periodicTicks(clock, 100);
     for (let i = 0; i < 10; i++) await clock.runFor(250);
     expect(clock.now()).toBe(2500);
     // Every multiple of 100 up to 2400 fired exactly once, in order; 2500 is due at the boundary.
@@ -153,15 +155,8 @@ describe('SimClock.run drives timers in (due, seq) order', () => {
   it('interleaves periodic timers of different periods correctly', async () => {
     const clock = new SimClock();
     const seen: string[] = [];
-    const periodic = (name: string, period: number) => {
-      const tick = () => {
-        seen.push(`${name}@${clock.now()}`);
-        clock.setTimeout(tick, period);
-      };
-      clock.setTimeout(tick, period);
-    };
-    periodic('a', 30);
-    periodic('b', 45);
+    startPeriodic(clock, 30, () => seen.push(`a@${clock.now()}`));
+    startPeriodic(clock, 45, () => seen.push(`b@${clock.now()}`));
     await clock.runFor(100);
     // At t=90, b's timer (set at t=45) precedes a's (set at t=60): ties go by creation order.
     expect(seen).toEqual(['a@30', 'b@45', 'a@60', 'b@90', 'a@90']);
@@ -359,12 +354,10 @@ describe('SimClock.run failure modes', () => {
   it('rejects when a timer callback throws, and fires nothing after it', async () => {
     const clock = new SimClock();
     const error = new Error('callback threw');
-    const log: number[] = [];
     clock.setTimeout(() => {
       throw error;
     }, 20);
-    clock.setTimeout(() => log.push(clock.now()), 20);
-    clock.setTimeout(() => log.push(clock.now()), 30);
+    const log = recordFiringTimes(clock, 20, 30);
     await expect(clock.runFor(100)).rejects.toBe(error);
     expect(log).toEqual([]);
     expect(clock.now()).toBe(20);

@@ -24,6 +24,13 @@ interface TestNode {
   readonly inbox: Received[];
 }
 
+interface JoinOptions {
+  /** Register the endpoint as the server for its id (default true). */
+  readonly server?: boolean;
+  /** Answer every request with a granted vote at once. */
+  readonly autoReply?: boolean;
+}
+
 function setup(seed = 1, codec?: WireCodec) {
   const clock = new SimClock();
   const network = new SimNetwork(clock, new SeededRandom(seed, 'network'), codec);
@@ -31,16 +38,11 @@ function setup(seed = 1, codec?: WireCodec) {
 }
 
 /** Attaches a new incarnation of `id` that records what it receives (and answers, if asked). */
-function join(
-  network: SimNetwork,
-  clock: SimClock,
-  id: NodeId,
-  options: { server?: boolean; autoReply?: boolean } = {},
-): TestNode {
+function join(network: SimNetwork, id: NodeId, options: JoinOptions = {}): TestNode {
   const endpoint = network.attach(id);
   const inbox: Received[] = [];
   endpoint.listen((message) => {
-    inbox.push({ at: clock.now(), message });
+    inbox.push({ at: network.clock.now(), message });
     if (options.autoReply && isRequest(message)) endpoint.send(replyTo(message));
   });
   if (options.server ?? true) network.addServer(endpoint);
@@ -52,26 +54,72 @@ function linkBoth(network: SimNetwork, a: NodeId, b: NodeId): void {
   network.setLink(b, a, true);
 }
 
+/** Servers a and b on a fresh network (b joined with `options.b`), every link still disabled. */
+function pair(options: { seed?: number; codec?: WireCodec; b?: JoinOptions } = {}) {
+  const { clock, network } = setup(options.seed, options.codec);
+  const a = join(network, 'a');
+  const b = join(network, 'b', options.b);
+  return { clock, network, a, b };
+}
+
+/** Like `pair`, with a and b linked both ways. */
+function linkedPair(options: Parameters<typeof pair>[0] = {}) {
+  const nodes = pair(options);
+  linkBoth(nodes.network, 'a', 'b');
+  return nodes;
+}
+
 let rpcIds = 1;
 
 function vote(from: NodeId, to: NodeId, rpcId = rpcIds++): RequestVote {
   return { type: 'RequestVote', from, to, term: 3, rpcId, lastLogIndex: 7, lastLogTerm: 2 };
 }
 
+/** An AppendEntries from a to b carrying `entries`; other fields default to a first heartbeat's. */
+function appendEntries(
+  entries: AppendEntries['entries'],
+  fields: Partial<AppendEntries> = {},
+): AppendEntries {
+  const base = { from: 'a', to: 'b', term: 1, rpcId: rpcIds++, prevLogIndex: 0, prevLogTerm: 0 };
+  return { type: 'AppendEntries', ...base, entries, leaderCommit: 0, ...fields };
+}
+
+/** A granted vote answering `request`, with `overrides` applied. */
 function replyTo(request: RaftRequest, overrides: Partial<RaftReply> = {}): RaftReply {
-  return {
-    type: 'RequestVoteReply',
-    from: request.to,
-    to: request.from,
-    term: request.term,
-    inReplyTo: request.rpcId,
-    voteGranted: true,
-    ...overrides,
-  } as RaftReply;
+  const { from: caller, to: server, term, rpcId } = request;
+  const reply = { type: 'RequestVoteReply', from: server, to: caller, term, inReplyTo: rpcId };
+  return { ...reply, voteGranted: true, ...overrides } as RaftReply;
+}
+
+/** `caller` sends a fresh RequestVote to `to`, which the network has yet to deliver. */
+function sendVote(caller: TestNode, to: NodeId = 'b'): RequestVote {
+  const request = vote(caller.endpoint.id, to);
+  caller.endpoint.send(request);
+  return request;
+}
+
+/** `caller` sends `count` fresh RequestVotes to `to`, in order. */
+function sendVotes(caller: TestNode, count: number, to: NodeId = 'b'): RequestVote[] {
+  return Array.from({ length: count }, () => sendVote(caller, to));
+}
+
+/** `caller` sends a fresh RequestVote to `to` and the network delivers what is due. */
+async function callVote(clock: SimClock, caller: TestNode, to: NodeId = 'b'): Promise<RequestVote> {
+  const request = sendVote(caller, to);
+  await flush(clock);
+  return request;
 }
 
 function bytes(message: RaftMessage): number {
   return Buffer.byteLength(JSON.stringify(message));
+}
+
+function totalBytes(sent: readonly RaftMessage[]): number {
+  return sent.reduce((sum, message) => sum + bytes(message), 0);
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
 /** Lets the network deliver what is due now (reliable mode delivers after 0 ms). */
@@ -79,27 +127,27 @@ async function flush(clock: SimClock): Promise<void> {
   await clock.runFor(1);
 }
 
+/** Lets far more time pass than any delay the network adds. */
+async function settle(network: SimNetwork): Promise<void> {
+  await network.clock.runFor(10_000);
+}
+
 function messages(node: TestNode): RaftMessage[] {
   return node.inbox.map((r) => r.message);
 }
 
+/** After the network settles, `caller` got no reply: only the bytes of `request` were counted. */
+async function expectReplyLost(network: SimNetwork, caller: TestNode, request: RaftRequest): Promise<void> {
+  await settle(network);
+  expect(caller.inbox).toEqual([]);
+  expect(network.totalBytes).toBe(bytes(request));
+}
+
 describe('requests', () => {
   it('reach the server over an enabled link, as a copy', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request: AppendEntries = {
-      type: 'AppendEntries',
-      from: 'a',
-      to: 'b',
-      term: 2,
-      rpcId: 41,
-      prevLogIndex: 1,
-      prevLogTerm: 1,
-      entries: [{ term: 2, command: { key: 'x', value: [1, 2] } }],
-      leaderCommit: 1,
-    };
+    const { clock, network, a, b } = linkedPair();
+    const fields = { term: 2, rpcId: 41, prevLogIndex: 1, prevLogTerm: 1, leaderCommit: 1 };
+    const request = appendEntries([{ term: 2, command: { key: 'x', value: [1, 2] } }], fields);
     a.endpoint.send(request);
     expect(b.inbox).toEqual([]); // fire and forget: nothing is delivered inside send
     await flush(clock);
@@ -117,35 +165,19 @@ describe('requests', () => {
   });
 
   it('are encoded when sent: later changes to the sender object do not reach the receiver', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
+    const { clock, a, b } = linkedPair();
     const entries = [{ term: 1, command: 'x' }];
-    const request: AppendEntries = {
-      type: 'AppendEntries',
-      from: 'a',
-      to: 'b',
-      term: 1,
-      rpcId: 1,
-      prevLogIndex: 0,
-      prevLogTerm: 0,
-      entries,
-      leaderCommit: 0,
-    };
-    a.endpoint.send(request);
+    a.endpoint.send(appendEntries(entries, { rpcId: 1 }));
     entries.push({ term: 1, command: 'y' });
     await flush(clock);
     expect((b.inbox[0]!.message as AppendEntries).entries).toEqual([{ term: 1, command: 'x' }]);
   });
 
   it('only use the sender-to-server direction of a link', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
+    const { clock, network, a, b } = pair();
     network.setLink('b', 'a', true); // b -> a only
-    a.endpoint.send(vote('a', 'b'));
-    b.endpoint.send(vote('b', 'a'));
+    sendVote(a, 'b');
+    sendVote(b, 'a');
     await flush(clock);
     expect(b.inbox).toEqual([]);
     expect(a.inbox).toHaveLength(1);
@@ -154,16 +186,12 @@ describe('requests', () => {
   });
 
   it('over a disabled link are counted but not delivered', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    const first = vote('a', 'b');
-    a.endpoint.send(first); // links start disabled
+    const { network, a, b } = pair();
+    const first = sendVote(a); // links start disabled
     linkBoth(network, 'a', 'b');
     network.setLink('a', 'b', false);
-    const second = vote('a', 'b');
-    a.endpoint.send(second);
-    await clock.runFor(10_000);
+    const second = sendVote(a);
+    await settle(network);
     expect(b.inbox).toEqual([]);
     expect(network.totalCount).toBe(2);
     expect(network.totalBytes).toBe(bytes(first) + bytes(second));
@@ -171,16 +199,11 @@ describe('requests', () => {
   });
 
   it('to a node with no server are counted but not delivered', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b', { server: false });
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    const nowhere = vote('a', 'nobody');
+    const { network, a, b } = linkedPair({ b: { server: false } });
+    const request = sendVote(a);
     network.setLink('a', 'nobody', true);
-    a.endpoint.send(nowhere);
-    await clock.runFor(10_000);
+    const nowhere = sendVote(a, 'nobody');
+    await settle(network);
     expect(b.inbox).toEqual([]);
     expect(network.totalCount).toBe(2);
     expect(network.totalBytes).toBe(bytes(request) + bytes(nowhere));
@@ -189,18 +212,13 @@ describe('requests', () => {
   });
 
   it('to a deleted server are counted but not delivered', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    a.endpoint.send(vote('a', 'b'));
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    await callVote(clock, a);
     expect(network.rpcCount('b')).toBe(1);
     network.deleteServer('b');
     expect(network.rpcCount('b')).toBe(0);
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await clock.runFor(10_000);
+    sendVote(a);
+    await settle(network);
     expect(b.inbox).toHaveLength(1);
     expect(network.totalCount).toBe(2);
     expect(network.rpcCount('b')).toBe(0);
@@ -210,10 +228,7 @@ describe('requests', () => {
   });
 
   it('are refused when the message does not come from the sending endpoint', () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
+    const { network, a } = linkedPair();
     expect(() => a.endpoint.send(vote('c', 'b'))).toThrow(/cannot send as c/);
     expect(network.totalCount).toBe(0);
   });
@@ -223,13 +238,8 @@ describe('requests', () => {
       encode: (message) => JSON.stringify(message) + ' '.repeat(100),
       decode: (encoded) => JSON.parse(encoded) as RaftMessage,
     };
-    const { clock, network } = setup(1, padded);
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b', { autoReply: true });
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair({ codec: padded, b: { autoReply: true } });
+    const request = await callVote(clock, a);
     expect(messages(b)).toEqual([request]);
     expect(network.totalBytes).toBe(bytes(request) + 100 + bytes(replyTo(request)) + 100);
   });
@@ -238,25 +248,20 @@ describe('requests', () => {
 describe('rpcCount', () => {
   it('counts requests dispatched to a server, not those lost on the way', async () => {
     const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const c = join(network, clock, 'c');
-    join(network, clock, 'b');
+    const a = join(network, 'a');
+    const c = join(network, 'c');
+    join(network, 'b');
     network.setLink('a', 'b', true);
-    for (let i = 0; i < 3; i++) a.endpoint.send(vote('a', 'b'));
-    for (let i = 0; i < 4; i++) c.endpoint.send(vote('c', 'b')); // c -> b is disabled
+    sendVotes(a, 3);
+    sendVotes(c, 4); // c -> b is disabled
     await flush(clock);
     expect(network.rpcCount('b')).toBe(3);
     expect(network.totalCount).toBe(7);
   });
 
   it('counts a dispatched request whose reply is lost', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    const request = await callVote(clock, a);
     network.setLink('a', 'b', false);
     b.endpoint.send(replyTo(request));
     await flush(clock);
@@ -265,19 +270,16 @@ describe('rpcCount', () => {
   });
 
   it('restarts at 0 for a new server incarnation', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    for (let i = 0; i < 5; i++) a.endpoint.send(vote('a', 'b'));
+    const { clock, network, a } = linkedPair();
+    sendVotes(a, 5);
     await flush(clock);
     expect(network.rpcCount('b')).toBe(5);
 
     network.deleteServer('b');
-    const b2 = join(network, clock, 'b');
+    const b2 = join(network, 'b');
     expect(network.rpcCount('b')).toBe(0);
     network.setLink('a', 'b', true);
-    for (let i = 0; i < 2; i++) a.endpoint.send(vote('a', 'b'));
+    sendVotes(a, 2);
     await flush(clock);
     expect(b2.inbox).toHaveLength(2);
     expect(network.rpcCount('b')).toBe(2);
@@ -289,13 +291,8 @@ describe('rpcCount', () => {
 
 describe('replies', () => {
   it('reach the caller as a copy, and their bytes are counted', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    const request = await callVote(clock, a);
     const reply = replyTo(request);
     b.endpoint.send(reply);
     expect(a.inbox).toEqual([]);
@@ -308,89 +305,54 @@ describe('replies', () => {
   });
 
   it('need only the caller-to-server link: the server-to-caller direction does not matter', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    join(network, clock, 'b', { autoReply: true });
+    const { clock, network, a } = pair({ b: { autoReply: true } });
     network.setLink('a', 'b', true);
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const request = await callVote(clock, a);
     expect(messages(a)).toEqual([replyTo(request)]);
   });
 
   it('are lost when the caller-to-server link was disabled before the reply', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    const request = await callVote(clock, a);
     expect(b.inbox).toHaveLength(1);
     network.setLink('a', 'b', false);
     b.endpoint.send(replyTo(request));
-    await clock.runFor(10_000);
-    expect(a.inbox).toEqual([]);
-    expect(network.totalBytes).toBe(bytes(request));
+    await expectReplyLost(network, a, request);
     expect(network.strayReplies).toBe(0);
   });
 
   it('are lost when the server was deleted meanwhile', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    const request = await callVote(clock, a);
     network.deleteServer('b');
     b.endpoint.send(replyTo(request));
-    await clock.runFor(10_000);
-    expect(a.inbox).toEqual([]);
-    expect(network.totalBytes).toBe(bytes(request));
+    await expectReplyLost(network, a, request);
   });
 
   it('are lost when the server was replaced meanwhile, even by the same endpoint', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    const request = await callVote(clock, a);
     network.addServer(b.endpoint);
     b.endpoint.send(replyTo(request));
-    await clock.runFor(10_000);
-    expect(a.inbox).toEqual([]);
-    expect(network.totalBytes).toBe(bytes(request));
+    await expectReplyLost(network, a, request);
   });
 
   it('are lost when a new incarnation of the server answers a call made to the old one', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
-    const b2 = join(network, clock, 'b');
+    const { clock, network, a, b } = linkedPair();
+    const request = await callVote(clock, a);
+    const b2 = join(network, 'b');
     linkBoth(network, 'a', 'b');
     b.endpoint.send(replyTo(request)); // the old incarnation is closed: this goes nowhere
     b2.endpoint.send(replyTo(request));
-    await clock.runFor(10_000);
-    expect(a.inbox).toEqual([]);
-    expect(network.totalBytes).toBe(bytes(request));
+    await expectReplyLost(network, a, request);
   });
 
   it('are lost when the caller restarted: the call belongs to its old incarnation', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
+    const { clock, network, a, b } = linkedPair();
     const old = vote('a', 'b', 1);
     a.endpoint.send(old);
     await flush(clock);
-    const a2 = join(network, clock, 'a');
+    const a2 = join(network, 'a');
     linkBoth(network, 'a', 'b');
     const fresh = vote('a', 'b', 1); // a restarted node reuses rpcIds
     a2.endpoint.send(fresh);
@@ -407,15 +369,10 @@ describe('replies', () => {
   });
 
   it('that match no pending call are counted as stray, not delivered and not counted in bytes', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    const c = join(network, clock, 'c');
-    linkBoth(network, 'a', 'b');
+    const { clock, network, a, b } = linkedPair();
+    const c = join(network, 'c');
     linkBoth(network, 'a', 'c');
-    const request = vote('a', 'b');
-    a.endpoint.send(request);
-    await flush(clock);
+    const request = await callVote(clock, a);
     const bytesBefore = network.totalBytes;
 
     b.endpoint.send(replyTo(request, { inReplyTo: request.rpcId + 1000 })); // unknown rpcId
@@ -437,10 +394,7 @@ describe('replies', () => {
   });
 
   it('to calls that were never made are stray even between linked nodes', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
+    const { clock, network, a, b } = linkedPair();
     b.endpoint.send(replyTo(vote('a', 'b')));
     await flush(clock);
     expect(a.inbox).toEqual([]);
@@ -450,12 +404,8 @@ describe('replies', () => {
   });
 
   it('match their calls by rpcId, whatever the order they are sent in', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const requests = [vote('a', 'b'), vote('a', 'b'), vote('a', 'b')];
-    for (const request of requests) a.endpoint.send(request);
+    const { clock, network, a, b } = linkedPair();
+    const requests = sendVotes(a, 3);
     await flush(clock);
     for (const request of [...requests].reverse()) b.endpoint.send(replyTo(request));
     await flush(clock);
@@ -466,63 +416,50 @@ describe('replies', () => {
 
 describe('endpoints', () => {
   it('a newer attach closes the old endpoint for good', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const a2 = join(network, clock, 'a');
+    const { network, a, b } = linkedPair();
+    const a2 = join(network, 'a');
     expect(a.endpoint.closed).toBe(true);
     expect(a2.endpoint.closed).toBe(false);
     expect(a.endpoint.linkEnabled('b')).toBe(false);
-    a.endpoint.send(vote('a', 'b'));
+    sendVote(a);
     a.endpoint.setLink('b', true); // a closed endpoint cannot be re-enabled
     expect(a.endpoint.linkEnabled('b')).toBe(false);
-    a.endpoint.send(vote('a', 'b'));
-    await clock.runFor(10_000);
+    sendVote(a);
+    await settle(network);
     expect(b.inbox).toEqual([]);
     expect(network.totalCount).toBe(0);
     expect(network.totalBytes).toBe(0);
   });
 
   it('a new incarnation starts with its links disabled', async () => {
-    const { clock, network } = setup();
-    join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const a2 = join(network, clock, 'a');
+    const { clock, network, b } = linkedPair();
+    const a2 = join(network, 'a');
     expect(a2.endpoint.linkEnabled('b')).toBe(false);
-    a2.endpoint.send(vote('a', 'b'));
+    sendVote(a2);
     await flush(clock);
     expect(b.inbox).toEqual([]);
     expect(network.totalCount).toBe(1);
     network.setLink('a', 'b', true);
     expect(a2.endpoint.linkEnabled('b')).toBe(true);
-    a2.endpoint.send(vote('a', 'b'));
+    sendVote(a2);
     await flush(clock);
     expect(b.inbox).toHaveLength(1);
   });
 
   it('an old incarnation no longer receives: requests go to the current server', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    const b2 = join(network, clock, 'b');
-    a.endpoint.send(vote('a', 'b'));
-    await flush(clock);
+    const { clock, network, a, b } = linkedPair();
+    const b2 = join(network, 'b');
+    await callVote(clock, a);
     expect(b.inbox).toEqual([]);
     expect(b2.inbox).toHaveLength(1);
   });
 
   it('a request in flight to a server that restarts is not received by the closed endpoint', async () => {
-    const { clock, network } = setup();
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
+    const { clock, network, a, b } = linkedPair();
     network.setReliable(false); // requests take 0-26 ms
-    for (let i = 0; i < 20; i++) a.endpoint.send(vote('a', 'b'));
+    sendVotes(a, 20);
     network.deleteServer('b');
-    const b2 = join(network, clock, 'b');
+    const b2 = join(network, 'b');
     await clock.runFor(100);
     expect(b.inbox).toEqual([]);
     expect(b2.inbox).toEqual([]);
@@ -534,13 +471,9 @@ describe('unreliable mode', () => {
   const calls = 5000;
 
   async function unreliableRun(seed: number) {
-    const { clock, network } = setup(seed);
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b', { autoReply: true });
-    linkBoth(network, 'a', 'b');
+    const { clock, network, a, b } = linkedPair({ seed, b: { autoReply: true } });
     network.setReliable(false);
-    const requests = Array.from({ length: calls }, () => vote('a', 'b'));
-    for (const request of requests) a.endpoint.send(request);
+    const requests = sendVotes(a, calls);
     await clock.runFor(1000);
     return { network, a, b, requests };
   }
@@ -559,10 +492,8 @@ describe('unreliable mode', () => {
 
   it('counts the bytes of every request but only of delivered replies', async () => {
     const { network, a, requests } = await unreliableRun(18);
-    const requestBytes = requests.reduce((sum, request) => sum + bytes(request), 0);
-    const replyBytes = a.inbox.reduce((sum, received) => sum + bytes(received.message), 0);
     expect(a.inbox.length).toBeLessThan(calls);
-    expect(network.totalBytes).toBe(requestBytes + replyBytes);
+    expect(network.totalBytes).toBe(totalBytes(requests) + totalBytes(messages(a)));
   });
 
   it('delays requests by 0-26 ms, every delay in that range occurring', async () => {
@@ -571,9 +502,8 @@ describe('unreliable mode', () => {
     expect(Math.min(...delays)).toBe(0);
     expect(Math.max(...delays)).toBe(26);
     expect(new Set(delays).size).toBe(27);
-    const mean = delays.reduce((sum, d) => sum + d, 0) / delays.length;
-    expect(mean).toBeGreaterThan(12);
-    expect(mean).toBeLessThan(14);
+    expect(mean(delays)).toBeGreaterThan(12);
+    expect(mean(delays)).toBeLessThan(14);
     // Replies are not delayed without long reordering: each arrives when its request was handled.
     const handledAt = new Map(b.inbox.map((r) => [(r.message as RaftRequest).rpcId, r.at]));
     for (const received of a.inbox) {
@@ -592,13 +522,10 @@ describe('unreliable mode', () => {
   });
 
   it('becomes reliable again with setReliable(true)', async () => {
-    const { clock, network } = setup(22);
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b', { autoReply: true });
-    linkBoth(network, 'a', 'b');
+    const { clock, network, a, b } = linkedPair({ seed: 22, b: { autoReply: true } });
     network.setReliable(false);
     network.setReliable(true);
-    for (let i = 0; i < 500; i++) a.endpoint.send(vote('a', 'b'));
+    sendVotes(a, 500);
     await flush(clock);
     expect(b.inbox).toHaveLength(500);
     expect(a.inbox).toHaveLength(500);
@@ -607,14 +534,17 @@ describe('unreliable mode', () => {
 });
 
 describe('long reordering', () => {
+  /** a and b (b answering every call) on a network with long reordering on. */
+  function reorderingPair(seed: number, b: JoinOptions = { autoReply: true }) {
+    const nodes = linkedPair({ seed, b });
+    nodes.network.setLongReordering(true);
+    return nodes;
+  }
+
   it('delays about 2/3 of replies by 200-2199 ms, skewed toward the low end', async () => {
-    const { clock, network } = setup(31);
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b', { autoReply: true });
-    linkBoth(network, 'a', 'b');
-    network.setLongReordering(true);
+    const { clock, a, b } = reorderingPair(31);
     const calls = 3000;
-    for (let i = 0; i < calls; i++) a.endpoint.send(vote('a', 'b'));
+    sendVotes(a, calls);
     await clock.runFor(3000);
     expect(b.inbox).toHaveLength(calls); // requests are not delayed or lost
     expect(b.inbox.every((r) => r.at === 0)).toBe(true);
@@ -628,20 +558,14 @@ describe('long reordering', () => {
     expect(Math.max(...late)).toBeLessThanOrEqual(2199);
     expect(Math.min(...late)).toBeLessThan(210);
     expect(Math.max(...late)).toBeGreaterThan(1500);
-    const mean = late.reduce((sum, d) => sum + d, 0) / late.length;
-    expect(mean).toBeGreaterThan(620); // 200 + E[uniform(0..uniform(0..1999))] = about 700
-    expect(mean).toBeLessThan(780);
+    expect(mean(late)).toBeGreaterThan(620); // 200 + E[uniform(0..uniform(0..1999))] = about 700
+    expect(mean(late)).toBeLessThan(780);
     expect(late.filter((d) => d < 1200).length).toBeGreaterThan(2 * late.filter((d) => d >= 1200).length);
   });
 
   it('reorders replies relative to the order of the calls', async () => {
-    const { clock, network } = setup(32);
-    const a = join(network, clock, 'a');
-    join(network, clock, 'b', { autoReply: true });
-    linkBoth(network, 'a', 'b');
-    network.setLongReordering(true);
-    const requests = Array.from({ length: 50 }, () => vote('a', 'b'));
-    for (const request of requests) a.endpoint.send(request);
+    const { clock, a } = reorderingPair(32);
+    const requests = sendVotes(a, 50);
     await clock.runFor(3000);
     const order = a.inbox.map((r) => (r.message as RaftReply).inReplyTo);
     expect([...order].sort((x, y) => x - y)).toEqual(requests.map((r) => r.rpcId));
@@ -649,20 +573,13 @@ describe('long reordering', () => {
   });
 
   it('counts the bytes of a late reply only when it is delivered', async () => {
-    const { clock, network } = setup(33);
-    const a = join(network, clock, 'a');
-    join(network, clock, 'b', { autoReply: true });
-    linkBoth(network, 'a', 'b');
-    network.setLongReordering(true);
-    const requests = Array.from({ length: 300 }, () => vote('a', 'b'));
-    for (const request of requests) a.endpoint.send(request);
-    const requestBytes = requests.reduce((sum, request) => sum + bytes(request), 0);
-    const deliveredBytes = () => a.inbox.reduce((sum, received) => sum + bytes(received.message), 0);
+    const { clock, network, a } = reorderingPair(33);
+    const requestBytes = totalBytes(sendVotes(a, 300));
     const checkpoints: number[] = [];
     for (let t = 0; t < 2400; t += 100) {
       await clock.runFor(100);
       checkpoints.push(a.inbox.length);
-      expect(network.totalBytes).toBe(requestBytes + deliveredBytes());
+      expect(network.totalBytes).toBe(requestBytes + totalBytes(messages(a)));
     }
     // Some replies were still in flight at the first checkpoints, and all arrived in the end.
     expect(checkpoints[0]).toBeLessThan(200);
@@ -670,12 +587,8 @@ describe('long reordering', () => {
   });
 
   it('still loses the replies of a disabled link, late or not', async () => {
-    const { clock, network } = setup(34);
-    const a = join(network, clock, 'a');
-    const b = join(network, clock, 'b');
-    linkBoth(network, 'a', 'b');
-    network.setLongReordering(true);
-    for (let i = 0; i < 20; i++) a.endpoint.send(vote('a', 'b'));
+    const { clock, network, a, b } = reorderingPair(34, { autoReply: false });
+    sendVotes(a, 20);
     await flush(clock);
     network.setLink('a', 'b', false);
     for (const received of b.inbox) b.endpoint.send(replyTo(received.message as RaftRequest));
