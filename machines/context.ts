@@ -10,7 +10,24 @@ export interface PeerProgress {
   readonly nextIndex: number;
   /** Conservative: the highest entry known to be replicated there. */
   readonly matchIndex: number;
+  /**
+   * `probe`: the logs are not known to match; one AppendEntries at a time (heartbeats retry
+   * it). `replicate`: they match up to matchIndex; new entries stream as they are proposed.
+   */
+  readonly mode: 'probe' | 'replicate';
+  /** In probe mode, the outstanding probe: the only request whose rejection is acted on. */
+  readonly probeRpcId: number | null;
 }
+
+/** Bounds on what a leader sends one follower. */
+export interface ReplicationLimits {
+  /** Entries in one AppendEntries. */
+  readonly maxEntriesPerMessage: number;
+  /** Entries sent but not yet acknowledged, per follower in replicate mode. */
+  readonly maxInflightEntries: number;
+}
+
+export const DEFAULT_LIMITS: ReplicationLimits = { maxEntriesPerMessage: 512, maxInflightEntries: 4096 };
 
 /** The state that must be durable before anything that depends on it is sent. */
 export interface HardState {
@@ -23,6 +40,7 @@ export interface RaftContext extends HardState {
   /** Every other voter; the cluster is peers plus id. */
   readonly peers: readonly NodeId[];
   readonly timing: RaftTiming;
+  readonly limits: ReplicationLimits;
   /** Who this node believes leads currentTerm, if anyone. */
   readonly leaderId: NodeId | null;
   readonly log: RaftLog;
@@ -41,6 +59,7 @@ export interface RaftInput {
   readonly id: NodeId;
   readonly peers: readonly NodeId[];
   readonly timing: RaftTiming;
+  readonly limits?: ReplicationLimits;
   /** Recovered from storage on restart; a fresh node starts at term 0 with no vote. */
   readonly hardState?: HardState;
   /** Recovered from storage on restart; everything in it is durable. */
@@ -53,6 +72,7 @@ export function initialContext(input: RaftInput): RaftContext {
     id: input.id,
     peers: [...input.peers],
     timing: input.timing,
+    limits: input.limits ?? DEFAULT_LIMITS,
     currentTerm: input.hardState?.currentTerm ?? 0,
     votedFor: input.hardState?.votedFor ?? null,
     leaderId: null,

@@ -11,5 +11,22 @@ export interface LogPersisted {
   readonly term: number;
 }
 
-export type LocalEvent = LogPersisted;
+/**
+ * Commands to append, as one batch: a leader appends them all in one step; any other
+ * role ignores it (the host answers "not leader" before sending it).
+ */
+export interface Propose {
+  readonly type: 'Propose';
+  readonly commands: readonly unknown[];
+}
+
+/**
+ * The host's turn is ending: a leader sends each streaming follower, in one AppendEntries,
+ * the entries proposed during the turn.
+ */
+export interface Flush {
+  readonly type: 'Flush';
+}
+
+export type LocalEvent = LogPersisted | Propose | Flush;
 export type NodeEvent = RaftMessage | LocalEvent;

@@ -1,3 +1,4 @@
+export * from './commit-rules.js';
 export * from './context.js';
 export * from './election-rules.js';
 export * from './events.js';
@@ -7,5 +8,6 @@ export * from './log-matching.js';
 export * from './messages.js';
 export * from './progress.js';
 export * from './raft-machine.js';
+export * from './replication.js';
 export * from './role.js';
 export * from './timing.js';

@@ -3,28 +3,36 @@ import type { PeerProgress } from './context.js';
 import type { RaftLog } from './log.js';
 import type { AppendEntriesReply, ConflictHint, NodeId } from './messages.js';
 
+/** A new leader knows nothing of its followers' logs: it probes each, from its own end. */
 export function initialProgress(peers: readonly NodeId[], log: RaftLog): Record<NodeId, PeerProgress> {
   const progress: Record<NodeId, PeerProgress> = {};
-  for (const peer of peers) progress[peer] = { nextIndex: log.lastIndex + 1, matchIndex: 0 };
+  for (const peer of peers) {
+    progress[peer] = { nextIndex: log.lastIndex + 1, matchIndex: 0, mode: 'probe', probeRpcId: null };
+  }
   return progress;
 }
 
 /**
- * matchIndex only grows (it is a fact learned from a reply); nextIndex after a rejection
- * follows the fast back-up, never below what is known to match.
+ * What a reply of the current term changes, or null when it must be ignored. A success is
+ * a fact (matchIndex only grows) and switches to streaming. A rejection counts only if it
+ * answers the outstanding probe, or, while streaming, shows the logs diverged; nextIndex
+ * then follows the fast back-up, never below what is known to match.
  */
 export function progressAfterReply(
   progress: PeerProgress,
   reply: AppendEntriesReply,
   log: RaftLog,
-): PeerProgress {
+): PeerProgress | null {
   if (reply.success) {
     const matchIndex = Math.max(progress.matchIndex, reply.matchIndex);
-    return { matchIndex, nextIndex: Math.max(progress.nextIndex, matchIndex + 1) };
+    const nextIndex = Math.max(progress.nextIndex, matchIndex + 1);
+    return { matchIndex, nextIndex, mode: 'replicate', probeRpcId: null };
   }
-  if (reply.conflict === undefined) return progress;
-  const nextIndex = Math.max(progress.matchIndex + 1, nextIndexAfterConflict(reply.conflict, log));
-  return { matchIndex: progress.matchIndex, nextIndex };
+  if (reply.conflict === undefined) return null;
+  if (progress.mode === 'probe' && reply.inReplyTo !== progress.probeRpcId) return null;
+  const backedUp = nextIndexAfterConflict(reply.conflict, log);
+  const nextIndex = Math.min(Math.max(progress.matchIndex + 1, backedUp), log.lastIndex + 1);
+  return { matchIndex: progress.matchIndex, nextIndex, mode: 'probe', probeRpcId: null };
 }
 
 /**

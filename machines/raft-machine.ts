@@ -7,15 +7,18 @@
  * Its delays are named too; the host provides `electionTimeout` from its random source.
  */
 import { assertEvent, setup } from 'xstate';
-import type { PeerProgress, RaftContext, RaftInput } from './context.js';
+import type { RaftContext, RaftInput } from './context.js';
 import { initialContext } from './context.js';
 import { isLogUpToDate, quorumSize } from './election-rules.js';
 import type { NodeEvent } from './events.js';
 import type { LogEdit } from './log-edit.js';
 import { applyLogEdit } from './log-edit.js';
 import { decideAppend } from './log-matching.js';
-import type { AppendEntries, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import type { LogEntry } from './log.js';
+import type { RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import { nextCommitIndex } from './commit-rules.js';
 import { initialProgress, progressAfterReply } from './progress.js';
+import { planAppend, planAppends } from './replication.js';
 
 /** Effects and rules, named so the host and the path tests can provide their own. */
 const effects = setup({
@@ -120,23 +123,29 @@ const becomeLeader = effects.assign(({ context }) => ({
   progress: initialProgress(context.peers, context.log),
 }));
 
+/** One AppendEntries to every peer, empty or not: a heartbeat, or a probe retried. */
 const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
-  const messages: AppendEntries[] = context.peers.map((peer, i) => {
-    const prevLogIndex = (context.progress[peer]?.nextIndex ?? context.log.lastIndex + 1) - 1;
-    return {
-      type: 'AppendEntries',
-      from: context.id,
-      to: peer,
-      term: context.currentTerm,
-      rpcId: context.nextRpcId + i,
-      prevLogIndex,
-      prevLogTerm: context.log.termAt(prevLogIndex) ?? 0,
-      entries: [],
-      leaderCommit: context.commitIndex,
-    };
-  });
-  enqueue.assign({ nextRpcId: context.nextRpcId + messages.length });
+  const { messages, progress, nextRpcId } = planAppends(context, context.peers, true);
+  enqueue.assign({ progress, nextRpcId });
   enqueue({ type: 'send', params: { messages } });
+});
+
+/** End of the host's turn: what was proposed goes to every streaming follower, batched. */
+const replicateNewEntries = effects.enqueueActions(({ context, enqueue }) => {
+  const { messages, progress, nextRpcId } = planAppends(context, context.peers, false);
+  if (messages.length === 0) return;
+  enqueue.assign({ progress, nextRpcId });
+  enqueue({ type: 'send', params: { messages } });
+});
+
+/** A leader appends a batch of commands in its term; storage gets one edit. */
+const appendProposals = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'Propose');
+  if (event.commands.length === 0) return;
+  const entries: LogEntry[] = event.commands.map((command) => ({ term: context.currentTerm, command }));
+  const edit = { from: context.log.lastIndex + 1, entries };
+  enqueue.assign(({ context: current }) => ({ log: applyLogEdit(current.log, edit) }));
+  enqueue({ type: 'persistLog', params: edit });
 });
 
 /** Refuses an AppendEntries without looking at the log: its term is not one to follow. */
@@ -200,13 +209,35 @@ const acceptAppendEntries = effects.enqueueActions(({ context, event, enqueue })
   });
 });
 
-const recordAppendReply = effects.assign(({ context, event }) => {
+/**
+ * A follower's answer: update its progress; on success commit what a quorum holds and keep
+ * streaming; on a rejection that counts, probe again at once from the backed-up nextIndex.
+ */
+const handleAppendReply = effects.enqueueActions(({ context, event, enqueue }) => {
   assertEvent(event, 'AppendEntriesReply');
   const current = context.progress[event.from];
-  if (current === undefined) return {};
-  const next: PeerProgress = progressAfterReply(current, event, context.log);
-  return { progress: { ...context.progress, [event.from]: next } };
+  if (current === undefined) return;
+  const updated = progressAfterReply(current, event, context.log);
+  if (updated === null) return;
+  const progress = { ...context.progress, [event.from]: updated };
+  const after = { ...context, progress };
+  const commitIndex = event.success ? commitFor(after) : context.commitIndex;
+  const planned = planAppend({ ...after, commitIndex }, event.from, context.nextRpcId, !event.success);
+  enqueue.assign({
+    progress: planned === null ? progress : { ...progress, [event.from]: planned.progress },
+    commitIndex,
+    nextRpcId: planned === null ? context.nextRpcId : context.nextRpcId + 1,
+  });
+  if (planned !== null) enqueue({ type: 'send', params: { messages: [planned.message] } });
 });
+
+/** The leader's own log became durable further: it may now count itself up to there. */
+const commitPersisted = effects.assign(({ context }) => ({ commitIndex: commitFor(context) }));
+
+function commitFor(context: RaftContext): number {
+  const followers = Object.values(context.progress);
+  return nextCommitIndex(context.commitIndex, context.currentTerm, context.log, context.persistedIndex, followers);
+}
 
 const recordPersisted = effects.assign(({ context, event }) => {
   assertEvent(event, 'LogPersisted');
@@ -231,7 +262,10 @@ const raftSetup = effects.extend({
     refuseAppend,
     followSender,
     acceptAppendEntries,
-    recordAppendReply,
+    handleAppendReply,
+    commitPersisted,
+    replicateNewEntries,
+    appendProposals,
     recordPersisted,
     reprocessAsFollower,
   },
@@ -319,8 +353,11 @@ export const raftMachine = raftSetup.createMachine({
         RequestVoteReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
         AppendEntriesReply: [
           { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
-          { guard: 'isCurrentTerm', actions: 'recordAppendReply' },
+          { guard: 'isCurrentTerm', actions: 'handleAppendReply' },
         ],
+        Propose: { actions: 'appendProposals' },
+        Flush: { actions: 'replicateNewEntries' },
+        LogPersisted: { guard: 'isPersistedEntryCurrent', actions: ['recordPersisted', 'commitPersisted'] },
       },
     },
   },

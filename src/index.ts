@@ -1,7 +1,14 @@
 /** raftchart: Raft consensus as XState v5 statecharts. */
 export * from '../machines/index.js';
 export * from './errors.js';
-export type { NodeHostEvents, NodeHostOptions, NodeStatus, NodeStep, RoleChange } from './node/node-host.js';
+export type {
+  NodeHostEvents,
+  NodeHostOptions,
+  NodeStatus,
+  NodeStep,
+  RoleChange,
+  Submission,
+} from './node/node-host.js';
 export { NodeHost } from './node/node-host.js';
 export type {
   AppliedEntry,

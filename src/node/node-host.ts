@@ -5,6 +5,7 @@
  * The ready loop: the actor's named actions (`send`, `persistLog`) record effects in the
  * host's outbox; the first effect of a turn queues one flush (a microtask), which, outside
  * the actor's processing,
+ *   0. lets a leader add one AppendEntries per streaming follower for the turn's proposals,
  *   1. hands hardState and log edits to storage as one write,
  *   2. sends each message once the storage write it depends on is durable,
  *   3. hands newly committed entries to the apply queue (which never holds up the flush),
@@ -61,6 +62,16 @@ export interface NodeStatus {
   readonly lastLogTerm: number;
 }
 
+/** What `submit` answers at once: where the command will sit if it is ever committed. */
+export interface Submission {
+  /** Index of the (last) command submitted; meaningful only when isLeader. */
+  readonly index: number;
+  readonly term: number;
+  readonly isLeader: boolean;
+  /** Not the leader: whom this node believes leads, if anyone (a hint for the client). */
+  readonly leaderId: NodeId | null;
+}
+
 export interface RoleChange {
   readonly id: NodeId;
   readonly role: Role;
@@ -105,6 +116,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
 
   // The ready loop's state.
   #flushQueued = false;
+  #flushing = false;
   #outbox: RaftMessage[] = [];
   #pendingEdit: LogEdit | null = null;
   #writtenHardState: HardState;
@@ -179,6 +191,21 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     this.#deliver(message);
   }
 
+  /**
+   * Appends commands to the log if this node leads, and answers at once (the course's
+   * Start): the index the last command will have if it is committed, the term, and whether
+   * this node is the leader. All commands of one call are one batch: one event, one edit.
+   */
+  submit(commands: readonly unknown[]): Submission {
+    const before = this.status();
+    if (this.#stopped || !this.#started || before.role !== 'leader' || commands.length === 0) {
+      return { index: before.lastLogIndex, term: before.term, isLeader: false, leaderId: before.leaderId };
+    }
+    this.#deliver({ type: 'Propose', commands });
+    const after = this.status();
+    return { index: after.lastLogIndex, term: after.term, isLeader: true, leaderId: this.id };
+  }
+
   status(): NodeStatus {
     const { context, value } = this.#actor.getSnapshot();
     return {
@@ -238,7 +265,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   }
 
   #queueFlush(): void {
-    if (this.#flushQueued) return;
+    if (this.#flushQueued || this.#flushing) return;
     this.#flushQueued = true;
     queueMicrotask(() => this.#flush());
   }
@@ -246,6 +273,16 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#stopped) return;
+    // 0. A leader sends, once per turn, what the turn appended (its effects join this flush).
+    if (this.#lastRole === 'leader') {
+      this.#flushing = true;
+      try {
+        this.#deliver({ type: 'Flush' });
+      } finally {
+        this.#flushing = false;
+      }
+      if (this.#stopped) return;
+    }
     const { currentTerm, votedFor, commitIndex, log } = this.#actor.getSnapshot().context;
     const hardStateChanged =
       currentTerm !== this.#writtenHardState.currentTerm || votedFor !== this.#writtenHardState.votedFor;

@@ -9,7 +9,7 @@ import type { NodeId, RaftTiming } from '../../machines/index.js';
 import { ConfigError } from '../errors.js';
 import type { NodeStatus, RoleChange } from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
-import type { PersistedState } from '../node/providers.js';
+import type { AppliedEntry, ApplySink, PersistedState } from '../node/providers.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { InvariantChecker } from './invariants.js';
 import { SeededRandom } from './seeded-random.js';
@@ -58,6 +58,8 @@ interface Member {
 
 export interface SimClusterEvents {
   role: [RoleChange];
+  /** A node delivered a committed entry to its application. */
+  applied: [NodeId, AppliedEntry];
 }
 
 export class SimCluster extends EventEmitter<SimClusterEvents> {
@@ -69,6 +71,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   readonly checker = new InvariantChecker();
   readonly #members = new Map<NodeId, Member>();
   readonly #connected = new Set<NodeId>();
+  #userSink: ((id: NodeId, entry: AppliedEntry) => void | Promise<void>) | undefined;
 
   constructor(options: SimClusterOptions) {
     super();
@@ -112,6 +115,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
       storage,
       clock: this.clock,
       random: new SeededRandom(this.seed, `timers:${id}:${member.incarnation}`),
+      applySink: this.#applySink(id),
     });
     host.on('step', ({ status }) =>
       this.#check(() => this.checker.observeRole(id, status.role, status.term)),
@@ -199,6 +203,24 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   /** Stops every node (their storage is kept, as after a crash). */
   stopAll(): void {
     for (const id of this.ids) this.crash(id);
+  }
+
+  /**
+   * Where node `id`'s committed entries go: the 'applied' event, then the application's
+   * own sink if one was set with `setApplySink`, whose promise the node awaits.
+   */
+  #applySink(id: NodeId): ApplySink {
+    return {
+      apply: (entry) => {
+        this.emit('applied', id, entry);
+        return this.#userSink?.(id, entry);
+      },
+    };
+  }
+
+  /** Routes every node's committed entries to `sink` (the course's apply channel, an app). */
+  setApplySink(sink: (id: NodeId, entry: AppliedEntry) => void | Promise<void>): void {
+    this.#userSink = sink;
   }
 
   #member(id: NodeId): Member {

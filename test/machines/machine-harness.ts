@@ -75,6 +75,12 @@ export function spawnNode(options: HarnessOptions = {}) {
       await clock.runFor(ms);
       return sent.slice(before);
     },
+    /** The rpcId of the last AppendEntries node a sent `peer` (the outstanding probe, when probing). */
+    lastAppendTo(peer: string): number {
+      const last = sent.findLast((m) => m.type === 'AppendEntries' && m.to === peer);
+      if (last?.type !== 'AppendEntries') throw new Error(`no AppendEntries was sent to ${peer}`);
+      return last.rpcId;
+    },
     /** Waits out the election timeout: the node campaigns for currentTerm + 1. */
     async campaign(): Promise<RaftMessage[]> {
       return node.advance(TEST_TIMING.electionTimeoutMinMs);
@@ -142,8 +148,8 @@ export function entriesWithTerms(...terms: number[]): LogEntry[] {
 }
 
 /** The fields every reply to node a's first request shares. */
-function replyFrom(from: string, term: number) {
-  return { type: 'AppendEntriesReply', from, to: 'a', term, inReplyTo: 1 } as const;
+function replyFrom(from: string, term: number, inReplyTo = 1) {
+  return { type: 'AppendEntriesReply', from, to: 'a', term, inReplyTo } as const;
 }
 
 /** A follower's answer to node a's AppendEntries: accepted up to matchIndex. */
@@ -151,10 +157,10 @@ export function appendAccepted(from: string, term: number, matchIndex: number) {
   return { ...replyFrom(from, term), success: true, matchIndex } as const;
 }
 
-/** A follower's refusal of node a's AppendEntries, with its conflict hint when the logs differ. */
-export function appendRejected(from: string, term: number, conflict?: ConflictHint) {
+/** A follower's refusal of node a's AppendEntries `inReplyTo`, with its conflict hint when the logs differ. */
+export function appendRejected(from: string, term: number, conflict?: ConflictHint, inReplyTo = 1) {
   return {
-    ...replyFrom(from, term),
+    ...replyFrom(from, term, inReplyTo),
     success: false,
     ...(conflict === undefined ? {} : { conflict }),
   } as const;

@@ -17,16 +17,26 @@ function accepted(matchIndex: number): AppendEntriesReply {
   return { type: 'AppendEntriesReply', from: 'b', to: 'a', term: 5, inReplyTo: 1, success: true, matchIndex };
 }
 
-function rejected(conflict?: ConflictHint): AppendEntriesReply {
+/** A rejection of request `inReplyTo` (by default the probe below, rpcId 1). */
+function rejected(conflict?: ConflictHint, inReplyTo = 1): AppendEntriesReply {
   return {
     type: 'AppendEntriesReply',
     from: 'b',
     to: 'a',
     term: 5,
-    inReplyTo: 1,
+    inReplyTo,
     success: false,
     ...(conflict ? { conflict } : {}),
   };
+}
+
+/** Probe mode with request 1 outstanding. */
+function probing(nextIndex: number, matchIndex: number, probeRpcId: number | null = 1): PeerProgress {
+  return { nextIndex, matchIndex, mode: 'probe', probeRpcId };
+}
+
+function streaming(nextIndex: number, matchIndex: number): PeerProgress {
+  return { nextIndex, matchIndex, mode: 'replicate', probeRpcId: null };
 }
 
 /** A follower's conflict hint: the term at prevLogIndex, where that term starts, its log length. */
@@ -35,7 +45,7 @@ function conflictHint(conflictTerm: number, conflictIndex: number, logLength: nu
 }
 
 /** The leader's progress for a follower after it rejects with `conflict`, against leaderLog. */
-function afterRejection(progress: PeerProgress, conflict: ConflictHint): PeerProgress {
+function afterRejection(progress: PeerProgress, conflict: ConflictHint): PeerProgress | null {
   return progressAfterReply(progress, rejected(conflict), leaderLog);
 }
 
@@ -43,12 +53,12 @@ function afterRejection(progress: PeerProgress, conflict: ConflictHint): PeerPro
 const leaderLog = logOf(1, 1, 1, 4, 4, 5, 5, 6, 6, 6);
 
 describe('initialProgress', () => {
-  it('starts every peer at nextIndex = lastIndex + 1 and matchIndex 0', () => {
+  it('starts every peer probing at nextIndex = lastIndex + 1, matchIndex 0, no probe sent yet', () => {
     expect(initialProgress(['b', 'c'], leaderLog)).toEqual({
-      b: { nextIndex: 11, matchIndex: 0 },
-      c: { nextIndex: 11, matchIndex: 0 },
+      b: probing(11, 0, null),
+      c: probing(11, 0, null),
     });
-    expect(initialProgress(['b'], new ArrayRaftLog())).toEqual({ b: { nextIndex: 1, matchIndex: 0 } });
+    expect(initialProgress(['b'], new ArrayRaftLog())).toEqual({ b: probing(1, 0, null) });
     expect(initialProgress([], leaderLog)).toEqual({});
   });
 });
@@ -109,78 +119,78 @@ describe('nextIndexAfterConflict (fast back-up)', () => {
 });
 
 describe('progressAfterReply', () => {
-  it('takes matchIndex from a success and sets nextIndex just past it', () => {
-    expect(progressAfterReply({ nextIndex: 3, matchIndex: 0 }, accepted(7), leaderLog)).toEqual({
-      matchIndex: 7,
-      nextIndex: 8,
-    });
+  it('takes matchIndex from a success, sets nextIndex just past it, and starts streaming', () => {
+    expect(progressAfterReply(probing(3, 0), accepted(7), leaderLog)).toEqual(streaming(8, 7));
   });
 
   it('never lowers matchIndex or nextIndex on a stale success', () => {
-    expect(progressAfterReply({ nextIndex: 9, matchIndex: 8 }, accepted(5), leaderLog)).toEqual({
-      matchIndex: 8,
-      nextIndex: 9,
-    });
-    expect(progressAfterReply({ nextIndex: 11, matchIndex: 4 }, accepted(6), leaderLog)).toEqual({
-      matchIndex: 6,
-      nextIndex: 11,
-    });
+    expect(progressAfterReply(streaming(9, 8), accepted(5), leaderLog)).toEqual(streaming(9, 8));
+    expect(progressAfterReply(streaming(11, 4), accepted(6), leaderLog)).toEqual(streaming(11, 6));
   });
 
-  it('changes nothing on a rejection without a conflict hint (a stale term)', () => {
-    const progress: PeerProgress = { nextIndex: 6, matchIndex: 3 };
-    expect(progressAfterReply(progress, rejected(), leaderLog)).toEqual(progress);
+  it('ignores a rejection without a conflict hint (a stale term)', () => {
+    expect(progressAfterReply(probing(6, 3), rejected(), leaderLog)).toBeNull();
+    expect(progressAfterReply(streaming(6, 3), rejected(), leaderLog)).toBeNull();
   });
 
-  it('backs nextIndex up with the hint, keeping matchIndex', () => {
-    const progress: PeerProgress = { nextIndex: 11, matchIndex: 0 };
-    expect(afterRejection(progress, conflictHint(4, 4, 7))).toEqual({ matchIndex: 0, nextIndex: 6 });
-    expect(afterRejection(progress, conflictHint(0, 3, 2))).toEqual({ matchIndex: 0, nextIndex: 3 });
-    expect(afterRejection(progress, conflictHint(2, 2, 5))).toEqual({ matchIndex: 0, nextIndex: 2 });
+  it('ignores a rejection that does not answer the outstanding probe', () => {
+    expect(progressAfterReply(probing(11, 0, 7), rejected(conflictHint(4, 4, 7), 6), leaderLog)).toBeNull();
+    expect(
+      progressAfterReply(probing(11, 0, null), rejected(conflictHint(4, 4, 7), 6), leaderLog),
+    ).toBeNull();
   });
 
-  it('never backs nextIndex up below matchIndex + 1', () => {
-    expect(afterRejection({ nextIndex: 9, matchIndex: 6 }, conflictHint(2, 2, 5))).toEqual({
-      matchIndex: 6,
-      nextIndex: 7,
-    });
-    expect(afterRejection({ nextIndex: 9, matchIndex: 5 }, conflictHint(0, 1, 0))).toEqual({
-      matchIndex: 5,
-      nextIndex: 6,
-    });
+  it('backs nextIndex up with the hint, keeping matchIndex, ready for a new probe', () => {
+    const progress = probing(11, 0);
+    expect(afterRejection(progress, conflictHint(4, 4, 7))).toEqual(probing(6, 0, null));
+    expect(afterRejection(progress, conflictHint(0, 3, 2))).toEqual(probing(3, 0, null));
+    expect(afterRejection(progress, conflictHint(2, 2, 5))).toEqual(probing(2, 0, null));
+  });
+
+  it('falls back from streaming to probing on a rejection, whichever request it answers', () => {
+    expect(progressAfterReply(streaming(11, 5), rejected(conflictHint(0, 8, 7), 42), leaderLog)).toEqual(
+      probing(8, 5, null),
+    );
+  });
+
+  it('never backs nextIndex up below matchIndex + 1, nor past the end of the leader log', () => {
+    expect(afterRejection(probing(9, 6), conflictHint(2, 2, 5))).toEqual(probing(7, 6, null));
+    expect(afterRejection(probing(9, 5), conflictHint(0, 1, 0))).toEqual(probing(6, 5, null));
+    expect(afterRejection(probing(11, 0), conflictHint(0, 15, 14))).toEqual(probing(11, 0, null));
   });
 
   it('keeps its invariants over random replies', () => {
     const random = new SeededRandom(6, 'progress');
     for (let trial = 0; trial < 5000; trial++) {
       const matchIndex = random.int(10);
-      const progress: PeerProgress = { matchIndex, nextIndex: matchIndex + 1 + random.int(10 - matchIndex) };
-      const reply =
-        random.int(2) === 0
-          ? accepted(random.int(10))
-          : rejected(
-              random.int(5) === 0
-                ? undefined
-                : {
-                    conflictTerm: random.int(7),
-                    conflictIndex: 1 + random.int(9),
-                    logLength: random.int(10),
-                  },
-            );
+      const nextIndex = matchIndex + 1 + random.int(10 - matchIndex);
+      const progress = random.chance(1, 2)
+        ? probing(nextIndex, matchIndex, random.int(2))
+        : streaming(nextIndex, matchIndex);
+      const hint =
+        random.int(5) === 0
+          ? undefined
+          : { conflictTerm: random.int(7), conflictIndex: 1 + random.int(9), logLength: random.int(10) };
+      const reply = random.int(2) === 0 ? accepted(random.int(10)) : rejected(hint, random.int(2));
       const next = progressAfterReply(progress, reply, leaderLog);
-      expect(next.matchIndex).toBeGreaterThanOrEqual(progress.matchIndex);
-      expect(next.nextIndex).toBeGreaterThanOrEqual(next.matchIndex + 1);
       if (reply.success) {
-        expect(next.matchIndex).toBe(Math.max(progress.matchIndex, reply.matchIndex));
-        expect(next.nextIndex).toBeGreaterThanOrEqual(progress.nextIndex);
-      } else {
-        expect(next.matchIndex).toBe(progress.matchIndex);
-        if (reply.conflict === undefined) expect(next).toEqual(progress);
-        else
-          expect(next.nextIndex).toBe(
-            Math.max(progress.matchIndex + 1, nextIndexAfterConflict(reply.conflict, leaderLog)),
-          );
+        expect(next).toEqual(
+          streaming(
+            Math.max(progress.nextIndex, progress.matchIndex + 1, reply.matchIndex + 1),
+            Math.max(progress.matchIndex, reply.matchIndex),
+          ),
+        );
+        continue;
       }
+      const counts =
+        reply.conflict !== undefined &&
+        (progress.mode === 'replicate' || reply.inReplyTo === progress.probeRpcId);
+      if (!counts) {
+        expect(next).toBeNull();
+        continue;
+      }
+      const backedUp = Math.max(progress.matchIndex + 1, nextIndexAfterConflict(reply.conflict!, leaderLog));
+      expect(next).toEqual(probing(Math.min(backedUp, leaderLog.lastIndex + 1), progress.matchIndex, null));
     }
   });
 });

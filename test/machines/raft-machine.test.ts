@@ -212,6 +212,14 @@ describe('candidate', () => {
     expect(out.filter((m) => m.type === 'AppendEntries')).toHaveLength(4);
   });
 
+  it('ignores proposals: only a leader appends', async () => {
+    node = spawnNode();
+    await node.campaign();
+    node.deliver({ type: 'Propose', commands: ['x'] });
+    expect(node.context().log.lastIndex).toBe(0);
+    expect(node.edits).toEqual([]);
+  });
+
   it('ignores votes granted in an earlier term', async () => {
     node = spawnNode();
     await node.campaign();
@@ -277,7 +285,7 @@ describe('leader', () => {
     expect(node.context()).toMatchObject({ currentTerm: 2, leaderId: null });
   });
 
-  it('records what a successful reply says about a follower, and backs up on a conflict', async () => {
+  it('streams to a follower that matched, and probes again at once, backed up, after a rejection', async () => {
     node = spawnNode({
       entries: entriesWithTerms(1, 1, 2, 2),
       hardState: { currentTerm: 2, votedFor: null },
@@ -286,9 +294,73 @@ describe('leader', () => {
     const term = node.context().currentTerm;
     expect(term).toBe(3);
     node.deliver(appendAccepted('b', term, 4));
-    expect(node.context().progress.b).toEqual({ nextIndex: 5, matchIndex: 4 });
+    expect(node.context().progress.b).toEqual({
+      nextIndex: 5,
+      matchIndex: 4,
+      mode: 'replicate',
+      probeRpcId: null,
+    });
     const conflict = { conflictTerm: 1, conflictIndex: 1, logLength: 4 };
-    node.deliver(appendRejected('c', term, conflict));
-    expect(node.context().progress.c).toEqual({ nextIndex: 3, matchIndex: 0 });
+    const out = node.deliver(appendRejected('c', term, conflict, node.lastAppendTo('c')));
+    expect(out).toMatchObject([{ type: 'AppendEntries', to: 'c', prevLogIndex: 2, prevLogTerm: 1 }]);
+    expect(node.context().progress.c).toMatchObject({ nextIndex: 3, matchIndex: 0, mode: 'probe' });
+    expect(node.context().progress.c?.probeRpcId).toBe(node.lastAppendTo('c'));
+  });
+
+  it('ignores a rejection that does not answer its outstanding probe', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1), hardState: { currentTerm: 1, votedFor: null } });
+    await node.lead();
+    const before = node.context().progress.c;
+    const conflict = { conflictTerm: 0, conflictIndex: 1, logLength: 0 };
+    expect(node.deliver(appendRejected('c', 2, conflict, node.lastAppendTo('c') - 1))).toEqual([]);
+    expect(node.context().progress.c).toEqual(before);
+  });
+
+  it('appends a batch of proposals in its term, and sends them at the end of the turn', async () => {
+    node = spawnNode();
+    await node.lead();
+    node.deliver(appendAccepted('b', 1, 0)); // b matches: streaming
+    expect(node.deliver({ type: 'Propose', commands: ['x', 'y'] })).toEqual([]);
+    expect(node.context().log.lastIndex).toBe(2);
+    expect(node.edits).toEqual([
+      {
+        from: 1,
+        entries: [
+          { term: 1, command: 'x' },
+          { term: 1, command: 'y' },
+        ],
+      },
+    ]);
+    const out = node.deliver({ type: 'Flush' });
+    // c is still probing (its probe is unanswered): only b gets the batch.
+    expect(out).toMatchObject([
+      { type: 'AppendEntries', to: 'b', prevLogIndex: 0, entries: [{ command: 'x' }, { command: 'y' }] },
+    ]);
+    expect(node.deliver({ type: 'Flush' })).toEqual([]);
+  });
+
+  it('commits an entry of its term once a quorum holds it, counting itself only once durable', async () => {
+    node = spawnNode();
+    await node.lead();
+    node.deliver(appendAccepted('b', 1, 0));
+    node.deliver({ type: 'Propose', commands: ['x'] });
+    node.deliver({ type: 'Flush' });
+    node.deliver(appendAccepted('b', 1, 1));
+    expect(node.context().commitIndex).toBe(0); // b has it, but the leader's own copy is not durable
+    node.deliver({ type: 'LogPersisted', index: 1, term: 1 });
+    expect(node.context().commitIndex).toBe(1);
+  });
+
+  it('never commits an entry of an earlier term by counting replicas (Figure 8)', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1), hardState: { currentTerm: 1, votedFor: null } });
+    await node.lead(); // term 2; entry 1 is of term 1
+    node.deliver(appendAccepted('b', 2, 1));
+    node.deliver(appendAccepted('c', 2, 1));
+    expect(node.context().commitIndex).toBe(0);
+    node.deliver({ type: 'Propose', commands: ['now'] });
+    node.deliver({ type: 'Flush' });
+    node.deliver({ type: 'LogPersisted', index: 2, term: 2 });
+    node.deliver(appendAccepted('b', 2, 2));
+    expect(node.context().commitIndex).toBe(2); // and entry 1 with it
   });
 });

@@ -191,15 +191,24 @@ describe("heartbeat reset: a leader's heartbeat does not reset its per-peer stat
     const term = node.context().currentTerm;
     node.deliver(appendAccepted('b', term, 3));
     const conflict = { conflictTerm: 0, conflictIndex: 2, logLength: 1 };
-    node.deliver(appendRejected('c', term, conflict));
-    const progress = node.context().progress;
-    expect(progress).toEqual({ b: { nextIndex: 4, matchIndex: 3 }, c: { nextIndex: 2, matchIndex: 0 } });
+    node.deliver(appendRejected('c', term, conflict, node.lastAppendTo('c')));
+    const indexes = () =>
+      Object.entries(node!.context().progress).map(([peer, p]) => [peer, p.nextIndex, p.matchIndex, p.mode]);
+    expect(indexes()).toEqual([
+      ['b', 4, 3, 'replicate'],
+      ['c', 2, 0, 'probe'],
+    ]);
 
     const out = await node.advance(TEST_TIMING.heartbeatIntervalMs * 10 + 50);
-    expect(node.context().progress).toEqual(progress);
+    expect(indexes()).toEqual([
+      ['b', 4, 3, 'replicate'],
+      ['c', 2, 0, 'probe'],
+    ]);
     const heartbeats = out.filter((m) => m.type === 'AppendEntries');
     expect(heartbeats).toHaveLength(20);
     expect(heartbeats.filter((m) => m.to === 'b').every((m) => m.prevLogIndex === 3)).toBe(true);
-    expect(heartbeats.filter((m) => m.to === 'c').every((m) => m.prevLogIndex === 1)).toBe(true);
+    // c's probe is retried on every heartbeat, with the entries it lacks.
+    const probes = heartbeats.filter((m) => m.to === 'c');
+    expect(probes.every((m) => m.prevLogIndex === 1 && m.entries.length === 2)).toBe(true);
   });
 });
