@@ -236,7 +236,13 @@ const commitPersisted = effects.assign(({ context }) => ({ commitIndex: commitFo
 
 function commitFor(context: RaftContext): number {
   const followers = Object.values(context.progress);
-  return nextCommitIndex(context.commitIndex, context.currentTerm, context.log, context.persistedIndex, followers);
+  return nextCommitIndex(
+    context.commitIndex,
+    context.currentTerm,
+    context.log,
+    context.persistedIndex,
+    followers,
+  );
 }
 
 const recordPersisted = effects.assign(({ context, event }) => {

@@ -12,7 +12,12 @@ export interface PlannedAppend {
  * (`force`) always sends, retrying a probe in probe mode; otherwise only new entries go out,
  * and only while streaming and within the in-flight window.
  */
-export function planAppend(context: RaftContext, peer: NodeId, rpcId: number, force: boolean): PlannedAppend | null {
+export function planAppend(
+  context: RaftContext,
+  peer: NodeId,
+  rpcId: number,
+  force: boolean,
+): PlannedAppend | null {
   const progress = context.progress[peer];
   if (progress === undefined) return null;
   if (progress.mode === 'probe' && !force) return null;
