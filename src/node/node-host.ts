@@ -18,6 +18,7 @@ import type {
   HardState,
   LogEdit,
   NodeEvent,
+  RaftContext,
   NodeId,
   RaftMessage,
   RaftTiming,
@@ -83,6 +84,8 @@ export interface RoleChange {
 export interface NodeStep {
   readonly event: AnyEventObject;
   readonly status: NodeStatus;
+  /** The actor's context after the step; read it, never edit it. */
+  readonly context: RaftContext;
 }
 
 export interface NodeHostEvents {
@@ -90,6 +93,8 @@ export interface NodeHostEvents {
   role: [RoleChange];
   /** After every event the actor processed; listeners must not call into the node. */
   step: [NodeStep];
+  /** A turn's log edit went to storage; `prevTerm` is the term of the entry before `edit.from`. */
+  logWritten: [edit: LogEdit, prevTerm: number];
   /** A message left for the transport (after what it depends on became durable). */
   sent: [RaftMessage];
   /** The actor failed; the node has stopped. */
@@ -243,7 +248,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       this.#lastTerm = status.term;
       this.emit('role', { id: this.id, role: status.role, term: status.term, at: this.#options.clock.now() });
     }
-    this.emit('step', { event: inspection.event, status });
+    this.emit('step', { event: inspection.event, status, context: this.#actor.getSnapshot().context });
   }
 
   #fail(error: unknown): void {
@@ -295,6 +300,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
         this.#writtenHardState = hardState;
         this.#hardStateWrite = write;
       }
+      if (edit !== null) this.emit('logWritten', edit, log.termAt(edit.from - 1) ?? 0);
       this.#options.storage
         .write({ ...(hardStateChanged ? { hardState } : {}), ...(edit !== null ? { log: edit } : {}) })
         .then(

@@ -117,8 +117,11 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
       random: new SeededRandom(this.seed, `timers:${id}:${member.incarnation}`),
       applySink: this.#applySink(id),
     });
-    host.on('step', ({ status }) =>
-      this.#check(() => this.checker.observeRole(id, status.role, status.term)),
+    host.on('step', ({ status, context }) =>
+      this.#check(() => this.checker.observeStep(id, status.role, context)),
+    );
+    host.on('logWritten', (edit, prevTerm) =>
+      this.#check(() => this.checker.observeLogEdit(id, edit, prevTerm)),
     );
     host.on('role', (change) => this.emit('role', change));
     host.on('error', (error) => this.clock.fail(error));
@@ -212,6 +215,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   #applySink(id: NodeId): ApplySink {
     return {
       apply: (entry) => {
+        this.#check(() => this.checker.observeApplied(id, entry));
         this.emit('applied', id, entry);
         return this.#userSink?.(id, entry);
       },

@@ -3,8 +3,10 @@
  * course's view of a Raft peer (Make, GetState, Kill) and its checking helpers with their
  * exact timings. Server i of the course is node `String(i)`.
  */
+import type { AppliedEntry } from '../../src/node/providers.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
+import { UnbufferedChannel } from './apply-channel.js';
 import { COURSE_TIMING, TEST_LIMIT_MS } from './course-timing.js';
 
 export class CourseFailure extends Error {
@@ -25,10 +27,17 @@ export class CourseConfig {
   readonly cluster: SimCluster;
   /** The tester's own random stream (the Go tester's `rand`). */
   readonly rand: SeededRandom;
+  /** Per server: the committed commands it applied, by index, as the tester saw them. */
+  readonly logs: Map<number, unknown>[];
+  readonly #applyErr: (string | undefined)[];
+  readonly #applyCh: UnbufferedChannel<AppliedEntry>[];
+  #maxIndex = 0;
+  #finished = false;
   #description = '';
   #t0 = 0;
   #rpcs0 = 0;
   #bytes0 = 0;
+  #maxIndex0 = 0;
 
   private constructor(options: CourseOptions) {
     this.n = options.n;
@@ -39,6 +48,11 @@ export class CourseConfig {
       unreliable: options.unreliable,
     });
     this.rand = new SeededRandom(options.seed, 'tester');
+    this.logs = Array.from({ length: this.n }, () => new Map());
+    this.#applyErr = Array.from({ length: this.n }, () => undefined);
+    this.#applyCh = Array.from({ length: this.n }, () => new UnbufferedChannel());
+    // Each server's committed entries go to its current incarnation's channel.
+    this.cluster.setApplySink((id, entry) => this.#applyCh[Number(id)]!.send(entry));
   }
 
   /**
@@ -54,15 +68,53 @@ export class CourseConfig {
         await body(cfg);
       });
     } finally {
+      cfg.#finished = true;
       cfg.cluster.stopAll();
     }
   }
 
   // --- the tester's control of servers ---
 
-  /** Starts (or restarts from its persisted state) server i, isolated until connect(i). */
+  /**
+   * Starts (or restarts from its persisted state) server i, isolated until connect(i), with
+   * a fresh unbuffered apply channel and the plain applier reading it. What the tester
+   * recorded in logs[i] is kept: a restarted server must re-apply the same values.
+   */
   async start1(i: number): Promise<void> {
+    this.crash1(i);
+    const channel = new UnbufferedChannel<AppliedEntry>();
+    this.#applyCh[i] = channel;
+    void this.#applier(i, channel);
     await this.cluster.start(String(i));
+  }
+
+  /** The course's applier: every applied entry checked against every server's record. */
+  async #applier(i: number, channel: UnbufferedChannel<AppliedEntry>): Promise<void> {
+    for (;;) {
+      const entry = await channel.receive();
+      if (this.#finished) return;
+      const error = this.#checkLogs(i, entry);
+      if (error !== undefined) {
+        this.#applyErr[i] = error;
+        // The Go tester exits the process here; this port fails the test at once.
+        this.cluster.clock.fail(new CourseFailure(`apply error: ${error}`));
+        return;
+      }
+    }
+  }
+
+  #checkLogs(i: number, { index, command }: AppliedEntry): string | undefined {
+    for (let j = 0; j < this.logs.length; j++) {
+      const old = this.logs[j]!.get(index);
+      if (this.logs[j]!.has(index) && old !== command) {
+        return `commit index=${index} server=${i} ${String(command)} != server=${j} ${String(old)}`;
+      }
+    }
+    const prevOk = this.logs[i]!.has(index - 1);
+    this.logs[i]!.set(index, command);
+    if (index > this.#maxIndex) this.#maxIndex = index;
+    if (index > 1 && !prevOk) return `server ${i} apply out of order ${index}`;
+    return undefined;
   }
 
   /** Shuts server i down, keeping its persisted state as of this moment. */
@@ -82,6 +134,19 @@ export class CourseConfig {
     return this.cluster.isConnected(String(i));
   }
 
+  /** Whether server i is running (not crashed). */
+  isAlive(i: number): boolean {
+    return this.cluster.node(String(i)) !== null;
+  }
+
+  /** The course's Start(command) on live server i: [index, term, isLeader], at once. */
+  start(i: number, command: unknown): [index: number, term: number, isLeader: boolean] {
+    const node = this.cluster.node(String(i));
+    if (node === null) throw new CourseFailure(`Start() called on crashed server ${i}`);
+    const { index, term, isLeader } = node.submit([command]);
+    return [index, term, isLeader];
+  }
+
   /** The course's GetState(): [term, isLeader] of a live server. */
   getState(i: number): [term: number, isLeader: boolean] {
     const status = this.cluster.status(String(i));
@@ -96,6 +161,24 @@ export class CourseConfig {
   /** The course's `rand % n`. */
   randInt(n: number): number {
     return this.rand.int(n - 1);
+  }
+
+  setUnreliable(unreliable: boolean): void {
+    this.cluster.network.setReliable(!unreliable);
+  }
+
+  setLongReordering(longReordering: boolean): void {
+    this.cluster.network.setLongReordering(longReordering);
+  }
+
+  /** Every request's bytes plus every delivered reply's (the course's GetTotalBytes). */
+  bytesTotal(): number {
+    return this.cluster.network.totalBytes;
+  }
+
+  /** The largest persisted Raft state of any server, crashed or not (the course's LogSize). */
+  logSize(): number {
+    return Math.max(...this.cluster.ids.map((id) => this.cluster.raftStateSize(id)));
   }
 
   /** Sum over all servers of requests dispatched to them (the course's rpcs()). */
@@ -148,6 +231,83 @@ export class CourseConfig {
     }
   }
 
+  /** How many servers applied `index`, and its value; fails on an apply error or a mismatch. */
+  nCommitted(index: number): [count: number, command: unknown] {
+    let count = 0;
+    let command: unknown = undefined;
+    for (let i = 0; i < this.n; i++) {
+      const error = this.#applyErr[i];
+      if (error !== undefined) throw new CourseFailure(error);
+      if (!this.logs[i]!.has(index)) continue;
+      const value = this.logs[i]!.get(index);
+      if (count > 0 && value !== command) {
+        throw new CourseFailure(
+          `committed values do not match: index ${index}, ${String(command)}, ${String(value)}`,
+        );
+      }
+      count++;
+      command = value;
+    }
+    return [count, command];
+  }
+
+  /**
+   * Waits for at least n servers to apply `index`: 30 rounds, sleeping 10 ms doubling up to
+   * 1280 ms; -1 as soon as any live server reports a term above startTerm (when > -1).
+   */
+  async wait(index: number, n: number, startTerm: number): Promise<unknown> {
+    let to = 10;
+    for (let iters = 0; iters < 30; iters++) {
+      const [nd] = this.nCommitted(index);
+      if (nd >= n) break;
+      await this.sleep(to);
+      if (to < 1000) to *= 2;
+      if (startTerm > -1) {
+        for (let i = 0; i < this.n; i++) {
+          if (this.isAlive(i) && this.getState(i)[0] > startTerm) return -1; // someone moved on
+        }
+      }
+    }
+    const [nd, command] = this.nCommitted(index);
+    if (nd < n) throw new CourseFailure(`only ${nd} decided for index ${index}; wanted ${n}`);
+    return command;
+  }
+
+  /**
+   * The course's one(): submit `command` to whichever connected server leads (round robin),
+   * then poll every 20 ms for 2 s until `expectedServers` applied it; with `retry`, submit
+   * again. 10 s in all. Returns the index.
+   */
+  async one(command: unknown, expectedServers: number, retry: boolean): Promise<number> {
+    const t0 = this.cluster.clock.now();
+    let starts = 0;
+    while (this.cluster.clock.now() - t0 < 10_000 && !this.#finished) {
+      let index = -1;
+      for (let si = 0; si < this.n; si++) {
+        starts = (starts + 1) % this.n;
+        if (this.isConnected(starts) && this.isAlive(starts)) {
+          const [index1, , ok] = this.start(starts, command);
+          if (ok) {
+            index = index1;
+            break;
+          }
+        }
+      }
+      if (index !== -1) {
+        const t1 = this.cluster.clock.now();
+        while (this.cluster.clock.now() - t1 < 2_000) {
+          const [nd, command1] = this.nCommitted(index);
+          if (nd > 0 && nd >= expectedServers && command1 === command) return index;
+          await this.sleep(20);
+        }
+        if (!retry) throw new CourseFailure(`one(${String(command)}) failed to reach agreement`);
+      } else {
+        await this.sleep(50);
+      }
+    }
+    throw new CourseFailure(`one(${String(command)}) failed to reach agreement`);
+  }
+
   // --- begin / end ---
 
   begin(description: string): void {
@@ -155,6 +315,7 @@ export class CourseConfig {
     this.#t0 = this.cluster.clock.now();
     this.#rpcs0 = this.cluster.network.totalCount;
     this.#bytes0 = this.cluster.network.totalBytes;
+    this.#maxIndex0 = this.#maxIndex;
   }
 
   /** The course's end(): the 120 s limit (on virtual time) and the "Passed" statistics line. */
@@ -167,10 +328,11 @@ export class CourseConfig {
       peers: this.n,
       rpcs: this.cluster.network.totalCount - this.#rpcs0,
       bytes: this.cluster.network.totalBytes - this.#bytes0,
+      commits: this.#maxIndex - this.#maxIndex0,
     };
     if (process.env.RAFT_VERBOSE) {
       console.log(
-        `${stats.description} ... Passed -- ${stats.seconds.toFixed(1)} ${stats.peers} ${stats.rpcs} ${stats.bytes}`,
+        `${stats.description} ... Passed -- ${stats.seconds.toFixed(1)} ${stats.peers} ${stats.rpcs} ${stats.bytes} ${stats.commits}`,
       );
     }
     return stats;
@@ -184,4 +346,6 @@ export interface CourseStats {
   readonly peers: number;
   readonly rpcs: number;
   readonly bytes: number;
+  /** Highest index applied anywhere, since begin(). */
+  readonly commits: number;
 }
