@@ -2,6 +2,8 @@
 /** The `raftchart` command line. */
 import { Command, InvalidArgumentError } from 'commander';
 import { randomInt } from 'node:crypto';
+import { raftMachine } from '../../machines/index.js';
+import { formatChartOutline } from '../inspect/chart-outline.js';
 import { simulate } from './simulate.js';
 
 function integer(min: number) {
@@ -55,5 +57,12 @@ program
       });
     },
   );
+
+program
+  .command('chart')
+  .description("print the Raft role statechart's states and transitions, read off the machine definition")
+  .action(() => {
+    console.log(formatChartOutline(raftMachine));
+  });
 
 await program.parseAsync();

@@ -1,6 +1,7 @@
-/** The safety checker: at most one leader per term, durable terms never go back. */
+/** The safety checker: election safety, durable terms, log matching, leader completeness, applies. */
 import { describe, expect, it } from 'vitest';
-import type { HardState, NodeId } from '../../machines/index.js';
+import type { HardState, NodeId, RaftContext } from '../../machines/index.js';
+import { ArrayRaftLog } from '../../machines/index.js';
 import { InvariantChecker, InvariantViolation } from '../../src/sim/invariants.js';
 
 type RoleReport = Parameters<InvariantChecker['observeRole']>;
@@ -115,5 +116,59 @@ describe('durable terms', () => {
     checker.observeRole('a', 'leader', 1);
     checker.observeDurable('a', durable(1, 'a'));
     expect(checker.checks).toBe(3);
+  });
+});
+
+describe('log matching, leader completeness, state machine safety', () => {
+  const entries = (...pairs: [number, string][]) => pairs.map(([term, command]) => ({ term, command }));
+
+  it('accepts the same entries in many logs, and a later edit that truncates and rewrites', () => {
+    const checker = new InvariantChecker();
+    checker.observeLogEdit('a', { from: 1, entries: entries([1, 'x'], [1, 'y']) }, 0);
+    checker.observeLogEdit('b', { from: 1, entries: entries([1, 'x']) }, 0);
+    checker.observeLogEdit('b', { from: 2, entries: entries([1, 'y'], [2, 'z']) }, 1);
+    checker.observeLogEdit('c', { from: 2, entries: entries([3, 'w']) }, 1);
+    expect(checker.checks).toBe(4);
+  });
+
+  it('refuses two different commands at the same index and term', () => {
+    const checker = new InvariantChecker();
+    checker.observeLogEdit('a', { from: 1, entries: entries([1, 'x']) }, 0);
+    expect(() => checker.observeLogEdit('b', { from: 1, entries: entries([1, 'other']) }, 0)).toThrow(
+      /log matching: node b holds entry 1 of term 1 as "other"/,
+    );
+  });
+
+  it('refuses the same entry after a different prefix', () => {
+    const checker = new InvariantChecker();
+    checker.observeLogEdit('a', { from: 1, entries: entries([1, 'x'], [3, 'y']) }, 0);
+    expect(() => checker.observeLogEdit('b', { from: 2, entries: entries([3, 'y']) }, 2)).toThrow(
+      /after term 2, another log as "y" after term 1/,
+    );
+  });
+
+  it('refuses a new leader that lacks the highest committed entry', () => {
+    const checker = new InvariantChecker();
+    const context = (term: number, commitIndex: number, terms: number[]) =>
+      ({
+        currentTerm: term,
+        commitIndex,
+        log: new ArrayRaftLog(terms.map((t) => ({ term: t, command: t }))),
+      }) as unknown as RaftContext;
+    checker.observeStep('a', 'leader', context(2, 3, [1, 2, 2]));
+    checker.observeStep('b', 'follower', context(2, 0, [1, 2, 2]));
+    checker.observeStep('b', 'leader', context(3, 0, [1, 2, 2, 3]));
+    expect(() => checker.observeStep('c', 'leader', context(4, 0, [1, 2]))).toThrow(
+      /leader completeness: node c leads term 4 without committed entry 3 \(term 2\)/,
+    );
+  });
+
+  it('refuses two nodes applying different entries at one index', () => {
+    const checker = new InvariantChecker();
+    checker.observeApplied('a', { index: 1, term: 1, command: 'x' });
+    checker.observeApplied('b', { index: 1, term: 1, command: 'x' });
+    expect(() => checker.observeApplied('c', { index: 1, term: 2, command: 'y' })).toThrow(
+      /state machine safety: node c applied "y" \(term 2\) at index 1, node a applied "x" \(term 1\)/,
+    );
   });
 });
