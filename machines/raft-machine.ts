@@ -123,16 +123,16 @@ const becomeLeader = effects.assign(({ context }) => ({
   progress: initialProgress(context.peers, context.log),
 }));
 
-/** One AppendEntries to every peer, empty or not: a heartbeat, or a probe retried. */
+/** One AppendEntries to every peer: a heartbeat with what fits, or an empty probe retried. */
 const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
-  const { messages, progress, nextRpcId } = planAppends(context, context.peers, true);
+  const { messages, progress, nextRpcId } = planAppends(context, context.peers, 'heartbeat');
   enqueue.assign({ progress, nextRpcId });
   enqueue({ type: 'send', params: { messages } });
 });
 
 /** End of the host's turn: what was proposed goes to every streaming follower, batched. */
 const replicateNewEntries = effects.enqueueActions(({ context, enqueue }) => {
-  const { messages, progress, nextRpcId } = planAppends(context, context.peers, false);
+  const { messages, progress, nextRpcId } = planAppends(context, context.peers, 'stream');
   if (messages.length === 0) return;
   enqueue.assign({ progress, nextRpcId });
   enqueue({ type: 'send', params: { messages } });
@@ -222,7 +222,12 @@ const handleAppendReply = effects.enqueueActions(({ context, event, enqueue }) =
   const progress = { ...context.progress, [event.from]: updated };
   const after = { ...context, progress };
   const commitIndex = event.success ? commitFor(after) : context.commitIndex;
-  const planned = planAppend({ ...after, commitIndex }, event.from, context.nextRpcId, !event.success);
+  const planned = planAppend(
+    { ...after, commitIndex },
+    event.from,
+    context.nextRpcId,
+    event.success ? 'stream' : 'probe',
+  );
   enqueue.assign({
     progress: planned === null ? progress : { ...progress, [event.from]: planned.progress },
     commitIndex,

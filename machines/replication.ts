@@ -8,24 +8,31 @@ export interface PlannedAppend {
 }
 
 /**
- * Plans one AppendEntries to `peer`, or null when there is nothing to send. A heartbeat
- * (`force`) always sends, retrying a probe in probe mode; otherwise only new entries go out,
- * and only while streaming and within the in-flight window.
+ * Why the leader is writing to a follower:
+ * - `heartbeat`: always sends; streaming, with whatever new entries fit the window; probing,
+ *   an empty probe (a follower that does not answer costs a few bytes, not a batch);
+ * - `probe`: the logs diverged; one probe carrying the entries from the backed-up nextIndex;
+ * - `stream`: new entries for a follower in replicate mode, if any fit the window.
  */
+export type AppendReason = 'heartbeat' | 'probe' | 'stream';
+
+/** Plans one AppendEntries to `peer`, or null when there is nothing to send. */
 export function planAppend(
   context: RaftContext,
   peer: NodeId,
   rpcId: number,
-  force: boolean,
+  reason: AppendReason,
 ): PlannedAppend | null {
   const progress = context.progress[peer];
   if (progress === undefined) return null;
-  if (progress.mode === 'probe' && !force) return null;
+  const probing = progress.mode === 'probe';
+  if (probing && reason === 'stream') return null;
   const { log, limits } = context;
   let last = Math.min(log.lastIndex, progress.nextIndex + limits.maxEntriesPerMessage - 1);
-  if (progress.mode === 'replicate') last = Math.min(last, progress.matchIndex + limits.maxInflightEntries);
+  if (!probing) last = Math.min(last, progress.matchIndex + limits.maxInflightEntries);
+  if (probing && reason === 'heartbeat') last = progress.nextIndex - 1;
   const entries = last >= progress.nextIndex ? log.slice(progress.nextIndex, last) : [];
-  if (entries.length === 0 && !force) return null;
+  if (entries.length === 0 && reason === 'stream') return null;
   const prevLogIndex = progress.nextIndex - 1;
   const message: AppendEntries = {
     type: 'AppendEntries',
@@ -49,13 +56,13 @@ export function planAppend(
 export function planAppends(
   context: RaftContext,
   peers: readonly NodeId[],
-  force: boolean,
+  reason: AppendReason,
 ): { messages: AppendEntries[]; progress: Record<NodeId, PeerProgress>; nextRpcId: number } {
   const messages: AppendEntries[] = [];
   const progress = { ...context.progress };
   let nextRpcId = context.nextRpcId;
   for (const peer of peers) {
-    const planned = planAppend(context, peer, nextRpcId, force);
+    const planned = planAppend(context, peer, nextRpcId, reason);
     if (planned === null) continue;
     messages.push(planned.message);
     progress[peer] = planned.progress;

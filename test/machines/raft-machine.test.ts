@@ -302,7 +302,15 @@ describe('leader', () => {
     });
     const conflict = { conflictTerm: 1, conflictIndex: 1, logLength: 4 };
     const out = node.deliver(appendRejected('c', term, conflict, node.lastAppendTo('c')));
-    expect(out).toMatchObject([{ type: 'AppendEntries', to: 'c', prevLogIndex: 2, prevLogTerm: 1 }]);
+    expect(out).toMatchObject([
+      {
+        type: 'AppendEntries',
+        to: 'c',
+        prevLogIndex: 2,
+        prevLogTerm: 1,
+        entries: [{ term: 2 }, { term: 2 }],
+      },
+    ]);
     expect(node.context().progress.c).toMatchObject({ nextIndex: 3, matchIndex: 0, mode: 'probe' });
     expect(node.context().progress.c?.probeRpcId).toBe(node.lastAppendTo('c'));
   });

@@ -207,8 +207,8 @@ describe("heartbeat reset: a leader's heartbeat does not reset its per-peer stat
     const heartbeats = out.filter((m) => m.type === 'AppendEntries');
     expect(heartbeats).toHaveLength(20);
     expect(heartbeats.filter((m) => m.to === 'b').every((m) => m.prevLogIndex === 3)).toBe(true);
-    // c's probe is retried on every heartbeat, with the entries it lacks.
+    // c's probe is retried on every heartbeat, empty: an unanswered follower costs no batch.
     const probes = heartbeats.filter((m) => m.to === 'c');
-    expect(probes.every((m) => m.prevLogIndex === 1 && m.entries.length === 2)).toBe(true);
+    expect(probes.every((m) => m.prevLogIndex === 1 && m.entries.length === 0)).toBe(true);
   });
 });
