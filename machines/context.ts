@@ -19,6 +19,14 @@ export interface PeerProgress {
   readonly probeRpcId: number | null;
 }
 
+/** A snapshot as the node keeps it: the state up to `index`, whose entry had `term`. */
+export interface SnapshotRecord {
+  readonly index: number;
+  readonly term: number;
+  /** Opaque to Raft: the application's serialized state. */
+  readonly data: string;
+}
+
 /** Bounds on what a leader sends one follower. */
 export interface ReplicationLimits {
   /** Entries in one AppendEntries. */
@@ -44,6 +52,8 @@ export interface RaftContext extends HardState {
   /** Who this node believes leads currentTerm, if anyone. */
   readonly leaderId: NodeId | null;
   readonly log: RaftLog;
+  /** The latest snapshot (taken here or installed from a leader); its meta matches log.snapshotIndex/Term. */
+  readonly snapshot: SnapshotRecord | null;
   readonly commitIndex: number;
   /** The highest index of this node's own log that storage reported durable (LogPersisted). */
   readonly persistedIndex: number;
@@ -64,6 +74,8 @@ export interface RaftInput {
   readonly hardState?: HardState;
   /** Recovered from storage on restart; everything in it is durable. */
   readonly log?: RaftLog;
+  /** Recovered from storage on restart; the log starts after it. */
+  readonly snapshot?: SnapshotRecord;
 }
 
 export function initialContext(input: RaftInput): RaftContext {
@@ -77,7 +89,9 @@ export function initialContext(input: RaftInput): RaftContext {
     votedFor: input.hardState?.votedFor ?? null,
     leaderId: null,
     log,
-    commitIndex: 0,
+    snapshot: input.snapshot ?? null,
+    // A snapshot holds only committed entries.
+    commitIndex: input.snapshot?.index ?? 0,
     persistedIndex: log.lastIndex,
     votes: [],
     nextRpcId: 1,

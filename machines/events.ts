@@ -28,5 +28,15 @@ export interface Flush {
   readonly type: 'Flush';
 }
 
-export type LocalEvent = LogPersisted | Propose | Flush;
+/**
+ * The application's snapshot of its state up to `index`, an index it has applied: the node
+ * may discard its log through there. An index at or below the current snapshot is ignored.
+ */
+export interface Snapshot {
+  readonly type: 'Snapshot';
+  readonly index: number;
+  readonly data: string;
+}
+
+export type LocalEvent = LogPersisted | Propose | Flush | Snapshot;
 export type NodeEvent = RaftMessage | LocalEvent;

@@ -12,31 +12,32 @@ export type AppendDecision =
   | { readonly ok: true; readonly matchIndex: number; readonly edit: LogEdit | null };
 
 export function decideAppend(log: RaftLog, request: AppendEntries): AppendDecision {
-  const { prevLogIndex, prevLogTerm, entries } = request;
-  const termAtPrev = log.termAt(prevLogIndex);
+  const { prevLogIndex, entries } = request;
+  const matchIndex = prevLogIndex + entries.length;
+  // Entries this log already compacted into its snapshot are committed, so they match:
+  // check from the snapshot's boundary instead.
+  const skipped = Math.max(0, Math.min(log.snapshotIndex - prevLogIndex, entries.length));
+  const checkIndex = prevLogIndex < log.snapshotIndex ? log.snapshotIndex : prevLogIndex;
+  const checkTerm = prevLogIndex < log.snapshotIndex ? log.snapshotTerm : request.prevLogTerm;
+  const termAtPrev = log.termAt(checkIndex);
   if (termAtPrev === undefined) {
     return {
       ok: false,
       conflict: { conflictTerm: 0, conflictIndex: log.lastIndex + 1, logLength: log.lastIndex },
     };
   }
-  if (termAtPrev !== prevLogTerm) {
-    return { ok: false, conflict: conflictHint(log, prevLogIndex, termAtPrev) };
+  if (termAtPrev !== checkTerm) {
+    return { ok: false, conflict: conflictHint(log, checkIndex, termAtPrev) };
   }
   // Entries that already match stay, and so does anything after them: the request may be
   // stale, and truncating would take back entries this follower already acknowledged.
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = skipped; i < entries.length; i++) {
     const index = prevLogIndex + 1 + i;
-    const existing = log.termAt(index);
-    if (existing !== entries[i]!.term) {
-      return {
-        ok: true,
-        matchIndex: prevLogIndex + entries.length,
-        edit: { from: index, entries: entries.slice(i) },
-      };
+    if (log.termAt(index) !== entries[i]!.term) {
+      return { ok: true, matchIndex, edit: { from: index, entries: entries.slice(i) } };
     }
   }
-  return { ok: true, matchIndex: prevLogIndex + entries.length, edit: null };
+  return { ok: true, matchIndex, edit: null };
 }
 
 function conflictHint(log: RaftLog, index: number, term: number): ConflictHint {

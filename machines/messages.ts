@@ -69,8 +69,30 @@ export interface AppendEntriesRejected extends ReplyBase {
 
 export type AppendEntriesReply = AppendEntriesAccepted | AppendEntriesRejected;
 
-export type RaftRequest = RequestVote | AppendEntries;
-export type RaftReply = RequestVoteReply | AppendEntriesReply;
+/**
+ * A leader's snapshot, for a follower that needs entries the leader compacted away
+ * (Figure 13). The machine always sends the whole snapshot (offset 0, done); a host may
+ * split a large one into chunks on the wire and reassembles them before its actor sees it.
+ */
+export interface InstallSnapshot extends RequestBase {
+  readonly type: 'InstallSnapshot';
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  /** Where `data` starts within the whole snapshot. */
+  readonly offset: number;
+  readonly data: string;
+  /** This is the last (or only) chunk. */
+  readonly done: boolean;
+}
+
+export interface InstallSnapshotReply extends ReplyBase {
+  readonly type: 'InstallSnapshotReply';
+  /** The follower now holds everything up to here (lastIncludedIndex); 0 when refused. */
+  readonly matchIndex: number;
+}
+
+export type RaftRequest = RequestVote | AppendEntries | InstallSnapshot;
+export type RaftReply = RequestVoteReply | AppendEntriesReply | InstallSnapshotReply;
 export type RaftMessage = RaftRequest | RaftReply;
 export type RaftMessageType = RaftMessage['type'];
 
@@ -79,6 +101,8 @@ export const RAFT_MESSAGE_TYPES: readonly RaftMessageType[] = [
   'RequestVoteReply',
   'AppendEntries',
   'AppendEntriesReply',
+  'InstallSnapshot',
+  'InstallSnapshotReply',
 ];
 
 const messageTypes: ReadonlySet<string> = new Set(RAFT_MESSAGE_TYPES);
@@ -88,5 +112,12 @@ export function isRaftMessageType(type: string): type is RaftMessageType {
 }
 
 export function isRequest(message: RaftMessage): message is RaftRequest {
-  return message.type === 'RequestVote' || message.type === 'AppendEntries';
+  return (
+    message.type === 'RequestVote' || message.type === 'AppendEntries' || message.type === 'InstallSnapshot'
+  );
+}
+
+/** Whether a request gets a reply: every one does, but a snapshot chunk before the last. */
+export function expectsReply(message: RaftMessage): boolean {
+  return isRequest(message) && (message.type !== 'InstallSnapshot' || message.done);
 }

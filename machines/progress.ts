@@ -23,16 +23,23 @@ export function progressAfterReply(
   reply: AppendEntriesReply,
   log: RaftLog,
 ): PeerProgress | null {
-  if (reply.success) {
-    const matchIndex = Math.max(progress.matchIndex, reply.matchIndex);
-    const nextIndex = Math.max(progress.nextIndex, matchIndex + 1);
-    return { matchIndex, nextIndex, mode: 'replicate', probeRpcId: null };
-  }
+  if (reply.success) return progressAfterMatch(progress, reply.matchIndex);
   if (reply.conflict === undefined) return null;
   if (progress.mode === 'probe' && reply.inReplyTo !== progress.probeRpcId) return null;
   const backedUp = nextIndexAfterConflict(reply.conflict, log);
   const nextIndex = Math.min(Math.max(progress.matchIndex + 1, backedUp), log.lastIndex + 1);
   return { matchIndex: progress.matchIndex, nextIndex, mode: 'probe', probeRpcId: null };
+}
+
+/** The follower holds everything up to `matchIndex` (a fact): stream from there. */
+export function progressAfterMatch(progress: PeerProgress, matchIndex: number): PeerProgress {
+  const match = Math.max(progress.matchIndex, matchIndex);
+  return {
+    matchIndex: match,
+    nextIndex: Math.max(progress.nextIndex, match + 1),
+    mode: 'replicate',
+    probeRpcId: null,
+  };
 }
 
 /**

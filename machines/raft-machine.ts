@@ -7,7 +7,7 @@
  * Its delays are named too; the host provides `electionTimeout` from its random source.
  */
 import { assertEvent, setup } from 'xstate';
-import type { RaftContext, RaftInput } from './context.js';
+import type { PeerProgress, RaftContext, RaftInput } from './context.js';
 import { initialContext } from './context.js';
 import { isLogUpToDate, quorumSize } from './election-rules.js';
 import type { NodeEvent } from './events.js';
@@ -15,9 +15,9 @@ import type { LogEdit } from './log-edit.js';
 import { applyLogEdit } from './log-edit.js';
 import { decideAppend } from './log-matching.js';
 import type { LogEntry } from './log.js';
-import type { RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import type { NodeId, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
 import { nextCommitIndex } from './commit-rules.js';
-import { initialProgress, progressAfterReply } from './progress.js';
+import { initialProgress, progressAfterMatch, progressAfterReply } from './progress.js';
 import { planAppend, planAppends } from './replication.js';
 
 /** Effects and rules, named so the host and the path tests can provide their own. */
@@ -47,6 +47,12 @@ const effects = setup({
     isVoteForThisElection: ({ context, event }) =>
       event.type === 'RequestVoteReply' && event.term === context.currentTerm && event.voteGranted,
     hasVoteQuorum: ({ context }) => context.votes.length >= quorumSize(context.peers.length + 1),
+    /** The application's snapshot covers entries this log still holds, all committed. */
+    isSnapshotUseful: ({ context, event }) =>
+      event.type === 'Snapshot' &&
+      event.index > context.log.snapshotIndex &&
+      event.index <= context.commitIndex &&
+      event.index <= context.log.lastIndex,
     /** Storage reports a write; it counts only if that entry is still the one in the log. */
     isPersistedEntryCurrent: ({ context, event }) =>
       event.type === 'LogPersisted' && context.log.termAt(event.index) === event.term,
@@ -218,23 +224,43 @@ const handleAppendReply = effects.enqueueActions(({ context, event, enqueue }) =
   const current = context.progress[event.from];
   if (current === undefined) return;
   const updated = progressAfterReply(current, event, context.log);
-  if (updated === null) return;
-  const progress = { ...context.progress, [event.from]: updated };
+  if (updated !== null) followUp(context, event.from, updated, event.success, enqueue);
+});
+
+/** A follower installed the snapshot: it holds everything up to its last index. */
+const handleSnapshotReply = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'InstallSnapshotReply');
+  const current = context.progress[event.from];
+  if (current === undefined || event.matchIndex === 0) return;
+  followUp(context, event.from, progressAfterMatch(current, event.matchIndex), true, enqueue);
+});
+
+/** After a reply changed a follower's progress: commit, then stream more or probe again. */
+function followUp(
+  context: RaftContext,
+  peer: NodeId,
+  updated: PeerProgress,
+  matched: boolean,
+  enqueue: FollowUpEnqueue,
+): void {
+  const progress = { ...context.progress, [peer]: updated };
   const after = { ...context, progress };
-  const commitIndex = event.success ? commitFor(after) : context.commitIndex;
+  const commitIndex = matched ? commitFor(after) : context.commitIndex;
   const planned = planAppend(
     { ...after, commitIndex },
-    event.from,
+    peer,
     context.nextRpcId,
-    event.success ? 'stream' : 'probe',
+    matched ? 'stream' : 'probe',
   );
   enqueue.assign({
-    progress: planned === null ? progress : { ...progress, [event.from]: planned.progress },
+    progress: planned === null ? progress : { ...progress, [peer]: planned.progress },
     commitIndex,
     nextRpcId: planned === null ? context.nextRpcId : context.nextRpcId + 1,
   });
   if (planned !== null) enqueue({ type: 'send', params: { messages: [planned.message] } });
-});
+}
+
+type FollowUpEnqueue = Parameters<Parameters<typeof effects.enqueueActions>[0]>[0]['enqueue'];
 
 /** The leader's own log became durable further: it may now count itself up to there. */
 const commitPersisted = effects.assign(({ context }) => ({ commitIndex: commitFor(context) }));
@@ -249,6 +275,53 @@ function commitFor(context: RaftContext): number {
     followers,
   );
 }
+
+/** Figure 13's receiver: install a snapshot newer than what is committed here, then reply. */
+const installSnapshot = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'InstallSnapshot');
+  const { lastIncludedIndex: index, lastIncludedTerm: term, data } = event;
+  // An older snapshot would move the application backwards; what it covers is committed here.
+  if (index > context.commitIndex && index > context.log.snapshotIndex) {
+    enqueue.assign(({ context: current }) => {
+      const keepsTail = current.log.termAt(index) === term;
+      return {
+        log: current.log.compact(index, term),
+        snapshot: { index, term, data },
+        commitIndex: index,
+        persistedIndex: keepsTail ? current.persistedIndex : Math.min(current.persistedIndex, index),
+      };
+    });
+  }
+  enqueue({ type: 'send', params: { messages: [snapshotReply(context, event, index)] } });
+});
+
+/** Refuses a snapshot of a term not to follow, answering with currentTerm. */
+const refuseSnapshot = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'InstallSnapshot');
+  enqueue({ type: 'send', params: { messages: [snapshotReply(context, event, 0)] } });
+});
+
+function snapshotReply(context: RaftContext, event: NodeEvent, matchIndex: number): RaftMessage {
+  assertEvent(event, 'InstallSnapshot');
+  return {
+    type: 'InstallSnapshotReply',
+    from: context.id,
+    to: event.from,
+    term: context.currentTerm,
+    inReplyTo: event.rpcId,
+    matchIndex,
+  };
+}
+
+/** The application's snapshot: the log through its index is discarded, its term kept. */
+const takeSnapshot = effects.assign(({ context, event }) => {
+  assertEvent(event, 'Snapshot');
+  const term = context.log.termAt(event.index) ?? 0;
+  return {
+    log: context.log.compact(event.index, term),
+    snapshot: { index: event.index, term, data: event.data },
+  };
+});
 
 const recordPersisted = effects.assign(({ context, event }) => {
   assertEvent(event, 'LogPersisted');
@@ -274,6 +347,10 @@ const raftSetup = effects.extend({
     followSender,
     acceptAppendEntries,
     handleAppendReply,
+    handleSnapshotReply,
+    installSnapshot,
+    refuseSnapshot,
+    takeSnapshot,
     commitPersisted,
     replicateNewEntries,
     appendProposals,
@@ -288,6 +365,7 @@ export const raftMachine = raftSetup.createMachine({
   initial: 'follower',
   on: {
     LogPersisted: { guard: 'isPersistedEntryCurrent', actions: 'recordPersisted' },
+    Snapshot: { guard: 'isSnapshotUseful', actions: 'takeSnapshot' },
   },
   states: {
     follower: {
@@ -312,8 +390,13 @@ export const raftMachine = raftSetup.createMachine({
           { guard: 'isStaleTerm', actions: 'refuseAppend' },
           { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'acceptAppendEntries'] },
         ],
+        InstallSnapshot: [
+          { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
+          { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'installSnapshot'] },
+        ],
         RequestVoteReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
         AppendEntriesReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
+        InstallSnapshotReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
       },
     },
     candidate: {
@@ -340,6 +423,11 @@ export const raftMachine = raftSetup.createMachine({
           { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
         ],
         AppendEntriesReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+        InstallSnapshot: [
+          { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
+          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+        ],
+        InstallSnapshotReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
       },
     },
     leader: {
@@ -365,6 +453,14 @@ export const raftMachine = raftSetup.createMachine({
         AppendEntriesReply: [
           { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
           { guard: 'isCurrentTerm', actions: 'handleAppendReply' },
+        ],
+        InstallSnapshot: [
+          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+          { actions: 'refuseSnapshot' },
+        ],
+        InstallSnapshotReply: [
+          { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+          { guard: 'isCurrentTerm', actions: 'handleSnapshotReply' },
         ],
         Propose: { actions: 'appendProposals' },
         Flush: { actions: 'replicateNewEntries' },

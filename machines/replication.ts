@@ -1,9 +1,9 @@
 /** What a leader sends one follower, and what that does to its progress: pure planning. */
-import type { PeerProgress, RaftContext } from './context.js';
-import type { AppendEntries, NodeId } from './messages.js';
+import type { PeerProgress, RaftContext, SnapshotRecord } from './context.js';
+import type { AppendEntries, InstallSnapshot, NodeId } from './messages.js';
 
 export interface PlannedAppend {
-  readonly message: AppendEntries;
+  readonly message: AppendEntries | InstallSnapshot;
   readonly progress: PeerProgress;
 }
 
@@ -13,6 +13,8 @@ export interface PlannedAppend {
  *   an empty probe (a follower that does not answer costs a few bytes, not a batch);
  * - `probe`: the logs diverged; one probe carrying the entries from the backed-up nextIndex;
  * - `stream`: new entries for a follower in replicate mode, if any fit the window.
+ * A follower that needs entries the leader compacted gets the snapshot instead, as a probe;
+ * heartbeats then probe it, empty, at the snapshot's boundary.
  */
 export type AppendReason = 'heartbeat' | 'probe' | 'stream';
 
@@ -26,30 +28,81 @@ export function planAppend(
   const progress = context.progress[peer];
   if (progress === undefined) return null;
   const probing = progress.mode === 'probe';
-  if (probing && reason === 'stream') return null;
   const { log, limits } = context;
+  if (progress.nextIndex <= log.snapshotIndex && context.snapshot !== null) {
+    if (reason === 'probe' || !probing) return planSnapshot(context, peer, rpcId, progress, context.snapshot);
+    if (reason === 'stream') return null;
+    return planEmptyProbe(context, peer, rpcId, progress, log.snapshotIndex);
+  }
+  if (probing && reason === 'stream') return null;
   let last = Math.min(log.lastIndex, progress.nextIndex + limits.maxEntriesPerMessage - 1);
   if (!probing) last = Math.min(last, progress.matchIndex + limits.maxInflightEntries);
   if (probing && reason === 'heartbeat') last = progress.nextIndex - 1;
   const entries = last >= progress.nextIndex ? log.slice(progress.nextIndex, last) : [];
   if (entries.length === 0 && reason === 'stream') return null;
-  const prevLogIndex = progress.nextIndex - 1;
-  const message: AppendEntries = {
+  const next: PeerProgress = probing
+    ? { ...progress, probeRpcId: rpcId }
+    : { ...progress, nextIndex: progress.nextIndex + entries.length };
+  return { message: appendEntries(context, peer, rpcId, progress.nextIndex - 1, entries), progress: next };
+}
+
+function appendEntries(
+  context: RaftContext,
+  peer: NodeId,
+  rpcId: number,
+  prevLogIndex: number,
+  entries: AppendEntries['entries'],
+): AppendEntries {
+  return {
     type: 'AppendEntries',
     from: context.id,
     to: peer,
     term: context.currentTerm,
     rpcId,
     prevLogIndex,
-    prevLogTerm: log.termAt(prevLogIndex) ?? 0,
+    prevLogTerm: context.log.termAt(prevLogIndex) ?? 0,
     entries,
     leaderCommit: context.commitIndex,
   };
-  const next: PeerProgress =
-    progress.mode === 'replicate'
-      ? { ...progress, nextIndex: progress.nextIndex + entries.length }
-      : { ...progress, probeRpcId: rpcId };
-  return { message, progress: next };
+}
+
+/** An empty probe at `prevLogIndex`, outstanding until answered or retried. */
+function planEmptyProbe(
+  context: RaftContext,
+  peer: NodeId,
+  rpcId: number,
+  progress: PeerProgress,
+  prevLogIndex: number,
+): PlannedAppend {
+  return {
+    message: appendEntries(context, peer, rpcId, prevLogIndex, []),
+    progress: { ...progress, mode: 'probe', probeRpcId: rpcId },
+  };
+}
+
+/** The whole snapshot, as the outstanding probe. */
+function planSnapshot(
+  context: RaftContext,
+  peer: NodeId,
+  rpcId: number,
+  progress: PeerProgress,
+  snapshot: SnapshotRecord,
+): PlannedAppend {
+  return {
+    message: {
+      type: 'InstallSnapshot',
+      from: context.id,
+      to: peer,
+      term: context.currentTerm,
+      rpcId,
+      lastIncludedIndex: snapshot.index,
+      lastIncludedTerm: snapshot.term,
+      offset: 0,
+      data: snapshot.data,
+      done: true,
+    },
+    progress: { ...progress, mode: 'probe', probeRpcId: rpcId },
+  };
 }
 
 /** Plans AppendEntries to several peers, numbering their rpcIds from context.nextRpcId. */
@@ -57,8 +110,12 @@ export function planAppends(
   context: RaftContext,
   peers: readonly NodeId[],
   reason: AppendReason,
-): { messages: AppendEntries[]; progress: Record<NodeId, PeerProgress>; nextRpcId: number } {
-  const messages: AppendEntries[] = [];
+): {
+  messages: (AppendEntries | InstallSnapshot)[];
+  progress: Record<NodeId, PeerProgress>;
+  nextRpcId: number;
+} {
+  const messages: (AppendEntries | InstallSnapshot)[] = [];
   const progress = { ...context.progress };
   let nextRpcId = context.nextRpcId;
   for (const peer of peers) {

@@ -19,6 +19,7 @@ import type {
   LogEdit,
   NodeEvent,
   RaftContext,
+  SnapshotRecord,
   NodeId,
   RaftMessage,
   RaftTiming,
@@ -34,7 +35,15 @@ import {
 } from '../../machines/index.js';
 import { NodeFailedError } from '../errors.js';
 import { ApplyQueue } from './apply-queue.js';
-import type { ApplySink, Clock, RandomSource, Storage, Transport } from './providers.js';
+import type {
+  ApplySink,
+  Clock,
+  PersistedState,
+  RandomSource,
+  Storage,
+  StorageBatch,
+  Transport,
+} from './providers.js';
 import { validateMembership, validateTiming } from './validate-options.js';
 
 export interface NodeHostOptions {
@@ -95,6 +104,8 @@ export interface NodeHostEvents {
   step: [NodeStep];
   /** A turn's log edit went to storage; `prevTerm` is the term of the entry before `edit.from`. */
   logWritten: [edit: LogEdit, prevTerm: number];
+  /** A snapshot (taken here or installed) went to storage. */
+  snapshotWritten: [SnapshotRecord];
   /** A message left for the transport (after what it depends on became durable). */
   sent: [RaftMessage];
   /** The actor failed; the node has stopped. */
@@ -108,6 +119,9 @@ interface QueuedMessage {
 }
 
 const NO_WRITE = 0;
+
+/** The default application: committed entries and snapshots go nowhere. */
+const DROP: ApplySink = { apply: () => {}, restore: () => {} };
 
 export class NodeHost extends EventEmitter<NodeHostEvents> {
   readonly id: NodeId;
@@ -125,6 +139,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #outbox: RaftMessage[] = [];
   #pendingEdit: LogEdit | null = null;
   #writtenHardState: HardState;
+  #writtenSnapshot: SnapshotRecord | null;
   #issuedWrite = NO_WRITE;
   #durableWrite = NO_WRITE;
   #hardStateWrite = NO_WRITE;
@@ -135,20 +150,22 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   static async create(options: NodeHostOptions): Promise<NodeHost> {
     validateMembership(options.id, options.peers);
     validateTiming(options.timing);
-    const persisted = await options.storage.load();
-    return new NodeHost(options, persisted.hardState, new ArrayRaftLog(persisted.entries));
+    return new NodeHost(options, await options.storage.load());
   }
 
-  private constructor(options: NodeHostOptions, hardState: HardState, log: ArrayRaftLog) {
+  private constructor(options: NodeHostOptions, persisted: PersistedState) {
     super();
+    const { hardState, snapshot } = persisted;
+    const log = new ArrayRaftLog(persisted.entries, snapshot);
     this.id = options.id;
     this.#options = options;
     this.#writtenHardState = hardState;
+    this.#writtenSnapshot = snapshot ?? null;
     this.#lastTerm = hardState.currentTerm;
-    // Without snapshots a restarted node applies its committed entries again, from index 1.
-    this.#applyQueue = new ApplyQueue(options.applySink ?? { apply: () => {} }, 0, (error) =>
-      this.#fail(error),
-    );
+    // A restarted node hands the application its snapshot first, then applies the
+    // committed entries after it again, as the leader's commit index reaches them.
+    this.#applyQueue = new ApplyQueue(options.applySink ?? DROP, 0, (error) => this.#fail(error));
+    if (snapshot !== undefined) this.#applyQueue.pushSnapshot(snapshot);
     const { random } = options;
     const machine = raftMachine.provide({
       actions: {
@@ -160,7 +177,14 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       },
     });
     this.#actor = createActor(machine, {
-      input: { id: options.id, peers: options.peers, timing: options.timing, hardState, log },
+      input: {
+        id: options.id,
+        peers: options.peers,
+        timing: options.timing,
+        hardState,
+        log,
+        ...(snapshot === undefined ? {} : { snapshot }),
+      },
       clock: options.clock,
       inspect: (inspection) => this.#inspect(inspection),
     });
@@ -226,8 +250,23 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     };
   }
 
+  /**
+   * The application's snapshot of its state through `index` (an index it has applied): the
+   * node discards its log through there, persisting snapshot and log together. A snapshot
+   * at or below the current one, or past what is committed, is ignored. Returns whether the
+   * node now holds a snapshot at `index`.
+   */
+  saveSnapshot(index: number, data: string): boolean {
+    if (this.#stopped || !this.#started) return false;
+    if (!Number.isSafeInteger(index) || index < 1) {
+      throw new RangeError(`saveSnapshot: index must be a positive integer, got ${index}`);
+    }
+    this.#deliver({ type: 'Snapshot', index, data });
+    return this.#actor.getSnapshot().context.snapshot?.index === index;
+  }
+
   /** The actor's state, for inspection and tests; never edit what it returns. */
-  snapshot() {
+  actorSnapshot() {
     return this.#actor.getSnapshot();
   }
 
@@ -288,10 +327,16 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       }
       if (this.#stopped) return;
     }
-    const { currentTerm, votedFor, commitIndex, log } = this.#actor.getSnapshot().context;
+    const { currentTerm, votedFor, commitIndex, log, snapshot } = this.#actor.getSnapshot().context;
     const hardStateChanged =
       currentTerm !== this.#writtenHardState.currentTerm || votedFor !== this.#writtenHardState.votedFor;
-    const edit = this.#pendingEdit;
+    const newSnapshot = snapshot !== this.#writtenSnapshot ? snapshot : null;
+    // 1. One write for the turn. A new snapshot rewrites the log: it becomes the base, and
+    // what follows it the whole tail.
+    const edit =
+      newSnapshot !== null
+        ? { from: newSnapshot.index + 1, entries: log.slice(newSnapshot.index + 1, log.lastIndex) }
+        : this.#pendingEdit;
     this.#pendingEdit = null;
     if (hardStateChanged || edit !== null) {
       const write = ++this.#issuedWrite;
@@ -300,14 +345,23 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
         this.#writtenHardState = hardState;
         this.#hardStateWrite = write;
       }
+      if (newSnapshot !== null) {
+        this.#writtenSnapshot = newSnapshot;
+        this.emit('snapshotWritten', newSnapshot);
+      }
       if (edit !== null) this.emit('logWritten', edit, log.termAt(edit.from - 1) ?? 0);
-      this.#options.storage
-        .write({ ...(hardStateChanged ? { hardState } : {}), ...(edit !== null ? { log: edit } : {}) })
-        .then(
-          () => this.#onDurable(write, edit),
-          (error: unknown) => this.#fail(error),
-        );
+      const batch: StorageBatch = {
+        ...(hardStateChanged ? { hardState } : {}),
+        ...(newSnapshot !== null ? { snapshot: newSnapshot } : {}),
+        ...(edit !== null ? { log: edit } : {}),
+      };
+      const written = edit === null ? null : { index: log.lastIndex, term: log.lastTerm };
+      this.#options.storage.write(batch).then(
+        () => this.#onDurable(write, written),
+        (error: unknown) => this.#fail(error),
+      );
     }
+    // 2. Messages leave once the write they depend on is durable.
     const outbox = this.#outbox;
     this.#outbox = [];
     for (const message of outbox) {
@@ -317,6 +371,9 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       if (afterWrite <= this.#durableWrite) this.#transmit(message);
       else this.#waiting.push({ message, afterWrite });
     }
+    // 3. Committed entries to the application; an installed snapshot ahead of those it covers.
+    if (snapshot !== null && snapshot.index > this.#applyQueue.lastQueued)
+      this.#applyQueue.pushSnapshot(snapshot);
     const applied = this.#applyQueue.lastQueued;
     if (commitIndex > applied) this.#applyQueue.push(applied + 1, log.slice(applied + 1, commitIndex));
   }
@@ -326,7 +383,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     this.#options.transport.send(message);
   }
 
-  #onDurable(write: number, edit: LogEdit | null): void {
+  #onDurable(write: number, written: { index: number; term: number } | null): void {
     if (this.#stopped) return;
     this.#durableWrite = write;
     const stillWaiting: QueuedMessage[] = [];
@@ -335,10 +392,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       else stillWaiting.push(queued);
     }
     this.#waiting = stillWaiting;
-    const last = edit?.entries.at(-1);
-    if (edit !== null && last !== undefined) {
-      this.#deliver({ type: 'LogPersisted', index: edit.from + edit.entries.length - 1, term: last.term });
-    }
+    if (written !== null) this.#deliver({ type: 'LogPersisted', index: written.index, term: written.term });
   }
 }
 

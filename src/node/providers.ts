@@ -3,7 +3,7 @@
  * same host over different providers: simulated or real clock, seeded or crypto random,
  * simulated network or WebSockets, memory or file storage.
  */
-import type { HardState, LogEdit, LogEntry, RaftMessage } from '../../machines/index.js';
+import type { HardState, LogEdit, LogEntry, RaftMessage, SnapshotRecord } from '../../machines/index.js';
 
 /** Timers for the actor's `after` transitions (XState's clock interface) plus the time. */
 export interface Clock {
@@ -29,12 +29,19 @@ export interface Transport {
 /** What storage holds for a node: enough to restart it. */
 export interface PersistedState {
   readonly hardState: HardState;
+  /** The latest snapshot; `entries` follow it (the first is at snapshot.index + 1). */
+  readonly snapshot?: SnapshotRecord;
   readonly entries: readonly LogEntry[];
 }
 
-/** One write: everything a turn changed, made durable together. */
+/**
+ * One write: everything a turn changed, made durable together (atomically). With a
+ * snapshot, the log is replaced: the snapshot becomes its base and `log` (from
+ * snapshot.index + 1) its whole tail.
+ */
 export interface StorageBatch {
   readonly hardState?: HardState;
+  readonly snapshot?: SnapshotRecord;
   readonly log?: LogEdit;
 }
 
@@ -55,9 +62,12 @@ export interface AppliedEntry {
 }
 
 /**
- * Where committed entries go, in index order, each exactly once per node life. The host
- * waits for the returned promise before the next delivery.
+ * Where committed entries go, in index order, each exactly once per node life, and
+ * snapshots: a snapshot installed from the leader (or found on restart) replaces the
+ * application's state up to its index, and the next entry follows it. The host waits for
+ * each returned promise before the next delivery.
  */
 export interface ApplySink {
   apply(entry: AppliedEntry): void | Promise<void>;
+  restore(snapshot: SnapshotRecord): void | Promise<void>;
 }

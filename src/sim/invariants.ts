@@ -2,7 +2,7 @@
  * Raft's safety properties, checked incrementally as a simulated cluster runs: each check
  * keeps one small record (a map or a watermark) and never rescans every node's log.
  */
-import type { HardState, LogEdit, NodeId, RaftContext, Role } from '../../machines/index.js';
+import type { HardState, LogEdit, NodeId, RaftContext, Role, SnapshotRecord } from '../../machines/index.js';
 import type { AppliedEntry } from '../node/providers.js';
 
 export class InvariantViolation extends Error {
@@ -104,6 +104,23 @@ export class InvariantChecker {
       }
       before = entry.term;
     });
+  }
+
+  /**
+   * A snapshot covers committed entries only: its last index and term match an entry that
+   * was applied (so committed) somewhere.
+   */
+  observeSnapshot(id: NodeId, snapshot: SnapshotRecord): void {
+    this.#checks++;
+    const applied = this.#applied.get(snapshot.index);
+    if (applied === undefined || applied.term !== snapshot.term) {
+      throw new InvariantViolation(
+        `node ${id} holds a snapshot through ${snapshot.index} (term ${snapshot.term}), but ` +
+          (applied === undefined
+            ? 'no node applied that index'
+            : `the entry committed there is of term ${applied.term}`),
+      );
+    }
   }
 
   /** State machine safety: no two nodes apply different entries at one index. */

@@ -5,7 +5,7 @@
  * thin layer over it.
  */
 import { EventEmitter } from 'node:events';
-import type { NodeId, RaftTiming } from '../../machines/index.js';
+import type { NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
 import { ConfigError } from '../errors.js';
 import type { NodeStatus, RoleChange } from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
@@ -60,6 +60,14 @@ export interface SimClusterEvents {
   role: [RoleChange];
   /** A node delivered a committed entry to its application. */
   applied: [NodeId, AppliedEntry];
+  /** A node handed its application a snapshot (installed from the leader, or on restart). */
+  restored: [NodeId, SnapshotRecord];
+}
+
+/** The application every node of a simulated cluster applies to, told which node it is. */
+export interface SimApplication {
+  apply(id: NodeId, entry: AppliedEntry): void | Promise<void>;
+  restore(id: NodeId, snapshot: SnapshotRecord): void | Promise<void>;
 }
 
 export class SimCluster extends EventEmitter<SimClusterEvents> {
@@ -71,7 +79,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   readonly checker = new InvariantChecker();
   readonly #members = new Map<NodeId, Member>();
   readonly #connected = new Set<NodeId>();
-  #userSink: ((id: NodeId, entry: AppliedEntry) => void | Promise<void>) | undefined;
+  #application: SimApplication | undefined;
 
   constructor(options: SimClusterOptions) {
     super();
@@ -120,6 +128,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     host.on('step', ({ status, context }) =>
       this.#check(() => this.checker.observeStep(id, status.role, context)),
     );
+    host.on('snapshotWritten', (snapshot) => this.#check(() => this.checker.observeSnapshot(id, snapshot)));
     host.on('logWritten', (edit, prevTerm) =>
       this.#check(() => this.checker.observeLogEdit(id, edit, prevTerm)),
     );
@@ -188,6 +197,13 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     return member.saved === undefined ? 0 : new MemoryStorage(member.saved).raftStateSize;
   }
 
+  /** Bytes of `id`'s persisted snapshot data, whether it is running or crashed. */
+  snapshotSize(id: NodeId): number {
+    const member = this.#member(id);
+    if (member.storage !== null) return member.storage.snapshotSize;
+    return member.saved === undefined ? 0 : new MemoryStorage(member.saved).snapshotSize;
+  }
+
   /** Drives virtual time until `task` settles; any failure says the seed that replays it. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     try {
@@ -209,22 +225,27 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   }
 
   /**
-   * Where node `id`'s committed entries go: the 'applied' event, then the application's
-   * own sink if one was set with `setApplySink`, whose promise the node awaits.
+   * Where node `id`'s committed entries and snapshots go: the checker, the 'applied' and
+   * 'restored' events, then the application set with `setApplication`, whose promises the
+   * node awaits.
    */
   #applySink(id: NodeId): ApplySink {
     return {
       apply: (entry) => {
         this.#check(() => this.checker.observeApplied(id, entry));
         this.emit('applied', id, entry);
-        return this.#userSink?.(id, entry);
+        return this.#application?.apply(id, entry);
+      },
+      restore: (snapshot) => {
+        this.emit('restored', id, snapshot);
+        return this.#application?.restore(id, snapshot);
       },
     };
   }
 
-  /** Routes every node's committed entries to `sink` (the course's apply channel, an app). */
-  setApplySink(sink: (id: NodeId, entry: AppliedEntry) => void | Promise<void>): void {
-    this.#userSink = sink;
+  /** Routes every node's committed entries and snapshots to `application` (the course's applyCh, an app). */
+  setApplication(application: SimApplication): void {
+    this.#application = application;
   }
 
   #member(id: NodeId): Member {

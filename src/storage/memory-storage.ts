@@ -3,15 +3,17 @@
  * promise, the same path as durable storage. A crash hands the state as of that moment to
  * the restarted node and kills this handle: whatever the old node writes later is lost.
  */
-import type { HardState, LogEntry } from '../../machines/index.js';
+import type { HardState, LogEntry, SnapshotRecord } from '../../machines/index.js';
 import type { PersistedState, Storage, StorageBatch } from '../node/providers.js';
-import { entrySize, hardStateSize } from './state-size.js';
+import { entrySize, hardStateSize, snapshotMetaSize } from './state-size.js';
 
 const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
 
 export class MemoryStorage implements Storage {
   #hardState: HardState;
+  #snapshot: SnapshotRecord | undefined;
   // Entries are immutable values, shared with the node's log rather than copied per write.
+  // The first follows the snapshot: entries[0] is at index (snapshot?.index ?? 0) + 1.
   readonly #entries: LogEntry[];
   readonly #entrySizes: number[];
   #entryBytes = 0;
@@ -21,6 +23,7 @@ export class MemoryStorage implements Storage {
   /** `onDurable` sees every hardState as it becomes durable (for the invariant checker). */
   constructor(initial: PersistedState = EMPTY, onDurable?: (hardState: HardState) => void) {
     this.#hardState = initial.hardState;
+    this.#snapshot = initial.snapshot;
     this.#entries = [...initial.entries];
     this.#entrySizes = this.#entries.map(entrySize);
     for (const size of this.#entrySizes) this.#entryBytes += size;
@@ -28,7 +31,7 @@ export class MemoryStorage implements Storage {
   }
 
   load(): Promise<PersistedState> {
-    return Promise.resolve({ hardState: this.#hardState, entries: [...this.#entries] });
+    return Promise.resolve(this.#state());
   }
 
   write(batch: StorageBatch): Promise<void> {
@@ -38,8 +41,16 @@ export class MemoryStorage implements Storage {
       this.#hardState = batch.hardState;
       this.#onDurable?.(batch.hardState);
     }
+    if (batch.snapshot !== undefined) {
+      // Atomic with the rest of the batch: the snapshot becomes the log's base, and the
+      // batch's log edit its whole tail.
+      this.#snapshot = batch.snapshot;
+      this.#entries.length = 0;
+      this.#entrySizes.length = 0;
+      this.#entryBytes = 0;
+    }
     if (batch.log !== undefined) {
-      const keep = batch.log.from - 1;
+      const keep = batch.log.from - 1 - (this.#snapshot?.index ?? 0);
       for (let i = this.#entries.length - 1; i >= keep; i--) this.#entryBytes -= this.#entrySizes[i]!;
       this.#entries.length = Math.min(this.#entries.length, keep);
       this.#entrySizes.length = this.#entries.length;
@@ -53,9 +64,17 @@ export class MemoryStorage implements Storage {
     return Promise.resolve();
   }
 
-  /** Bytes of the persisted Raft state (hardState and log), kept up to date per write. */
+  /**
+   * Bytes of the persisted Raft state (hardState, the snapshot's index and term, the log;
+   * not the snapshot's data), kept up to date per write: the course's RaftStateSize.
+   */
   get raftStateSize(): number {
-    return hardStateSize(this.#hardState) + this.#entryBytes;
+    return hardStateSize(this.#hardState) + snapshotMetaSize(this.#snapshot) + this.#entryBytes;
+  }
+
+  /** Bytes of the snapshot's data (the course's SnapshotSize). */
+  get snapshotSize(): number {
+    return this.#snapshot === undefined ? 0 : Buffer.byteLength(this.#snapshot.data);
   }
 
   get dead(): boolean {
@@ -65,6 +84,11 @@ export class MemoryStorage implements Storage {
   /** The crash: this handle dies, and the state as of now is what a restart recovers. */
   crash(): PersistedState {
     this.#dead = true;
-    return { hardState: this.#hardState, entries: [...this.#entries] };
+    return this.#state();
+  }
+
+  #state(): PersistedState {
+    const state = { hardState: this.#hardState, entries: [...this.#entries] };
+    return this.#snapshot === undefined ? state : { ...state, snapshot: this.#snapshot };
   }
 }

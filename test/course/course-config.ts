@@ -52,7 +52,10 @@ export class CourseConfig {
     this.#applyErr = Array.from({ length: this.n }, () => undefined);
     this.#applyCh = Array.from({ length: this.n }, () => new UnbufferedChannel());
     // Each server's committed entries go to its current incarnation's channel.
-    this.cluster.setApplySink((id, entry) => this.#applyCh[Number(id)]!.send(entry));
+    this.cluster.setApplication({
+      apply: (id, entry) => this.#applyCh[Number(id)]!.send(entry),
+      restore: () => undefined,
+    });
   }
 
   /**

@@ -12,6 +12,7 @@ describe('ApplyQueue', () => {
     let release: () => void = () => {};
     const queue = new ApplyQueue(
       {
+        restore: () => {},
         apply: (entry) => {
           applied.push(entry);
           return new Promise<void>((resolve) => (release = resolve));
@@ -40,7 +41,11 @@ describe('ApplyQueue', () => {
 
   it('hands out copies, never the log entries themselves', async () => {
     const applied: AppliedEntry[] = [];
-    const queue = new ApplyQueue({ apply: (entry) => void applied.push(entry) }, 0, () => {});
+    const queue = new ApplyQueue(
+      { restore: () => {}, apply: (entry) => void applied.push(entry) },
+      0,
+      () => {},
+    );
     const log = entries('a');
     queue.push(1, log);
     await settle();
@@ -49,7 +54,7 @@ describe('ApplyQueue', () => {
   });
 
   it('refuses a gap or a repeat', () => {
-    const queue = new ApplyQueue({ apply: () => {} }, 4, () => {});
+    const queue = new ApplyQueue({ restore: () => {}, apply: () => {} }, 4, () => {});
     expect(() => queue.push(6, entries('x'))).toThrow(/expected index 5, got 6/);
     expect(() => queue.push(4, entries('x'))).toThrow(/expected index 5, got 4/);
   });
@@ -58,7 +63,10 @@ describe('ApplyQueue', () => {
     const applied: AppliedEntry[] = [];
     let release: () => void = () => {};
     const queue = new ApplyQueue(
-      { apply: (e) => (applied.push(e), new Promise<void>((resolve) => (release = resolve))) },
+      {
+        restore: () => {},
+        apply: (e) => (applied.push(e), new Promise<void>((resolve) => (release = resolve))),
+      },
       0,
       () => {},
     );
@@ -76,6 +84,7 @@ describe('ApplyQueue', () => {
     const errors: unknown[] = [];
     const queue = new ApplyQueue(
       {
+        restore: () => {},
         apply: () => {
           throw new Error('bad command');
         },

@@ -138,16 +138,17 @@ describe('ready loop', () => {
     const { host } = await startHost(storage);
     host.receive(appendEntries('b', 1, { entries: entriesWithTerms(1, 1) }));
     await settle();
-    expect(host.snapshot().context.persistedIndex).toBe(0);
+    expect(host.actorSnapshot().context.persistedIndex).toBe(0);
     storage.completeAll();
     await settle();
-    expect(host.snapshot().context.persistedIndex).toBe(2);
+    expect(host.actorSnapshot().context.persistedIndex).toBe(2);
   });
 
   it('hands committed entries to the application in order, without waiting for it to reply', async () => {
     const storage = new ManualStorage();
     const applied: AppliedEntry[] = [];
     const { host, transport } = await startHost(storage, {
+      restore: () => {},
       apply: (entry) => {
         applied.push(entry);
         return new Promise<void>(() => {}); // an application that never finishes

@@ -38,7 +38,7 @@ describe('recovery', () => {
 
     const after = await hostOver(new MemoryStorage(storage.crash()));
     expect(after.host.status()).toMatchObject({ term: 3, votedFor: 'b', lastLogIndex: 2, lastLogTerm: 3 });
-    expect(after.host.snapshot().context.persistedIndex).toBe(2);
+    expect(after.host.actorSnapshot().context.persistedIndex).toBe(2);
     expect(after.host.status().commitIndex).toBe(0);
     after.host.stop();
   });
