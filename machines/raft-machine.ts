@@ -175,7 +175,7 @@ const refuseAppend = effects.enqueueActions(({ context, event, enqueue }) => {
 });
 
 const followSender = effects.assign(({ event }) => {
-  assertEvent(event, 'AppendEntries');
+  assertEvent(event, ['AppendEntries', 'InstallSnapshot']);
   return { leaderId: event.from };
 });
 

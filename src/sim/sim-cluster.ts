@@ -197,6 +197,12 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     return member.saved === undefined ? 0 : new MemoryStorage(member.saved).raftStateSize;
   }
 
+  /** The snapshot `id` had persisted when it last crashed (undefined if none, or running). */
+  savedSnapshot(id: NodeId): SnapshotRecord | undefined {
+    const member = this.#member(id);
+    return member.host === null ? member.saved?.snapshot : undefined;
+  }
+
   /** Bytes of `id`'s persisted snapshot data, whether it is running or crashed. */
   snapshotSize(id: NodeId): number {
     const member = this.#member(id);

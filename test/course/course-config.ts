@@ -3,6 +3,7 @@
  * course's view of a Raft peer (Make, GetState, Kill) and its checking helpers with their
  * exact timings. Server i of the course is node `String(i)`.
  */
+import type { SnapshotRecord } from '../../machines/index.js';
 import type { AppliedEntry } from '../../src/node/providers.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
@@ -20,7 +21,15 @@ export interface CourseOptions {
   readonly n: number;
   readonly unreliable: boolean;
   readonly seed: number;
+  /** Use the snapshotting applier (the 2D tests): Snapshot() every SNAPSHOT_INTERVAL entries. */
+  readonly snapshot?: boolean;
 }
+
+/** The course's ApplyMsg: a committed command, or a snapshot to install. */
+export type ApplyMsg = { readonly command: AppliedEntry } | { readonly snapshot: SnapshotRecord };
+
+/** The 2D applier calls Snapshot() after applying indices 9, 19, 29, ... */
+export const SNAPSHOT_INTERVAL = 10;
 
 export class CourseConfig {
   readonly n: number;
@@ -30,7 +39,10 @@ export class CourseConfig {
   /** Per server: the committed commands it applied, by index, as the tester saw them. */
   readonly logs: Map<number, unknown>[];
   readonly #applyErr: (string | undefined)[];
-  readonly #applyCh: UnbufferedChannel<AppliedEntry>[];
+  readonly #applyCh: UnbufferedChannel<ApplyMsg>[];
+  /** Per server, for the snapshotting applier: the last index it applied or ingested. */
+  readonly #lastApplied: number[];
+  readonly #snapshotApplier: boolean;
   #maxIndex = 0;
   #finished = false;
   #description = '';
@@ -51,10 +63,12 @@ export class CourseConfig {
     this.logs = Array.from({ length: this.n }, () => new Map());
     this.#applyErr = Array.from({ length: this.n }, () => undefined);
     this.#applyCh = Array.from({ length: this.n }, () => new UnbufferedChannel());
-    // Each server's committed entries go to its current incarnation's channel.
+    this.#lastApplied = Array.from({ length: this.n }, () => 0);
+    this.#snapshotApplier = options.snapshot ?? false;
+    // Each server's committed entries and snapshots go to its current incarnation's channel.
     this.cluster.setApplication({
-      apply: (id, entry) => this.#applyCh[Number(id)]!.send(entry),
-      restore: () => undefined,
+      apply: (id, command) => this.#applyCh[Number(id)]!.send({ command }),
+      restore: (id, snapshot) => this.#applyCh[Number(id)]!.send({ snapshot }),
     });
   }
 
@@ -80,23 +94,36 @@ export class CourseConfig {
 
   /**
    * Starts (or restarts from its persisted state) server i, isolated until connect(i), with
-   * a fresh unbuffered apply channel and the plain applier reading it. What the tester
-   * recorded in logs[i] is kept: a restarted server must re-apply the same values.
+   * a fresh unbuffered apply channel and the applier reading it. What the tester recorded
+   * in logs[i] is kept (a restarted server must re-apply the same values), unless a saved
+   * snapshot replaces it, as a key/value server would on restart.
    */
   async start1(i: number): Promise<void> {
     this.crash1(i);
-    const channel = new UnbufferedChannel<AppliedEntry>();
+    this.#lastApplied[i] = 0;
+    const saved = this.cluster.savedSnapshot(String(i));
+    if (saved !== undefined) {
+      const error = this.#ingestSnapshot(i, saved.data, -1);
+      if (error !== undefined) throw new CourseFailure(error);
+    }
+    const channel = new UnbufferedChannel<ApplyMsg>();
     this.#applyCh[i] = channel;
     void this.#applier(i, channel);
     await this.cluster.start(String(i));
   }
 
-  /** The course's applier: every applied entry checked against every server's record. */
-  async #applier(i: number, channel: UnbufferedChannel<AppliedEntry>): Promise<void> {
+  /**
+   * The course's applier (2A-2C) or applierSnap (2D): every applied command is checked
+   * against every server's record; the snapshotting one also ingests snapshots, demands
+   * strictly consecutive indexes, and calls Snapshot() every SNAPSHOT_INTERVAL entries.
+   */
+  async #applier(i: number, channel: UnbufferedChannel<ApplyMsg>): Promise<void> {
     for (;;) {
-      const entry = await channel.receive();
+      const message = await channel.receive();
       if (this.#finished) return;
-      const error = this.#checkLogs(i, entry);
+      const error = this.#snapshotApplier
+        ? this.#applySnapshotting(i, message)
+        : this.#applyPlain(i, message);
       if (error !== undefined) {
         this.#applyErr[i] = error;
         // The Go tester exits the process here; this port fails the test at once.
@@ -104,6 +131,51 @@ export class CourseConfig {
         return;
       }
     }
+  }
+
+  #applyPlain(i: number, message: ApplyMsg): string | undefined {
+    return 'command' in message ? this.#checkLogs(i, message.command) : undefined;
+  }
+
+  #applySnapshotting(i: number, message: ApplyMsg): string | undefined {
+    if ('snapshot' in message) return this.#ingestSnapshot(i, message.snapshot.data, message.snapshot.index);
+    const { index } = message.command;
+    if (index !== this.#lastApplied[i]! + 1) {
+      return `server ${i} apply out of order, expected index ${this.#lastApplied[i]! + 1}, got ${index}`;
+    }
+    const error = this.#checkLogs(i, message.command);
+    if (error !== undefined) return error;
+    this.#lastApplied[i] = index;
+    if ((index + 1) % SNAPSHOT_INTERVAL === 0) {
+      const xlog: unknown[] = [];
+      for (let j = 0; j <= index; j++) xlog.push(this.logs[i]!.get(j) ?? null);
+      this.cluster.node(String(i))?.saveSnapshot(index, JSON.stringify([index, xlog]));
+    }
+    return undefined;
+  }
+
+  /** The tester's snapshot format: [lastIncludedIndex, [command at 0 (null), 1, ..., index]]. */
+  #ingestSnapshot(i: number, data: string, snapshotIndex: number): string | undefined {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(data);
+    } catch {
+      return 'snapshot decode error';
+    }
+    if (!Array.isArray(decoded) || typeof decoded[0] !== 'number' || !Array.isArray(decoded[1])) {
+      return 'snapshot decode error';
+    }
+    const [lastIncludedIndex, xlog] = decoded as [number, unknown[]];
+    if (snapshotIndex !== -1 && snapshotIndex !== lastIncludedIndex) {
+      return `server ${i} snapshot doesn't match m.SnapshotIndex`;
+    }
+    const log = new Map<number, unknown>();
+    xlog.forEach((command, j) => {
+      if (j > 0) log.set(j, command);
+    });
+    this.logs[i] = log;
+    this.#lastApplied[i] = lastIncludedIndex;
+    return undefined;
   }
 
   #checkLogs(i: number, { index, command }: AppliedEntry): string | undefined {
@@ -182,6 +254,11 @@ export class CourseConfig {
   /** The largest persisted Raft state of any server, crashed or not (the course's LogSize). */
   logSize(): number {
     return Math.max(...this.cluster.ids.map((id) => this.cluster.raftStateSize(id)));
+  }
+
+  /** The largest persisted snapshot of any server (the course's SnapshotSize). */
+  snapshotSize(): number {
+    return Math.max(...this.cluster.ids.map((id) => this.cluster.snapshotSize(id)));
   }
 
   /** Sum over all servers of requests dispatched to them (the course's rpcs()). */
