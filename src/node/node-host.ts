@@ -16,6 +16,7 @@ import type { AnyEventObject, InspectionEvent } from 'xstate';
 import { createActor } from 'xstate';
 import type {
   HardState,
+  InstallSnapshot,
   LogEdit,
   NodeEvent,
   RaftContext,
@@ -44,7 +45,7 @@ import type {
   StorageBatch,
   Transport,
 } from './providers.js';
-import { validateMembership, validateTiming } from './validate-options.js';
+import { validateMembership, validateSnapshotChunk, validateTiming } from './validate-options.js';
 
 export interface NodeHostOptions {
   readonly id: NodeId;
@@ -57,6 +58,8 @@ export interface NodeHostOptions {
   readonly random: RandomSource;
   /** Receives committed entries in order; by default they are dropped. */
   readonly applySink?: ApplySink;
+  /** Characters of snapshot data per InstallSnapshot chunk on the wire; default 1 MiB. */
+  readonly maxSnapshotChunk?: number;
 }
 
 export interface NodeStatus {
@@ -120,6 +123,9 @@ interface QueuedMessage {
 
 const NO_WRITE = 0;
 
+/** Characters of snapshot data per InstallSnapshot chunk, unless the options say otherwise. */
+export const DEFAULT_SNAPSHOT_CHUNK = 1 << 20;
+
 /** The default application: committed entries and snapshots go nowhere. */
 const DROP: ApplySink = { apply: () => {}, restore: () => {} };
 
@@ -144,12 +150,18 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #durableWrite = NO_WRITE;
   #hardStateWrite = NO_WRITE;
   #waiting: QueuedMessage[] = [];
+  /** Snapshot chunks received so far, per sending leader. */
+  readonly #partialSnapshots = new Map<
+    NodeId,
+    { rpcId: number; pieces: Map<number, string>; received: number; total: number | undefined }
+  >();
   readonly #applyQueue: ApplyQueue;
 
   /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
   static async create(options: NodeHostOptions): Promise<NodeHost> {
     validateMembership(options.id, options.peers);
     validateTiming(options.timing);
+    validateSnapshotChunk(options.maxSnapshotChunk);
     return new NodeHost(options, await options.storage.load());
   }
 
@@ -217,7 +229,8 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   receive(message: RaftMessage): void {
     if (this.#stopped || !this.#started) return;
     if (message.to !== this.id || !isRaftMessageType(message.type)) return;
-    this.#deliver(message);
+    const whole = message.type === 'InstallSnapshot' ? this.#reassemble(message) : message;
+    if (whole !== null) this.#deliver(whole);
   }
 
   /**
@@ -280,8 +293,10 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     if (inspection.type === '@xstate.event') this.#lastEvent = inspection.event;
     if (inspection.type !== '@xstate.snapshot' || this.#actor.getSnapshot().status !== 'active') return;
     const status = this.status();
-    // A commit can advance on a step that sends nothing; the flush hands it to the apply queue.
-    if (status.commitIndex > status.appliedIndex) this.#queueFlush();
+    // Some steps change state without an effect: a commit that advanced (for the apply
+    // queue) or a snapshot taken (for storage). The flush picks them up.
+    const { snapshot } = this.#actor.getSnapshot().context;
+    if (status.commitIndex > status.appliedIndex || snapshot !== this.#writtenSnapshot) this.#queueFlush();
     if (status.role !== this.#lastRole || status.term !== this.#lastTerm) {
       this.#lastRole = status.role;
       this.#lastTerm = status.term;
@@ -379,8 +394,46 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   }
 
   #transmit(message: RaftMessage): void {
-    this.emit('sent', message);
-    this.#options.transport.send(message);
+    for (const part of message.type === 'InstallSnapshot' ? this.#chunk(message) : [message]) {
+      this.emit('sent', part);
+      this.#options.transport.send(part);
+    }
+  }
+
+  /** A large snapshot leaves as chunks of one request (same rpcId); only the last is answered. */
+  #chunk(message: InstallSnapshot): InstallSnapshot[] {
+    const size = this.#options.maxSnapshotChunk ?? DEFAULT_SNAPSHOT_CHUNK;
+    if (message.data.length <= size) return [message];
+    const chunks: InstallSnapshot[] = [];
+    for (let offset = 0; offset < message.data.length; offset += size) {
+      const data = message.data.slice(offset, offset + size);
+      chunks.push({ ...message, offset, data, done: offset + size >= message.data.length });
+    }
+    return chunks;
+  }
+
+  /**
+   * Reassembles a chunked snapshot, outside the actor. Chunks of one request (one rpcId) may
+   * arrive in any order; a chunk of a newer request replaces what was gathered. Returns the
+   * whole snapshot once every piece is in; a lost chunk leaves it incomplete, and the
+   * leader's next probe sends the snapshot again.
+   */
+  #reassemble(chunk: InstallSnapshot): InstallSnapshot | null {
+    if (chunk.offset === 0 && chunk.done) return chunk;
+    let partial = this.#partialSnapshots.get(chunk.from);
+    if (partial === undefined || partial.rpcId !== chunk.rpcId) {
+      partial = { rpcId: chunk.rpcId, pieces: new Map(), received: 0, total: undefined };
+      this.#partialSnapshots.set(chunk.from, partial);
+    }
+    if (!partial.pieces.has(chunk.offset)) {
+      partial.pieces.set(chunk.offset, chunk.data);
+      partial.received += chunk.data.length;
+    }
+    if (chunk.done) partial.total = chunk.offset + chunk.data.length;
+    if (partial.total === undefined || partial.received !== partial.total) return null;
+    this.#partialSnapshots.delete(chunk.from);
+    const data = [...partial.pieces].sort(([a], [b]) => a - b).map(([, piece]) => piece);
+    return { ...chunk, offset: 0, data: data.join(''), done: true };
   }
 
   #onDurable(write: number, written: { index: number; term: number } | null): void {

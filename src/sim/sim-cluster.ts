@@ -34,6 +34,8 @@ export interface SimClusterOptions {
   readonly timing?: RaftTiming;
   /** Start with an unreliable network (lost, delayed requests and replies); default false. */
   readonly unreliable?: boolean;
+  /** Snapshot data per InstallSnapshot chunk (characters); default 1 MiB. */
+  readonly maxSnapshotChunk?: number;
 }
 
 /** A simulated run failed; the message starts with the seed that replays it. */
@@ -80,6 +82,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   readonly #members = new Map<NodeId, Member>();
   readonly #connected = new Set<NodeId>();
   #application: SimApplication | undefined;
+  readonly #maxSnapshotChunk: number | undefined;
 
   constructor(options: SimClusterOptions) {
     super();
@@ -90,6 +93,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     if (this.ids.length === 0) throw new ConfigError('a cluster needs at least one node');
     if (new Set(this.ids).size !== this.ids.length) throw new ConfigError('node ids must be unique');
     this.timing = options.timing ?? SIM_TIMING;
+    this.#maxSnapshotChunk = options.maxSnapshotChunk;
     this.network = new SimNetwork(this.clock, new SeededRandom(this.seed, 'network'));
     this.network.setReliable(!options.unreliable);
     for (const id of this.ids) {
@@ -124,6 +128,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
       clock: this.clock,
       random: new SeededRandom(this.seed, `timers:${id}:${member.incarnation}`),
       applySink: this.#applySink(id),
+      ...(this.#maxSnapshotChunk === undefined ? {} : { maxSnapshotChunk: this.#maxSnapshotChunk }),
     });
     host.on('step', ({ status, context }) =>
       this.#check(() => this.checker.observeStep(id, status.role, context)),

@@ -14,7 +14,7 @@
  *   per server incarnation, and the bytes of replies actually delivered.
  */
 import type { NodeId, RaftMessage, RaftReply, RaftRequest } from '../../machines/index.js';
-import { isRequest } from '../../machines/index.js';
+import { expectsReply, isRequest } from '../../machines/index.js';
 import type { Transport } from '../node/providers.js';
 import type { SeededRandom } from './seeded-random.js';
 import type { SimClock } from './sim-clock.js';
@@ -175,10 +175,12 @@ export class SimNetwork {
     if (dropped) return;
     this.clock.setTimeout(() => {
       server.dispatched++;
-      const key = callKey(request.from, request.to, request.rpcId);
-      const queue = this.#pending.get(key);
-      if (queue === undefined) this.#pending.set(key, [{ caller, server }]);
-      else queue.push({ caller, server });
+      if (expectsReply(request)) {
+        const key = callKey(request.from, request.to, request.rpcId);
+        const queue = this.#pending.get(key);
+        if (queue === undefined) this.#pending.set(key, [{ caller, server }]);
+        else queue.push({ caller, server });
+      }
       server.endpoint.receive(this.codec.decode(encoded));
     }, delay);
   }

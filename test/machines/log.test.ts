@@ -135,3 +135,35 @@ describe('ArrayRaftLog edits', () => {
     expect(log.lastIndex).toBe(5);
   });
 });
+
+describe('ArrayRaftLog compaction', () => {
+  const six = () => new ArrayRaftLog([1, 1, 2, 2, 3, 3].map((term, i) => ({ term, command: `c${i + 1}` })));
+
+  it('keeps the entries after a snapshot whose last entry it holds, with every index unchanged', () => {
+    const log = six().compact(4, 2);
+    expect([log.snapshotIndex, log.snapshotTerm, log.lastIndex, log.lastTerm]).toEqual([4, 2, 6, 3]);
+    expect([3, 4, 5, 6, 7].map((i) => log.termAt(i))).toEqual([undefined, 2, 3, 3, undefined]);
+    expect(log.slice(5, 6).map((e) => e.command)).toEqual(['c5', 'c6']);
+    log.truncateFrom(6).append([{ term: 4, command: 'new' }]);
+    expect([log.lastIndex, log.termAt(6)]).toEqual([6, 4]);
+  });
+
+  it('discards everything when it does not hold the snapshot last entry', () => {
+    const log = six().compact(5, 9);
+    expect([log.snapshotIndex, log.lastIndex, log.lastTerm, log.termAt(5)]).toEqual([5, 5, 9, 9]);
+    const past = six().compact(10, 3);
+    expect([past.snapshotIndex, past.lastIndex, past.termAt(6)]).toEqual([10, 10, undefined]);
+  });
+
+  it('ignores an older snapshot, and refuses reads and edits inside the compacted prefix', () => {
+    const log = six().compact(4, 2).compact(2, 1);
+    expect(log.snapshotIndex).toBe(4);
+    expect(() => log.slice(3, 5)).toThrow(/compacted/);
+    expect(() => log.truncateFrom(4)).toThrow(/in the snapshot/);
+  });
+
+  it('restores from a snapshot and a tail', () => {
+    const log = new ArrayRaftLog([{ term: 3, command: 'x' }], { index: 7, term: 2 });
+    expect([log.lastIndex, log.termAt(7), log.termAt(8), log.termAt(0)]).toEqual([8, 2, 3, 0]);
+  });
+});
