@@ -24,6 +24,7 @@ async function snapcommon(
 
   await cfg.one(randInt(cfg), servers, true);
   let leader1 = await cfg.checkOneLeader();
+  let largestLog = 0;
 
   for (let i = 0; i < iters; i++) {
     let victim = (leader1 + 1) % servers;
@@ -56,6 +57,7 @@ async function snapcommon(
     }
 
     if (cfg.logSize() >= MAXLOGSIZE) throw new CourseFailure(`Log size too large: ${cfg.logSize()}`);
+    largestLog = Math.max(largestLog, cfg.logSize());
 
     if (disconnect) {
       // reconnect a follower, who maybe behind and needs to receive a snapshot to catch up.
@@ -70,6 +72,8 @@ async function snapcommon(
       leader1 = await cfg.checkOneLeader();
     }
   }
+  if (process.env.RAFT_VERBOSE)
+    console.log(`${name}: largest LogSize ${largestLog} bytes (bound ${MAXLOGSIZE})`);
   cfg.end();
 }
 

@@ -172,3 +172,18 @@ describe('log matching, leader completeness, state machine safety', () => {
     );
   });
 });
+
+describe('snapshots cover committed entries', () => {
+  it('accepts a snapshot at an applied index and term, refuses any other', () => {
+    const checker = new InvariantChecker();
+    checker.observeApplied('a', { index: 1, term: 1, command: 'x' });
+    checker.observeApplied('a', { index: 2, term: 2, command: 'y' });
+    checker.observeSnapshot('b', { index: 2, term: 2, data: '' });
+    expect(() => checker.observeSnapshot('b', { index: 2, term: 1, data: '' })).toThrow(
+      /node b holds a snapshot through 2 \(term 1\), but the entry committed there is of term 2/,
+    );
+    expect(() => checker.observeSnapshot('c', { index: 3, term: 2, data: '' })).toThrow(
+      /no node applied that index/,
+    );
+  });
+});
