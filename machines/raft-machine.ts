@@ -15,7 +15,7 @@ import type { LogEdit } from './log-edit.js';
 import { applyLogEdit } from './log-edit.js';
 import { decideAppend } from './log-matching.js';
 import type { LogEntry } from './log.js';
-import type { NodeId, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import type { NodeId, RaftMessage, RaftRequest, RequestVote, RequestVoteReply } from './messages.js';
 import { nextCommitIndex } from './commit-rules.js';
 import { initialProgress, progressAfterMatch, progressAfterReply } from './progress.js';
 import { planAppend, planAppends } from './replication.js';
@@ -97,17 +97,15 @@ const grantVote = effects.assign(({ event }) => {
   return { votedFor: event.from };
 });
 
+/** What every reply carries: who answers whom, in which term, and to which request. */
+function replyTo(context: RaftContext, request: RaftRequest) {
+  return { from: context.id, to: request.from, term: context.currentTerm, inReplyTo: request.rpcId };
+}
+
 /** The answer to a RequestVote, with currentTerm; whether it grants is the transition's guard's call. */
 function voteReply(context: RaftContext, event: NodeEvent, voteGranted: boolean): RequestVoteReply {
   assertEvent(event, 'RequestVote');
-  return {
-    type: 'RequestVoteReply',
-    from: context.id,
-    to: event.from,
-    term: context.currentTerm,
-    inReplyTo: event.rpcId,
-    voteGranted,
-  };
+  return { type: 'RequestVoteReply', ...replyTo(context, event), voteGranted };
 }
 
 const sendVoteGranted = effects.enqueueActions(({ context, event, enqueue }) => {
@@ -157,21 +155,8 @@ const appendProposals = effects.enqueueActions(({ context, event, enqueue }) => 
 /** Refuses an AppendEntries without looking at the log: its term is not one to follow. */
 const refuseAppend = effects.enqueueActions(({ context, event, enqueue }) => {
   assertEvent(event, 'AppendEntries');
-  enqueue({
-    type: 'send',
-    params: {
-      messages: [
-        {
-          type: 'AppendEntriesReply',
-          from: context.id,
-          to: event.from,
-          term: context.currentTerm,
-          inReplyTo: event.rpcId,
-          success: false,
-        },
-      ],
-    },
-  });
+  const refusal = { type: 'AppendEntriesReply', ...replyTo(context, event), success: false } as const;
+  enqueue({ type: 'send', params: { messages: [refusal] } });
 });
 
 const followSender = effects.assign(({ event }) => {
@@ -183,19 +168,10 @@ const followSender = effects.assign(({ event }) => {
 const acceptAppendEntries = effects.enqueueActions(({ context, event, enqueue }) => {
   assertEvent(event, 'AppendEntries');
   const decision = decideAppend(context.log, event);
-  const reply = {
-    type: 'AppendEntriesReply',
-    from: context.id,
-    to: event.from,
-    inReplyTo: event.rpcId,
-  } as const;
+  const reply = { type: 'AppendEntriesReply', ...replyTo(context, event) } as const;
   if (!decision.ok) {
-    enqueue({
-      type: 'send',
-      params: {
-        messages: [{ ...reply, term: context.currentTerm, success: false, conflict: decision.conflict }],
-      },
-    });
+    const rejection = { ...reply, success: false, conflict: decision.conflict } as const;
+    enqueue({ type: 'send', params: { messages: [rejection] } });
     return;
   }
   const { edit, matchIndex } = decision;
@@ -209,10 +185,7 @@ const acceptAppendEntries = effects.enqueueActions(({ context, event, enqueue })
   // Only up to the last entry this request vouches for, never the follower's whole log.
   const commitIndex = Math.max(context.commitIndex, Math.min(event.leaderCommit, matchIndex));
   if (commitIndex !== context.commitIndex) enqueue.assign({ commitIndex });
-  enqueue({
-    type: 'send',
-    params: { messages: [{ ...reply, term: context.currentTerm, success: true, matchIndex }] },
-  });
+  enqueue({ type: 'send', params: { messages: [{ ...reply, success: true, matchIndex }] } });
 });
 
 /**
@@ -303,14 +276,7 @@ const refuseSnapshot = effects.enqueueActions(({ context, event, enqueue }) => {
 
 function snapshotReply(context: RaftContext, event: NodeEvent, matchIndex: number): RaftMessage {
   assertEvent(event, 'InstallSnapshot');
-  return {
-    type: 'InstallSnapshotReply',
-    from: context.id,
-    to: event.from,
-    term: context.currentTerm,
-    inReplyTo: event.rpcId,
-    matchIndex,
-  };
+  return { type: 'InstallSnapshotReply', ...replyTo(context, event), matchIndex };
 }
 
 /** The application's snapshot: the log through its index is discarded, its term kept. */
@@ -358,6 +324,17 @@ const raftSetup = effects.extend({
     reprocessAsFollower,
   },
 });
+
+/**
+ * Figure 2, "Rules for All Servers": a candidate or leader that sees a higher term becomes a
+ * follower of that term; a request is then handled again, as a follower would.
+ */
+const stepDownToHandle = {
+  guard: 'isHigherTerm',
+  target: 'follower',
+  actions: ['adoptHigherTerm', 'reprocessAsFollower'],
+} as const;
+const stepDown = { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' } as const;
 
 export const raftMachine = raftSetup.createMachine({
   id: 'raft',
@@ -409,25 +386,19 @@ export const raftMachine = raftSetup.createMachine({
         },
       },
       on: {
-        RequestVote: [
-          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-          { actions: 'sendVoteRefused' },
-        ],
-        RequestVoteReply: [
-          { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
-          { guard: 'isVoteForThisElection', actions: 'recordVote' },
-        ],
+        RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
+        RequestVoteReply: [stepDown, { guard: 'isVoteForThisElection', actions: 'recordVote' }],
         AppendEntries: [
           { guard: 'isStaleTerm', actions: 'refuseAppend' },
           // Someone won this term (or a later one): follow it and let the follower answer.
           { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
         ],
-        AppendEntriesReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+        AppendEntriesReply: stepDown,
         InstallSnapshot: [
           { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
           { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
         ],
-        InstallSnapshotReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
+        InstallSnapshotReply: stepDown,
       },
     },
     leader: {
@@ -439,29 +410,17 @@ export const raftMachine = raftSetup.createMachine({
         },
       },
       on: {
-        RequestVote: [
-          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-          { actions: 'sendVoteRefused' },
-        ],
+        RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
         AppendEntries: [
-          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+          stepDownToHandle,
           // Stale, or of our own term (two leaders in one term cannot be, so it is not followed):
           // refused either way, so every request gets its answer in the step that received it.
           { actions: 'refuseAppend' },
         ],
-        RequestVoteReply: { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
-        AppendEntriesReply: [
-          { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
-          { guard: 'isCurrentTerm', actions: 'handleAppendReply' },
-        ],
-        InstallSnapshot: [
-          { guard: 'isHigherTerm', target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-          { actions: 'refuseSnapshot' },
-        ],
-        InstallSnapshotReply: [
-          { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' },
-          { guard: 'isCurrentTerm', actions: 'handleSnapshotReply' },
-        ],
+        RequestVoteReply: stepDown,
+        AppendEntriesReply: [stepDown, { guard: 'isCurrentTerm', actions: 'handleAppendReply' }],
+        InstallSnapshot: [stepDownToHandle, { actions: 'refuseSnapshot' }],
+        InstallSnapshotReply: [stepDown, { guard: 'isCurrentTerm', actions: 'handleSnapshotReply' }],
         Propose: { actions: 'appendProposals' },
         Flush: { actions: 'replicateNewEntries' },
         LogPersisted: { guard: 'isPersistedEntryCurrent', actions: ['recordPersisted', 'commitPersisted'] },
