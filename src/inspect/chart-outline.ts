@@ -3,7 +3,7 @@
  * definition itself: for the docs (a test keeps docs/architecture.md equal to it), the
  * visualizer's diagram, and coverage counts.
  */
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
 
 export interface ChartTransition {
   /** State path without the machine id, e.g. `follower.waiting`. */
@@ -57,6 +57,21 @@ export function formatChartOutline(machine: AnyStateMachine): string {
     lines.push(`  ${t.source || '(any role)'}: ${t.trigger}${guard} ${target}${reenter}${actions}`);
   }
   return lines.join('\n');
+}
+
+/** A transition as XState took it at run time (from the `@xstate.microstep` inspection). */
+export function describeTakenTransition(t: AnyTransitionDefinition): ChartTransition {
+  const trigger = t.eventType.startsWith('xstate.after.')
+    ? `after ${t.eventType.slice('xstate.after.'.length).split('.')[0]}`
+    : t.eventType === ''
+      ? 'always'
+      : t.eventType;
+  return describe(t.source, trigger, t);
+}
+
+/** One key per transition as defined, equal for the definition and for the transition taken. */
+export function transitionKey(t: ChartTransition): string {
+  return `${t.source || '(root)'} ${t.trigger} [${t.guard ?? ''}] -> ${t.target ?? '(targetless)'} / ${t.actions.join(',')}`;
 }
 
 function describe(node: AnyStateNode, trigger: string, t: TransitionLike): ChartTransition {

@@ -120,6 +120,16 @@ export class SimClock implements Clock {
     });
   }
 
+  /**
+   * Advances to the earliest pending timer and fires it (and anything else due then).
+   * Refuses when no timer is pending.
+   */
+  async runToNextTimer(): Promise<void> {
+    const due = this.#nextDue();
+    if (due === undefined) throw new SimulationStalledError(this.#now);
+    await this.runFor(due - this.#now);
+  }
+
   /** Due time of the earliest live timer, dropping cancelled ones from the top. */
   #nextDue(): number | undefined {
     for (let top = this.#heap.peek(); top !== undefined; top = this.#heap.peek()) {

@@ -1,0 +1,64 @@
+/**
+ * Path-coverage tests generated from the statechart: every generated path is replayed on
+ * the real machine and checked, step by step, against the reference model; then coverage
+ * of the chart's states and transitions must be complete. `npm run test:paths` runs these.
+ */
+import { describe, expect, it } from 'vitest';
+import { raftMachine } from '../../machines/index.js';
+import { chartStates, chartTransitions, transitionKey } from '../../src/inspect/chart-outline.js';
+import type { GeneratedPath } from './generate.js';
+import { coveringPaths, shortestPaths } from './generate.js';
+import { describePath, replay } from './replay.js';
+
+const takenTransitions = new Set<string>();
+const enteredStates = new Set<string>();
+const shortest = shortestPaths();
+let covering: GeneratedPath[] = [];
+
+/** Replays paths; fails with the first few that disagree with the model, each as a readable list. */
+async function replayAll(paths: readonly GeneratedPath[]): Promise<void> {
+  const failures: string[] = [];
+  for (const path of paths) {
+    const result = await replay(path.events);
+    for (const t of result.transitions) takenTransitions.add(t);
+    for (const s of result.states) enteredStates.add(s);
+    if (result.failure !== null && failures.length < 3) {
+      failures.push(
+        `${path.kind} path, step ${result.failure.step}: ${result.failure.reason}\n${describePath(path.events)}`,
+      );
+    }
+  }
+  expect(failures, failures.join('\n\n')).toEqual([]);
+}
+
+describe('paths generated from the statechart', () => {
+  it(`the shortest path to each of ${shortest.length} states agrees with the reference model`, async () => {
+    expect(shortest.length).toBeGreaterThan(100);
+    await replayAll(shortest);
+  });
+
+  it('a covering set of paths takes every transition, and agrees with the reference model', async () => {
+    covering = await coveringPaths(shortest, new Set(takenTransitions));
+    await replayAll(covering);
+  });
+
+  it('covers every state and every transition of the chart', () => {
+    const states = chartStates(raftMachine).map((s) => s.path);
+    const transitions = chartTransitions(raftMachine).map(transitionKey);
+    const coveredStates = states.filter((s) => enteredStates.has(s));
+    const coveredTransitions = transitions.filter((t) => takenTransitions.has(t));
+    console.log(
+      `states covered ${coveredStates.length}/${states.length}, transitions covered ` +
+        `${coveredTransitions.length}/${transitions.length} ` +
+        `(${shortest.length} shortest paths, ${covering.length} covering paths)`,
+    );
+    expect(
+      states.filter((s) => !enteredStates.has(s)),
+      'unreachable states',
+    ).toEqual([]);
+    expect(
+      transitions.filter((t) => !takenTransitions.has(t)),
+      'transitions never taken',
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * The oracle of the generated path tests: a small reference model of the Raft rules
+ * (Figure 2 of the paper, and section 7's snapshots) for node `a` of the cluster {a, b, c}.
+ * It is written from the paper, not from machines/: it shares no code with the statechart
+ * and never reads the machine's answer. For each event it predicts the node's role, term,
+ * vote, log length and commit index, and the messages the node must send in that step.
+ */
+import type { PathEvent } from './alphabet.js';
+import { ELECTION_TIMEOUT_CANDIDATE, ELECTION_TIMEOUT_FOLLOWER, HEARTBEAT } from './alphabet.js';
+
+export type ModelRole = 'follower' | 'candidate' | 'leader';
+
+export interface Model {
+  readonly role: ModelRole;
+  readonly term: number;
+  readonly votedFor: string | null;
+  readonly votes: readonly string[];
+  /** Terms of the entries after the snapshot. */
+  readonly terms: readonly number[];
+  readonly snapshotIndex: number;
+  readonly snapshotTerm: number;
+  readonly commitIndex: number;
+  /** How far the node's own log is known durable. */
+  readonly persisted: number;
+  /** Leader only: how far each follower is known to match. */
+  readonly match: Readonly<Record<string, number>>;
+  /**
+   * When the current role's timer was (re)started: on entering a role, on a granted vote or
+   * an AppendEntries or InstallSnapshot of the current leader, on each new election and
+   * each heartbeat; never on a refusal.
+   */
+  readonly armedAt: number;
+}
+
+/** A message the node must send, as far as the rules fix it. */
+export interface Expected {
+  readonly type: string;
+  readonly to: string;
+  readonly term: number;
+  readonly voteGranted?: boolean;
+  readonly success?: boolean;
+  readonly matchIndex?: number;
+  readonly lastLogIndex?: number;
+  readonly lastLogTerm?: number;
+}
+
+const ME = 'a';
+const PEERS = ['b', 'c'];
+const QUORUM = 2;
+
+export const INITIAL_MODEL: Model = {
+  role: 'follower',
+  term: 0,
+  votedFor: null,
+  votes: [],
+  terms: [],
+  snapshotIndex: 0,
+  snapshotTerm: 0,
+  commitIndex: 0,
+  persisted: 0,
+  match: {},
+  armedAt: 0,
+};
+
+/** When the timer of the model's role fires, given the test timing. */
+export function timerDueAt(
+  m: Model,
+  timing: { heartbeatIntervalMs: number; electionTimeoutMinMs: number },
+): number {
+  return m.armedAt + (m.role === 'leader' ? timing.heartbeatIntervalMs : timing.electionTimeoutMinMs);
+}
+
+export const lastIndex = (m: Model) => m.snapshotIndex + m.terms.length;
+const lastTerm = (m: Model) => m.terms.at(-1) ?? m.snapshotTerm;
+function termAt(m: Model, index: number): number | undefined {
+  if (index === m.snapshotIndex) return m.snapshotTerm;
+  if (index < m.snapshotIndex) return index === 0 ? 0 : undefined;
+  return m.terms[index - m.snapshotIndex - 1];
+}
+
+/** Rules for all servers: a higher term makes the node a follower of that term, with no vote. */
+function observe(m: Model, term: number): Model {
+  return term > m.term ? { ...m, term, votedFor: null, votes: [], role: 'follower', match: {} } : m;
+}
+
+/** The leader's commit: the highest index a quorum holds, if it is of the current term. */
+function commit(m: Model): Model {
+  if (m.role !== 'leader') return m;
+  const held = [m.persisted, ...PEERS.map((p) => m.match[p] ?? 0)].sort((x, y) => y - x);
+  const n = held[QUORUM - 1]!;
+  return n > m.commitIndex && termAt(m, n) === m.term ? { ...m, commitIndex: n } : m;
+}
+
+function becomeCandidate(m: Model, now: number): [Model, Expected[]] {
+  const next: Model = { ...m, role: 'candidate', term: m.term + 1, votedFor: ME, votes: [ME], armedAt: now };
+  const requests = PEERS.map((to) => ({
+    type: 'RequestVote',
+    to,
+    term: next.term,
+    lastLogIndex: lastIndex(next),
+    lastLogTerm: lastTerm(next),
+  }));
+  return [next, requests];
+}
+
+const heartbeats = (m: Model): Expected[] => PEERS.map((to) => ({ type: 'AppendEntries', to, term: m.term }));
+
+/**
+ * One step at virtual time `now`: the model after `event`, and what the node must send
+ * while handling it.
+ */
+export function step(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
+  const [next, sent] = rule(m, event, now);
+  // Stepping down into follower starts the follower's timer.
+  const armedAt = next.role === 'follower' && m.role !== 'follower' ? now : next.armedAt;
+  return [{ ...next, armedAt }, sent];
+}
+
+function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
+  switch (event.type) {
+    case ELECTION_TIMEOUT_FOLLOWER:
+    case ELECTION_TIMEOUT_CANDIDATE:
+      return becomeCandidate(m, now);
+    case HEARTBEAT:
+      return [{ ...m, armedAt: now }, heartbeats(m)];
+
+    case 'RequestVote': {
+      const n = observe(m, event.term);
+      const upToDate =
+        event.lastLogTerm > lastTerm(n) ||
+        (event.lastLogTerm === lastTerm(n) && event.lastLogIndex >= lastIndex(n));
+      const grant = event.term === n.term && (n.votedFor === null || n.votedFor === event.from) && upToDate;
+      const after = grant ? { ...n, votedFor: event.from, armedAt: now } : n;
+      return [after, [{ type: 'RequestVoteReply', to: event.from, term: after.term, voteGranted: grant }]];
+    }
+
+    case 'RequestVoteReply': {
+      let n = observe(m, event.term);
+      if (
+        n.role === 'candidate' &&
+        event.term === n.term &&
+        event.voteGranted &&
+        !n.votes.includes(event.from)
+      ) {
+        n = { ...n, votes: [...n.votes, event.from] };
+      }
+      if (n.role === 'candidate' && n.votes.length >= QUORUM) {
+        n = { ...n, role: 'leader', match: {}, armedAt: now };
+        return [n, heartbeats(n)];
+      }
+      return [n, []];
+    }
+
+    case 'AppendEntries': {
+      const refuse = (n: Model): [Model, Expected[]] => [
+        n,
+        [{ type: 'AppendEntriesReply', to: event.from, term: n.term, success: false }],
+      ];
+      if (event.term < m.term) return refuse(m);
+      let n = observe(m, event.term);
+      if (n.role === 'leader') return refuse(n); // its own term: never two leaders
+      // The current leader spoke: the follower's timer restarts, whether or not the logs match.
+      n = { ...n, role: 'follower', armedAt: now };
+      // Entries inside the snapshot are committed, so they match: check from its boundary.
+      let prev = event.prevLogIndex;
+      let prevTerm = event.prevLogTerm;
+      let entries = event.entries.map((e) => e.term);
+      if (prev < n.snapshotIndex) {
+        entries = entries.slice(n.snapshotIndex - prev);
+        prev = n.snapshotIndex;
+        prevTerm = n.snapshotTerm;
+      }
+      if (termAt(n, prev) !== prevTerm) return refuse(n);
+      let terms = [...n.terms];
+      let persisted = n.persisted;
+      entries.forEach((term, i) => {
+        const index = prev + 1 + i;
+        const position = index - n.snapshotIndex - 1;
+        if (terms[position] === term) return;
+        if (position < terms.length) {
+          terms = terms.slice(0, position); // a real conflict: drop it and all that follows
+          persisted = Math.min(persisted, index - 1);
+        }
+        terms.push(term);
+      });
+      const vouched = event.prevLogIndex + event.entries.length;
+      const commitIndex = Math.max(n.commitIndex, Math.min(event.leaderCommit, vouched));
+      n = { ...n, terms, persisted, commitIndex };
+      return [
+        n,
+        [{ type: 'AppendEntriesReply', to: event.from, term: n.term, success: true, matchIndex: vouched }],
+      ];
+    }
+
+    case 'AppendEntriesReply': {
+      let n = observe(m, event.term);
+      if (n.role === 'leader' && event.term === n.term && event.success) {
+        n = commit({
+          ...n,
+          match: { ...n.match, [event.from]: Math.max(n.match[event.from] ?? 0, event.matchIndex) },
+        });
+      }
+      return [n, []];
+    }
+
+    case 'InstallSnapshot': {
+      const reply = (n: Model, matchIndex: number): Expected[] => [
+        { type: 'InstallSnapshotReply', to: event.from, term: n.term, matchIndex },
+      ];
+      if (event.term < m.term) return [m, reply(m, 0)];
+      let n = observe(m, event.term);
+      if (n.role === 'leader') return [n, reply(n, 0)];
+      n = { ...n, role: 'follower', armedAt: now };
+      const index = event.lastIncludedIndex;
+      if (index > n.commitIndex && index > n.snapshotIndex) {
+        const keeps = termAt(n, index) === event.lastIncludedTerm;
+        n = {
+          ...n,
+          terms: keeps ? n.terms.slice(index - n.snapshotIndex) : [],
+          snapshotIndex: index,
+          snapshotTerm: event.lastIncludedTerm,
+          commitIndex: index,
+          persisted: keeps ? n.persisted : Math.min(n.persisted, index),
+        };
+      }
+      return [n, reply(n, index)];
+    }
+
+    case 'InstallSnapshotReply': {
+      let n = observe(m, event.term);
+      if (n.role === 'leader' && event.term === n.term && event.matchIndex > 0) {
+        n = commit({
+          ...n,
+          match: { ...n.match, [event.from]: Math.max(n.match[event.from] ?? 0, event.matchIndex) },
+        });
+      }
+      return [n, []];
+    }
+
+    case 'Propose':
+      return m.role === 'leader'
+        ? [{ ...m, terms: [...m.terms, ...event.commands.map(() => m.term)] }, []]
+        : [m, []];
+
+    case 'Flush':
+      return [m, []];
+
+    case 'LogPersisted':
+      if (termAt(m, event.index) !== event.term) return [m, []];
+      return [commit({ ...m, persisted: Math.max(m.persisted, event.index) }), []];
+
+    case 'Snapshot': {
+      const { index } = event;
+      if (index <= m.snapshotIndex || index > m.commitIndex || index > lastIndex(m)) return [m, []];
+      const term = termAt(m, index)!;
+      return [
+        { ...m, terms: m.terms.slice(index - m.snapshotIndex), snapshotIndex: index, snapshotTerm: term },
+        [],
+      ];
+    }
+
+    default:
+      throw new Error(`the reference model has no rule for ${event.type}`);
+  }
+}

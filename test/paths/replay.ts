@@ -1,0 +1,194 @@
+/**
+ * Replays one generated path against the real machine (the production log, recording
+ * effects) on the simulated clock, and checks every step against the reference model.
+ * Timeouts fire by advancing the clock to the one pending timer; the step then checks that
+ * the timer that fired is the one the path names.
+ */
+import { createActor } from 'xstate';
+import type { RaftMessage } from '../../machines/index.js';
+import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
+import { describeTakenTransition, transitionKey } from '../../src/inspect/chart-outline.js';
+import { SimClock } from '../../src/sim/sim-clock.js';
+import { TEST_TIMING } from '../machines/machine-harness.js';
+import type { PathEvent } from './alphabet.js';
+import type { Expected, Model } from './reference-model.js';
+import { INITIAL_MODEL, lastIndex, step, timerDueAt } from './reference-model.js';
+
+/** Virtual time between two steps: too short for any timer to fire unasked, long enough to tell when one was started. */
+const GAP_MS = 1;
+
+export interface ReplayResult {
+  /** The first step (1-based) where the machine and the model disagree, and how; null if none. */
+  readonly failure: { readonly step: number; readonly reason: string } | null;
+  /** Keys (transitionKey) of every transition taken. */
+  readonly transitions: ReadonlySet<string>;
+  /** Every state node the actor was in, as paths like `leader.heartbeating`. */
+  readonly states: ReadonlySet<string>;
+}
+
+export async function replay(events: readonly PathEvent[]): Promise<ReplayResult> {
+  const clock = new SimClock();
+  const sent: RaftMessage[] = [];
+  const errors: unknown[] = [];
+  const transitions = new Set<string>();
+  const states = new Set<string>();
+  const received: string[] = [];
+  const machine = raftMachine.provide({
+    actions: { send: (_, { messages }) => void sent.push(...messages), persistLog: () => {} },
+  });
+  // Inspection starts while the actor is being built; only events of this actor count.
+  let root: unknown = undefined;
+  const actor = createActor(machine, {
+    clock,
+    input: { id: 'a', peers: ['b', 'c'], timing: TEST_TIMING, log: new ArrayRaftLog() },
+    inspect: (inspection) => {
+      if (inspection.actorRef !== root) return;
+      if (inspection.type === '@xstate.event') received.push(inspection.event.type);
+      if (inspection.type === '@xstate.microstep') {
+        for (const t of inspection._transitions) transitions.add(transitionKey(describeTakenTransition(t)));
+        addStates(states, (inspection.snapshot as unknown as { value: unknown }).value);
+      }
+    },
+  });
+  root = actor;
+  actor.subscribe({ error: (error) => void errors.push(error) });
+  actor.start();
+  addStates(states, actor.getSnapshot().value);
+
+  let model: Model = INITIAL_MODEL;
+  let failure: ReplayResult['failure'] = null;
+  try {
+    for (let i = 0; i < events.length && failure === null; i++) {
+      const event = events[i]!;
+      const before = sent.length;
+      received.length = 0;
+      const timeout = event.type.startsWith('xstate.after.');
+      if (timeout) {
+        await clock.runToNextTimer();
+      } else {
+        await clock.runFor(GAP_MS);
+        if (received.length > 0) {
+          failure = { step: i + 1, reason: `a timer fired unasked before this step: ${received.join(', ')}` };
+          break;
+        }
+        actor.send(event as Exclude<PathEvent, { type: `xstate.after.${string}` }>);
+      }
+      if (timeout && !received.includes(event.type)) {
+        failure = {
+          step: i + 1,
+          reason: `expected the timer ${event.type} to fire, got ${received.join(', ')}`,
+        };
+        break;
+      }
+      if (timeout && clock.now() !== timerDueAt(model, TEST_TIMING)) {
+        const due = timerDueAt(model, TEST_TIMING);
+        failure = { step: i + 1, reason: `the timer fired at t=${clock.now()}ms, the model says t=${due}ms` };
+        break;
+      }
+      let expected: Expected[];
+      [model, expected] = step(model, event, clock.now());
+      const reason =
+        errors.length > 0
+          ? `the actor failed: ${String(errors[0])}`
+          : compare(actor, model, sent.slice(before), expected);
+      if (reason !== null) failure = { step: i + 1, reason };
+    }
+  } finally {
+    actor.stop();
+  }
+  return { failure, transitions, states };
+}
+
+function addStates(states: Set<string>, value: unknown): void {
+  const role = roleOf(value);
+  states.add(role);
+  const leaf = (value as Record<string, unknown>)[role];
+  if (typeof leaf === 'string') states.add(`${role}.${leaf}`);
+}
+
+type Actor = { getSnapshot(): { value: unknown; context: import('../../machines/index.js').RaftContext } };
+
+/** Where the machine's state and messages differ from the model's prediction, or null. */
+function compare(actor: Actor, model: Model, out: RaftMessage[], expected: Expected[]): string | null {
+  const { value, context } = actor.getSnapshot();
+  const actual = {
+    role: roleOf(value),
+    term: context.currentTerm,
+    votedFor: context.votedFor,
+    lastIndex: context.log.lastIndex,
+    commitIndex: context.commitIndex,
+  };
+  const predicted = {
+    role: model.role,
+    term: model.term,
+    votedFor: model.votedFor,
+    lastIndex: lastIndex(model),
+    commitIndex: model.commitIndex,
+  };
+  if (JSON.stringify(actual) !== JSON.stringify(predicted)) {
+    return `state ${JSON.stringify(actual)}, the model says ${JSON.stringify(predicted)}`;
+  }
+  // Replies and RequestVotes are fixed by the rules: exactly these, nothing else.
+  const fixed = (m: { type: string }) => m.type.endsWith('Reply') || m.type === 'RequestVote';
+  const outFixed = out.filter(fixed).map(essentials).sort();
+  const expectedFixed = expected.filter(fixed).map(essentials).sort();
+  if (JSON.stringify(outFixed) !== JSON.stringify(expectedFixed)) {
+    return `sent ${JSON.stringify(outFixed)}, the model says ${JSON.stringify(expectedFixed)}`;
+  }
+  // AppendEntries and InstallSnapshot: only a leader sends them, in its term; a heartbeat reaches every peer.
+  const appends = out.filter((m) => m.type === 'AppendEntries' || m.type === 'InstallSnapshot');
+  if (appends.some((m) => model.role !== 'leader' || m.term !== model.term)) {
+    return `sent ${JSON.stringify(appends.map(essentials))} as a ${model.role} of term ${model.term}`;
+  }
+  for (const e of expected.filter((m) => m.type === 'AppendEntries')) {
+    if (!appends.some((m) => m.to === e.to))
+      return `no AppendEntries or InstallSnapshot to ${e.to} on a heartbeat`;
+  }
+  return null;
+}
+
+/** What the rules fix about a message, as a comparable string. */
+function essentials(m: Expected | RaftMessage): string {
+  const record = m as unknown as Record<string, unknown>;
+  const fields = ['voteGranted', 'success', 'matchIndex', 'lastLogIndex', 'lastLogTerm'].filter(
+    (f) => f in record,
+  );
+  return JSON.stringify([m.type, m.to, m.term, ...fields.map((f) => `${f}=${String(record[f])}`)]);
+}
+
+/** A path as a readable list, one numbered line per event, to replay it by hand. */
+export function describePath(events: readonly PathEvent[]): string {
+  return events.map((event, i) => `  ${String(i + 1).padStart(2)}. ${describeEvent(event)}`).join('\n');
+}
+
+function describeEvent(e: PathEvent): string {
+  switch (e.type) {
+    case 'RequestVote':
+      return `RequestVote from ${e.from}, term ${e.term}, last log ${e.lastLogIndex}/${e.lastLogTerm}`;
+    case 'RequestVoteReply':
+      return `RequestVoteReply from ${e.from}, term ${e.term}, ${e.voteGranted ? 'granted' : 'refused'}`;
+    case 'AppendEntries':
+      return (
+        `AppendEntries from ${e.from}, term ${e.term}, prev ${e.prevLogIndex}/${e.prevLogTerm}, ` +
+        `entries of terms [${e.entries.map((x) => x.term).join(',')}], leaderCommit ${e.leaderCommit}`
+      );
+    case 'AppendEntriesReply':
+      return e.success
+        ? `AppendEntriesReply from ${e.from}, term ${e.term}, success, matchIndex ${e.matchIndex}`
+        : `AppendEntriesReply from ${e.from}, term ${e.term}, refused${e.conflict ? `, conflict ${JSON.stringify(e.conflict)}, to rpc ${e.inReplyTo}` : ''}`;
+    case 'InstallSnapshot':
+      return `InstallSnapshot from ${e.from}, term ${e.term}, through ${e.lastIncludedIndex}/${e.lastIncludedTerm}`;
+    case 'InstallSnapshotReply':
+      return `InstallSnapshotReply from ${e.from}, term ${e.term}, matchIndex ${e.matchIndex}`;
+    case 'Propose':
+      return `Propose ${JSON.stringify(e.commands)}`;
+    case 'LogPersisted':
+      return `LogPersisted ${e.index}/${e.term}`;
+    case 'Snapshot':
+      return `Snapshot through ${e.index}`;
+    case 'Flush':
+      return 'Flush';
+    default:
+      return `timeout (${e.type.slice('xstate.after.'.length)})`;
+  }
+}
