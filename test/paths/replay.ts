@@ -5,7 +5,7 @@
  * the timer that fired is the one the path names.
  */
 import { createActor } from 'xstate';
-import type { RaftMessage } from '../../machines/index.js';
+import type { RaftContext, RaftMessage } from '../../machines/index.js';
 import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
 import { describeTakenTransition, transitionKey } from '../../src/inspect/chart-outline.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
@@ -106,7 +106,7 @@ function addStates(states: Set<string>, value: unknown): void {
   if (typeof leaf === 'string') states.add(`${role}.${leaf}`);
 }
 
-type Actor = { getSnapshot(): { value: unknown; context: import('../../machines/index.js').RaftContext } };
+type Actor = { getSnapshot(): { value: unknown; context: RaftContext } };
 
 /** Where the machine's state and messages differ from the model's prediction, or null. */
 function compare(actor: Actor, model: Model, out: RaftMessage[], expected: Expected[]): string | null {
