@@ -55,6 +55,9 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   if (t > 0) events.push(vote(t - 1, li, lt));
   events.push(vote(t, li, lt), vote(t, li, lt, 'c'), vote(t + 1, li, lt));
   if (li > 0) events.push(vote(t + 1, 0, 0));
+  // Last term decides before length: a longer log of an older term is behind, a shorter
+  // log of a newer term is ahead.
+  if (lt > 0) events.push(vote(t + 1, li + 1, lt - 1), vote(t + 1, Math.max(li - 1, 0), lt + 1));
 
   // Replies to the node's RequestVote: granted or refused in its term, or of a higher term.
   const voteReply = (term: number, voteGranted: boolean): NodeEvent => ({
@@ -82,7 +85,9 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
       leaderCommit,
     }) as const;
   if (t > 0) events.push(append(t - 1, li, lt, [], 0));
-  events.push(append(t, li, lt, [], li), append(t, li, lt, [t], li + 1), append(t + 1, li, lt, [], 0));
+  events.push(append(t, li, lt, [], li), append(t + 1, li, lt, [], 0));
+  // One new entry, committed at once or left uncommitted.
+  events.push(append(t, li, lt, [t], li + 1), append(t, li, lt, [t], li));
   events.push(append(t, li + 1, t, [], 0));
   if (li > c.log.snapshotIndex) {
     events.push(append(t, li, lt + 1, [], 0));
@@ -90,20 +95,29 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   }
 
   // InstallSnapshot: lower, equal and higher terms, of a snapshot just past the log.
-  const install = (term: number): NodeEvent => ({
-    type: 'InstallSnapshot',
-    from: 'b',
-    to: 'a',
-    term,
-    rpcId: PEER_RPC,
-    lastIncludedIndex: li + 1,
-    lastIncludedTerm: Math.max(t, 1),
-    offset: 0,
-    data: 'state',
-    done: true,
-  });
+  const install = (term: number) =>
+    ({
+      type: 'InstallSnapshot',
+      from: 'b',
+      to: 'a',
+      term,
+      rpcId: PEER_RPC,
+      lastIncludedIndex: li + 1,
+      lastIncludedTerm: Math.max(t, 1),
+      offset: 0,
+      data: 'state',
+      done: true,
+    }) as const;
   if (t > 0) events.push(install(t - 1));
   events.push(install(t), install(t + 1));
+  // An old snapshot, of what is already committed here: it must not take the node back.
+  if (c.commitIndex > 0) {
+    events.push({
+      ...install(t),
+      lastIncludedIndex: c.commitIndex,
+      lastIncludedTerm: c.log.termAt(c.commitIndex) ?? 0,
+    });
+  }
 
   // Replies to the node's AppendEntries and InstallSnapshot.
   events.push(...repliesToLeader(c, t));

@@ -14,7 +14,7 @@ import { CowRaftLog } from './cow-log.js';
 import { replay } from './replay.js';
 
 export interface GeneratedPath {
-  readonly kind: 'shortest' | 'covering';
+  readonly kind: 'shortest' | 'edge' | 'covering';
   readonly events: readonly PathEvent[];
 }
 
@@ -42,6 +42,38 @@ export function shortestPaths(): GeneratedPath[] {
 }
 
 /**
+ * A path through every edge of the bounded graph: the shortest path to the edge's source,
+ * then its event. Shortest paths reach each state once; a rule broken only on some of the
+ * edges into a state shows here.
+ */
+export function edgePaths(shortest: readonly GeneratedPath[]): GeneratedPath[] {
+  const pathTo = pathsByState(shortest);
+  return graphEdges().map(({ key, event }) => ({
+    kind: 'edge',
+    events: [...(pathTo.get(key) ?? []), event],
+  }));
+}
+
+function pathsByState(shortest: readonly GeneratedPath[]): Map<string, readonly PathEvent[]> {
+  const pathTo = new Map<string, readonly PathEvent[]>();
+  getShortestPaths(logic, traversal as never).forEach((path, i) =>
+    pathTo.set(serializeSnapshot(path.state as RaftSnapshot), shortest[i]!.events),
+  );
+  return pathTo;
+}
+
+/** Every edge of the traversal: the serialized source state and the event. */
+function graphEdges(): { key: string; event: PathEvent }[] {
+  const adjacency = getAdjacencyMap(logic, traversal as never) as unknown as Record<
+    string,
+    { state: RaftSnapshot; transitions: Record<string, { event: PathEvent }> }
+  >;
+  return Object.entries(adjacency).flatMap(([key, node]) =>
+    Object.values(node.transitions).map(({ event }) => ({ key, event })),
+  );
+}
+
+/**
  * Adds paths until every transition is taken: edges of the traversal, nearest first, whose
  * event could trigger a transition not yet taken, replayed to see which they take.
  */
@@ -51,16 +83,10 @@ export async function coveringPaths(
 ): Promise<GeneratedPath[]> {
   const all = new Set(chartTransitions(raftMachine).map(transitionKey));
   const missing = () => [...all].filter((key) => !taken.has(key));
-  const pathTo = new Map<string, readonly PathEvent[]>();
-  const paths = getShortestPaths(logic, traversal as never);
-  paths.forEach((path, i) => pathTo.set(serializeSnapshot(path.state as RaftSnapshot), shortest[i]!.events));
-  const adjacency = getAdjacencyMap(logic, traversal as never) as unknown as Record<
-    string,
-    { state: RaftSnapshot; transitions: Record<string, { event: PathEvent }> }
-  >;
-  const edges = Object.entries(adjacency)
-    .flatMap(([key, node]) => Object.values(node.transitions).map(({ event }) => ({ key, event })))
-    .sort((x, y) => (pathTo.get(x.key)?.length ?? 0) - (pathTo.get(y.key)?.length ?? 0));
+  const pathTo = pathsByState(shortest);
+  const edges = graphEdges().sort(
+    (x, y) => (pathTo.get(x.key)?.length ?? 0) - (pathTo.get(y.key)?.length ?? 0),
+  );
   const covering: GeneratedPath[] = [];
   for (const { key, event } of edges) {
     const wanted = missing();

@@ -7,12 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { raftMachine } from '../../machines/index.js';
 import { chartStates, chartTransitions, transitionKey } from '../../src/inspect/chart-outline.js';
 import type { GeneratedPath } from './generate.js';
-import { coveringPaths, shortestPaths } from './generate.js';
+import { coveringPaths, edgePaths, shortestPaths } from './generate.js';
 import { describePath, replay } from './replay.js';
 
 const takenTransitions = new Set<string>();
 const enteredStates = new Set<string>();
 const shortest = shortestPaths();
+const edges = edgePaths(shortest);
 let covering: GeneratedPath[] = [];
 
 /** Replays paths; fails with the first few that disagree with the model, each as a readable list. */
@@ -42,6 +43,10 @@ describe('paths generated from the statechart', () => {
     await replayAll(covering);
   });
 
+  it(`a path through each of ${edges.length} edges of the bounded graph agrees with the reference model`, async () => {
+    await replayAll(edges);
+  });
+
   it('covers every state and every transition of the chart', () => {
     const states = chartStates(raftMachine).map((s) => s.path);
     const transitions = chartTransitions(raftMachine).map(transitionKey);
@@ -50,7 +55,7 @@ describe('paths generated from the statechart', () => {
     console.log(
       `states covered ${coveredStates.length}/${states.length}, transitions covered ` +
         `${coveredTransitions.length}/${transitions.length} ` +
-        `(${shortest.length} shortest paths, ${covering.length} covering paths)`,
+        `(${shortest.length} shortest paths, ${covering.length} covering paths, ${edges.length} edge paths)`,
     );
     expect(
       states.filter((s) => !enteredStates.has(s)),

@@ -93,6 +93,19 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
           : compare(actor, model, sent.slice(before), expected);
       if (reason !== null) failure = { step: i + 1, reason };
     }
+    // Every path ends with the final state's own timer, fired by the clock: a timer that was
+    // (or was not) restarted along the path shows in when it fires.
+    if (failure === null) {
+      received.length = 0;
+      await clock.runToNextTimer();
+      const due = timerDueAt(model, TEST_TIMING);
+      if (clock.now() !== due) {
+        failure = {
+          step: events.length + 1,
+          reason: `the final timer fired at t=${clock.now()}ms, the model says t=${due}ms`,
+        };
+      }
+    }
   } finally {
     actor.stop();
   }
