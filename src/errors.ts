@@ -23,3 +23,40 @@ export class NodeFailedError extends RaftError {
     );
   }
 }
+
+/** This node does not lead; `leaderHint` names the node it believes does, if any: retry there. */
+export class NotLeaderError extends RaftError {
+  constructor(
+    readonly nodeId: string,
+    readonly leaderHint: string | null,
+  ) {
+    super(
+      leaderHint === null
+        ? `node ${nodeId} is not the leader and knows of none yet: retry shortly, or on another node`
+        : `node ${nodeId} is not the leader: send the proposal to node ${leaderHint}`,
+    );
+  }
+}
+
+/**
+ * A proposal was not applied within the time allowed. It may still commit later: make
+ * commands idempotent (or carry a client id and sequence) before retrying.
+ */
+export class ProposalTimeoutError extends RaftError {
+  constructor(
+    readonly index: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `the proposal at index ${index} was not applied within ${timeoutMs} ms; it may still commit, ` +
+        'so retry only an idempotent command',
+    );
+  }
+}
+
+/** The node was stopped (or not started): start it, or use another node. */
+export class NodeStoppedError extends RaftError {
+  constructor(readonly nodeId: string) {
+    super(`node ${nodeId} is not running: call start() first, or use another node`);
+  }
+}

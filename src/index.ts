@@ -1,6 +1,11 @@
 /** raftchart: Raft consensus as XState v5 statecharts. */
 export * from '../machines/index.js';
 export * from './errors.js';
+export type { Proposed, RaftNodeEvents, RaftNodeOptions } from './api/raft-node.js';
+export { DEFAULT_TIMING, RaftNode, createRaftNode } from './api/raft-node.js';
+export type { StateMachine } from './api/state-machine.js';
+export { CRYPTO_RANDOM } from './node/crypto-random.js';
+export { REAL_CLOCK } from './node/real-clock.js';
 export type {
   NodeHostEvents,
   NodeHostOptions,

@@ -1,0 +1,189 @@
+/**
+ * The embedding API: a Raft node for an application, over any transport and storage.
+ * It is the node host (the same one the simulator runs) with real time and randomness by
+ * default, plus what an application needs: proposals that resolve once applied, the
+ * application's state machine fed in order, and automatic snapshots.
+ */
+import { EventEmitter } from 'node:events';
+import type { NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
+import { NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
+import type { NodeFailedError } from '../errors.js';
+import { CRYPTO_RANDOM } from '../node/crypto-random.js';
+import type { NodeStatus } from '../node/node-host.js';
+import { NodeHost } from '../node/node-host.js';
+import type { AppliedEntry, Clock, RandomSource, Storage, Transport } from '../node/providers.js';
+import { REAL_CLOCK } from '../node/real-clock.js';
+import type { StateMachine } from './state-machine.js';
+
+/** Timing for real networks: heartbeats every 50 ms, elections after 300-600 ms of silence. */
+export const DEFAULT_TIMING: RaftTiming = {
+  heartbeatIntervalMs: 50,
+  electionTimeoutMinMs: 300,
+  electionTimeoutMaxMs: 600,
+};
+
+export interface RaftNodeOptions<Command, Result> {
+  readonly id: NodeId;
+  /** Every other voter in the cluster. */
+  readonly peers: readonly NodeId[];
+  readonly transport: Transport;
+  readonly storage: Storage;
+  readonly stateMachine: StateMachine<Command, Result>;
+  readonly timing?: RaftTiming;
+  /** How long `propose` waits for its command to be applied here; default 5000 ms. */
+  readonly proposalTimeoutMs?: number;
+  /** Take a snapshot of the state machine every this many applied entries; 0 never; default 10000. */
+  readonly snapshotEvery?: number;
+  /** Defaults: real time and crypto randomness. The simulator passes its own. */
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+}
+
+export interface Proposed<Result> {
+  readonly index: number;
+  readonly term: number;
+  /** What the state machine's `apply` returned for the command. */
+  readonly result: Result;
+}
+
+export interface RaftNodeEvents<Result> {
+  /** This node's role or term changed. */
+  role: [{ role: NodeStatus['role']; term: number }];
+  /** The leader this node knows of changed. */
+  leader: [{ leaderId: NodeId | null; term: number }];
+  /** A committed command was applied to the state machine here. */
+  applied: [{ index: number; term: number; result: Result }];
+  /** The node failed and stopped. */
+  error: [NodeFailedError | Error];
+}
+
+interface Pending<Result> {
+  readonly term: number;
+  readonly resolve: (value: Proposed<Result>) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: unknown;
+}
+
+export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<RaftNodeEvents<Result>> {
+  readonly id: NodeId;
+  readonly #options: RaftNodeOptions<Command, Result>;
+  readonly #clock: Clock;
+  #host: NodeHost | null = null;
+  #stopped = false;
+  readonly #pending = new Map<number, Pending<Result>>();
+  #lastSnapshotIndex = 0;
+  #leaderId: NodeId | null = null;
+
+  constructor(options: RaftNodeOptions<Command, Result>) {
+    super();
+    this.id = options.id;
+    this.#options = options;
+    this.#clock = options.clock ?? REAL_CLOCK;
+  }
+
+  /** Recovers from storage and joins the cluster. */
+  async start(): Promise<void> {
+    if (this.#host !== null || this.#stopped) throw new Error(`node ${this.id} was already started`);
+    const options = this.#options;
+    const host = await NodeHost.create({
+      id: options.id,
+      peers: options.peers,
+      timing: options.timing ?? DEFAULT_TIMING,
+      transport: options.transport,
+      storage: options.storage,
+      clock: this.#clock,
+      random: options.random ?? CRYPTO_RANDOM,
+      applySink: { apply: (entry) => this.#apply(entry), restore: (snapshot) => this.#restore(snapshot) },
+    });
+    host.on('role', ({ role, term }) => this.emit('role', { role, term }));
+    host.on('step', ({ status }) => {
+      if (status.leaderId === this.#leaderId) return;
+      this.#leaderId = status.leaderId;
+      this.emit('leader', { leaderId: status.leaderId, term: status.term });
+    });
+    host.on('error', (error) => {
+      this.#failAll(error);
+      this.emit('error', error);
+    });
+    this.#host = host;
+    host.start();
+  }
+
+  /** Leaves the cluster: pending proposals fail with NodeStoppedError. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#host?.stop();
+    this.#failAll(new NodeStoppedError(this.id));
+  }
+
+  /**
+   * Proposes a command. Resolves with its index, term and the state machine's result once
+   * it is committed and applied on this node; rejects with NotLeaderError (carrying the
+   * leader's id when known) if this node does not lead, or if another leader's entry took
+   * its place, and with ProposalTimeoutError if it is not applied in time.
+   */
+  propose(command: Command): Promise<Proposed<Result>> {
+    const host = this.#host;
+    if (host === null || this.#stopped) return Promise.reject(new NodeStoppedError(this.id));
+    const submission = host.submit([command]);
+    if (!submission.isLeader) return Promise.reject(new NotLeaderError(this.id, submission.leaderId));
+    const { index, term } = submission;
+    const timeoutMs = this.#options.proposalTimeoutMs ?? 5000;
+    return new Promise<Proposed<Result>>((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => {
+        this.#pending.delete(index);
+        reject(new ProposalTimeoutError(index, timeoutMs));
+      }, timeoutMs);
+      this.#pending.set(index, { term, resolve, reject, timer });
+    });
+  }
+
+  status(): NodeStatus {
+    const host = this.#host;
+    if (host === null) throw new NodeStoppedError(this.id);
+    return host.status();
+  }
+
+  async #apply(entry: AppliedEntry): Promise<void> {
+    const result = await this.#options.stateMachine.apply(entry.command as Command, entry.index);
+    this.emit('applied', { index: entry.index, term: entry.term, result });
+    this.#settle(entry.index, (pending) =>
+      pending.term === entry.term
+        ? pending.resolve({ index: entry.index, term: entry.term, result })
+        : pending.reject(new NotLeaderError(this.id, this.#leaderId)),
+    );
+    const every = this.#options.snapshotEvery ?? 10_000;
+    if (every > 0 && entry.index - this.#lastSnapshotIndex >= every) {
+      const data = await this.#options.stateMachine.snapshot();
+      if (this.#host?.saveSnapshot(entry.index, data)) this.#lastSnapshotIndex = entry.index;
+    }
+  }
+
+  async #restore(snapshot: SnapshotRecord): Promise<void> {
+    await this.#options.stateMachine.restore(snapshot.data);
+    this.#lastSnapshotIndex = snapshot.index;
+    // Proposals a snapshot from another leader covers: their outcome here is unknown.
+    for (const index of [...this.#pending.keys()].filter((i) => i <= snapshot.index)) {
+      this.#settle(index, (pending) => pending.reject(new NotLeaderError(this.id, this.#leaderId)));
+    }
+  }
+
+  #settle(index: number, settle: (pending: Pending<Result>) => void): void {
+    const pending = this.#pending.get(index);
+    if (pending === undefined) return;
+    this.#pending.delete(index);
+    this.#clock.clearTimeout(pending.timer);
+    settle(pending);
+  }
+
+  #failAll(error: Error): void {
+    for (const index of [...this.#pending.keys()]) this.#settle(index, (pending) => pending.reject(error));
+  }
+}
+
+/** Creates a node; `start()` it to recover from storage and join the cluster. */
+export function createRaftNode<Command = unknown, Result = unknown>(
+  options: RaftNodeOptions<Command, Result>,
+): RaftNode<Command, Result> {
+  return new RaftNode(options);
+}
