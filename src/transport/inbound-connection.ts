@@ -1,0 +1,109 @@
+/**
+ * One accepted connection: the server side of the handshake, then every frame decoded,
+ * checked against the wire schema and the authenticated peer, and delivered. The first
+ * thing wrong closes the connection with a reason and a log line, and from then on nothing
+ * more from it reaches the node (ws may already have parsed frames that followed).
+ */
+import type { RawData, WebSocket } from 'ws';
+import type { NodeId, RaftMessage } from '../../machines/index.js';
+import {
+  AUTH_FAILED_REASON,
+  CLOSE_AUTH_FAILED,
+  CLOSE_INVALID_FRAME,
+  HANDSHAKE_TIMEOUT_REASON,
+  closeSocket,
+} from './close-codes.js';
+import type { FrameCodec } from './codec.js';
+import { FRAME_TOO_LARGE_ERROR } from './frame-limit.js';
+import { ServerHandshake } from './handshake.js';
+import type { TransportLogger } from './options.js';
+import { frameBytes } from './raw-frame.js';
+import type { StatsCounter } from './stats.js';
+import { checkInboundFrame } from './wire-schema.js';
+
+export interface InboundContext {
+  readonly self: NodeId;
+  readonly secret: string;
+  readonly codec: FrameCodec;
+  readonly maxFrameBytes: number;
+  readonly handshakeTimeoutMs: number;
+  readonly logger: TransportLogger;
+  readonly stats: StatsCounter;
+  isPeer(id: NodeId): boolean;
+  /** The connection authenticated as `peer`. */
+  authenticated(peer: NodeId, socket: WebSocket): void;
+  /** A valid frame from an authenticated peer. */
+  deliver(message: RaftMessage): void;
+}
+
+export function acceptInbound(socket: WebSocket, remote: string, context: InboundContext): void {
+  const { logger, stats, codec } = context;
+  const handshake = new ServerHandshake(context.self, context.secret, (id) => context.isPeer(id));
+  let state: 'handshake' | 'open' | 'refused' = 'handshake';
+  let peer: NodeId = '';
+
+  const refuseConnection = (why: string, reason: string): void => {
+    state = 'refused';
+    stats.add('refusedConnections');
+    logger.warn({ remote, why }, 'refused a connection: authentication failed');
+    closeSocket(socket, CLOSE_AUTH_FAILED, reason);
+  };
+  const refuseFrame = (why: string): void => {
+    state = 'refused';
+    stats.add('rejected');
+    logger.warn({ peer, remote, why }, 'refused an invalid frame; connection closed');
+    closeSocket(socket, CLOSE_INVALID_FRAME, `invalid frame: ${why}`);
+  };
+
+  const timer = setTimeout(() => {
+    if (state === 'handshake')
+      refuseConnection('no hello within handshakeTimeoutMs', HANDSHAKE_TIMEOUT_REASON);
+  }, context.handshakeTimeoutMs);
+  timer.unref();
+  socket.on('close', () => clearTimeout(timer));
+
+  socket.on('error', (error: Error & { code?: string }) => {
+    // Protocol errors only (a server-side socket reports no I/O errors here); ws is closing it.
+    if (state === 'refused') return;
+    state = 'refused';
+    stats.add('rejected');
+    if (error.code === FRAME_TOO_LARGE_ERROR) {
+      logger.warn(
+        { peer, remote, maxFrameBytes: context.maxFrameBytes },
+        'refused a frame larger than maxFrameBytes; connection closed',
+      );
+    } else {
+      logger.warn({ peer, remote, why: error.message }, 'WebSocket protocol error; connection closed');
+    }
+  });
+
+  socket.on('message', (data: RawData, isBinary: boolean) => {
+    if (state === 'refused') return;
+    const frame = frameBytes(data);
+    if (state === 'handshake') {
+      const step = isBinary
+        ? { ok: false as const, why: 'the hello is a binary frame' }
+        : handshake.onHello(frame.toString('utf8'));
+      if (!step.ok) return refuseConnection(step.why, AUTH_FAILED_REASON);
+      clearTimeout(timer);
+      state = 'open';
+      peer = handshake.peer ?? '';
+      if (step.reply !== undefined) socket.send(step.reply);
+      logger.info({ peer, remote }, 'peer connected (inbound)');
+      context.authenticated(peer, socket);
+      return;
+    }
+    if (isBinary !== codec.binary) return refuseFrame(`expected a ${codec.binary ? 'binary' : 'text'} frame`);
+    let value: unknown;
+    try {
+      value = codec.decode(frame);
+    } catch {
+      return refuseFrame(`not ${codec.name}`);
+    }
+    const checked = checkInboundFrame(value, peer, context.self);
+    if (!checked.ok) return refuseFrame(checked.reason);
+    context.deliver(checked.message);
+  });
+
+  socket.send(handshake.challenge());
+}

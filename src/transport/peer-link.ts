@@ -1,0 +1,224 @@
+/**
+ * The one outbound connection to one peer, used only for sending: connect, authenticate
+ * (the client side of the handshake), then write frames; on any close, reconnect after a
+ * backoff delay. Frames wait in a bounded queue while the peer is unreachable, still
+ * authenticating, or its socket holds more than HIGH_WATER_BYTES unsent (backpressure);
+ * `send` never blocks and never throws.
+ */
+import type { RawData, WebSocket } from 'ws';
+import type { NodeId } from '../../machines/index.js';
+import { backoffDelay } from './backoff.js';
+import {
+  AUTH_FAILED_REASON,
+  CLOSE_AUTH_FAILED,
+  CLOSE_GOING_AWAY,
+  CLOSE_INVALID_FRAME,
+  HANDSHAKE_TIMEOUT_REASON,
+  closeSocket,
+} from './close-codes.js';
+import type { FrameCodec } from './codec.js';
+import { FRAME_TOO_LARGE_ERROR } from './frame-limit.js';
+import { ClientHandshake } from './handshake.js';
+import type { BackoffOptions, TransportLogger } from './options.js';
+import { OutboundQueue } from './outbound-queue.js';
+import { frameBytes } from './raw-frame.js';
+import type { StatsCounter } from './stats.js';
+
+/** Unsent bytes a socket may hold before further frames wait in the queue. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+
+export interface PeerLinkContext {
+  readonly self: NodeId;
+  readonly secret: string;
+  readonly codec: FrameCodec;
+  readonly maxFrameBytes: number;
+  readonly queueLimit: number;
+  readonly backoff: BackoffOptions;
+  readonly handshakeTimeoutMs: number;
+  readonly logger: TransportLogger;
+  readonly stats: StatsCounter;
+  readonly WebSocket: typeof WebSocket;
+}
+
+export class PeerLink {
+  readonly #queue: OutboundQueue;
+  #socket: WebSocket | undefined;
+  #ready = false;
+  #attempt = 0;
+  #retry: NodeJS.Timeout | undefined;
+  #started = false;
+  #closed = false;
+  /** Whether this outage was logged already (one line per outage, not per attempt). */
+  #outageLogged = false;
+  #socketClosed: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly peer: NodeId,
+    readonly url: string,
+    private readonly context: PeerLinkContext,
+  ) {
+    this.#queue = new OutboundQueue(context.queueLimit);
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Whether the link is authenticated and writing. */
+  get connected(): boolean {
+    return this.#ready;
+  }
+
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    this.#connect();
+  }
+
+  send(frame: Buffer): void {
+    if (this.#closed) {
+      this.context.stats.add('dropped');
+      return;
+    }
+    const socket = this.#socket;
+    if (
+      this.#ready &&
+      socket !== undefined &&
+      this.#queue.length === 0 &&
+      socket.bufferedAmount < HIGH_WATER_BYTES
+    ) {
+      this.#write(socket, frame);
+    } else if (this.#queue.push(frame)) {
+      this.context.stats.add('dropped');
+    }
+  }
+
+  /** Stops reconnecting, drops what is queued, closes the socket; resolves once it closed. */
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#ready = false;
+      clearTimeout(this.#retry);
+      this.context.stats.add('dropped', this.#queue.clear());
+      if (this.#socket !== undefined) closeSocket(this.#socket, CLOSE_GOING_AWAY, 'transport closed');
+    }
+    return this.#socketClosed;
+  }
+
+  #write(socket: WebSocket, frame: Buffer): void {
+    this.context.stats.add('sent');
+    socket.send(frame, { binary: this.context.codec.binary }, () => {
+      // Written out (or failed): room in the socket's buffer, so the queue may move on.
+      if (this.#queue.length > 0) this.#flush();
+    });
+  }
+
+  #flush(): void {
+    const socket = this.#socket;
+    if (!this.#ready || socket === undefined) return;
+    while (this.#queue.length > 0 && socket.bufferedAmount < HIGH_WATER_BYTES) {
+      const frame = this.#queue.shift();
+      if (frame !== undefined) this.#write(socket, frame);
+    }
+  }
+
+  #connect(): void {
+    const { context, peer } = this;
+    const socket = new context.WebSocket(this.url, {
+      maxPayload: context.maxFrameBytes,
+      perMessageDeflate: false,
+      handshakeTimeout: context.handshakeTimeoutMs,
+      followRedirects: false,
+    });
+    this.#socket = socket;
+    this.#ready = false;
+    this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
+    const handshake = new ClientHandshake(context.self, peer, context.secret);
+    let phase: 'challenge' | 'welcome' | 'ready' | 'failed' = 'challenge';
+
+    const fail = (why: string, reason: string): void => {
+      phase = 'failed';
+      context.stats.add('refusedConnections');
+      context.logger.warn({ peer, url: this.url, why }, 'refused a peer: authentication failed');
+      closeSocket(socket, CLOSE_AUTH_FAILED, reason);
+    };
+    const timer = setTimeout(() => {
+      if (phase === 'challenge' || phase === 'welcome')
+        fail('no welcome within handshakeTimeoutMs', HANDSHAKE_TIMEOUT_REASON);
+    }, context.handshakeTimeoutMs);
+    timer.unref();
+
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const text = isBinary ? '' : frameBytes(data).toString('utf8');
+      if (phase === 'challenge') {
+        const step = handshake.onChallenge(text);
+        if (!step.ok) return fail(step.why, AUTH_FAILED_REASON);
+        phase = 'welcome';
+        if (step.reply !== undefined) socket.send(step.reply);
+      } else if (phase === 'welcome') {
+        const step = handshake.onWelcome(text);
+        if (!step.ok) return fail(step.why, AUTH_FAILED_REASON);
+        clearTimeout(timer);
+        phase = 'ready';
+        this.#ready = true;
+        this.#attempt = 0;
+        this.#outageLogged = false;
+        context.logger.info({ peer, url: this.url }, 'peer connected (outbound)');
+        this.#flush();
+      } else if (phase === 'ready') {
+        // The accepting side sends nothing after its welcome: this connection carries our frames only.
+        phase = 'failed';
+        this.#ready = false;
+        context.stats.add('rejected');
+        context.logger.warn(
+          { peer, url: this.url },
+          'refused a frame on an outbound connection; connection closed',
+        );
+        closeSocket(socket, CLOSE_INVALID_FRAME, 'invalid frame: nothing is expected after the welcome');
+      }
+    });
+
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === FRAME_TOO_LARGE_ERROR) {
+        context.stats.add('rejected');
+        context.logger.warn(
+          { peer, url: this.url, maxFrameBytes: context.maxFrameBytes },
+          'refused a frame larger than maxFrameBytes; connection closed',
+        );
+      } else if (!this.#outageLogged && !this.#closed) {
+        this.#outageLogged = true;
+        context.logger.warn({ peer, url: this.url, why: error.message }, 'cannot reach peer; retrying');
+      }
+    });
+
+    socket.on('close', (code: number, reasonBytes: Buffer) => {
+      clearTimeout(timer);
+      if (this.#socket !== socket) return;
+      const wasReady = this.#ready;
+      this.#socket = undefined;
+      this.#ready = false;
+      if (this.#closed) return;
+      const reason = reasonBytes.toString('utf8');
+      if (code === CLOSE_AUTH_FAILED && phase !== 'failed') {
+        context.logger.warn(
+          { peer, url: this.url, code, reason },
+          'peer refused this node: check that both share the secret and list each other as peers',
+        );
+      } else if (wasReady) {
+        this.#outageLogged = true;
+        context.logger.info({ peer, url: this.url, code, reason }, 'connection to peer lost; reconnecting');
+      }
+      this.#scheduleReconnect();
+    });
+  }
+
+  #scheduleReconnect(): void {
+    const delay = backoffDelay(this.#attempt, this.context.backoff);
+    this.#attempt += 1;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (!this.#closed) this.#connect();
+    }, delay);
+    this.#retry.unref();
+  }
+}

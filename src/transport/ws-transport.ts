@@ -1,0 +1,260 @@
+/**
+ * The WebSocket transport: a server per node for inbound frames, one authenticated
+ * outbound connection per peer for outbound frames (see peer-link.ts and
+ * inbound-connection.ts). Implements the node's `Transport`: `send` is fire and forget,
+ * messages may be lost (a full queue, a dead peer), and only schema-valid RaftMessages from
+ * authenticated peers, addressed to this node, are ever delivered. docs/transport.md.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
+import type { NodeId, RaftMessage } from '../../machines/index.js';
+import { RaftError } from '../errors.js';
+import type { Transport } from '../node/providers.js';
+import { CLOSE_GOING_AWAY, CLOSE_REPLACED, closeSocket } from './close-codes.js';
+import { WIRE_CODEC } from './codec.js';
+import { frameLimitedWebSocket } from './frame-limit.js';
+import { acceptInbound } from './inbound-connection.js';
+import type { ResolvedOptions, WsTransportOptions } from './options.js';
+import { resolveOptions } from './options.js';
+import { PeerLink } from './peer-link.js';
+import type { TransportStats } from './stats.js';
+import { StatsCounter } from './stats.js';
+import { validateRaftMessage } from './wire-schema.js';
+
+export interface WsTransport extends Transport {
+  /** Binds the server, then starts connecting to every peer; resolves once listening. */
+  start(): Promise<void>;
+  /** Where the server listens (the real port when `listen.port` was 0); after `start`. */
+  address(): { readonly host: string; readonly port: number };
+  stats(): TransportStats;
+  /** `close()`, then waits until the server and every connection have closed. */
+  stop(): Promise<void>;
+}
+
+/** Throws ConfigError for bad options, before anything binds or connects. */
+export function createWsTransport(options: WsTransportOptions): WsTransport {
+  return new WebSocketTransport(resolveOptions(options));
+}
+
+class WebSocketTransport implements WsTransport {
+  readonly #options: ResolvedOptions;
+  readonly #stats = new StatsCounter();
+  readonly #WebSocket: typeof WebSocket;
+  readonly #links = new Map<NodeId, PeerLink>();
+  /** Every accepted socket, authenticated or not, so close() reaches them all. */
+  readonly #sockets = new Set<WebSocket>();
+  /** The current authenticated inbound connection per peer. */
+  readonly #inbound = new Map<NodeId, WebSocket>();
+  readonly #warned = new Set<string>();
+  #deliver: ((message: RaftMessage) => void) | undefined;
+  #server: WebSocketServer | undefined;
+  #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.#WebSocket = frameLimitedWebSocket(options.maxFrameBytes);
+    for (const [peer, url] of options.peers) {
+      this.#links.set(
+        peer,
+        new PeerLink(peer, url, {
+          self: options.id,
+          secret: options.secret,
+          codec: WIRE_CODEC,
+          maxFrameBytes: options.maxFrameBytes,
+          queueLimit: options.queueLimit,
+          backoff: options.backoff,
+          handshakeTimeoutMs: options.handshakeTimeoutMs,
+          logger: options.logger,
+          stats: this.#stats,
+          WebSocket: this.#WebSocket,
+        }),
+      );
+    }
+  }
+
+  listen(deliver: (message: RaftMessage) => void): void {
+    this.#deliver = deliver;
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== 'new')
+      throw new RaftError(`start() runs once, before close(); this transport is ${this.#state}`);
+    this.#state = 'starting';
+    const { host, port, maxFrameBytes, logger } = this.#options;
+    const server = new WebSocketServer({
+      host,
+      port,
+      maxPayload: maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+      WebSocket: this.#WebSocket,
+    });
+    this.#server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', reject);
+        // close() while binding: settle, and the check below undoes the bind.
+        server.once('close', resolve);
+      });
+    } catch (error) {
+      server.close();
+      this.#state = 'closed';
+      throw new RaftError(
+        `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    server.on('error', (error: Error) => logger.warn({ why: error.message }, 'transport server error'));
+    server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.#accept(socket, request));
+    if (this.#stopped !== undefined) {
+      // close() ran while binding: undo the bind.
+      server.close();
+      return;
+    }
+    this.#state = 'started';
+    logger.info({ node: this.#options.id, ...this.address() }, 'transport listening');
+    for (const link of this.#links.values()) link.start();
+  }
+
+  address(): { readonly host: string; readonly port: number } {
+    const bound = this.#server?.address();
+    if (bound === undefined || bound === null || typeof bound === 'string') {
+      throw new RaftError('the transport is not listening: await start() first');
+    }
+    return { host: bound.address, port: bound.port };
+  }
+
+  stats(): TransportStats {
+    let queued = 0;
+    for (const link of this.#links.values()) queued += link.queued;
+    return this.#stats.snapshot(queued);
+  }
+
+  send(message: RaftMessage): void {
+    const { logger, maxFrameBytes, id } = this.#options;
+    if (this.#state === 'closed') return this.#stats.add('dropped');
+    const link = this.#links.get(message.to);
+    if (link === undefined || message.from !== id) {
+      this.#stats.add('dropped');
+      this.#warnOnce(
+        `address:${message.from}->${message.to}`,
+        { from: message.from, to: message.to },
+        'dropped a message not from this node to a configured peer',
+      );
+      return;
+    }
+    const checked = validateRaftMessage(message);
+    if (!checked.ok) {
+      // The peer would refuse it and close the connection: better not to send it at all.
+      this.#stats.add('dropped');
+      logger.warn(
+        { peer: message.to, type: message.type, why: checked.reason },
+        'dropped an outbound message that is not a valid RaftMessage',
+      );
+      return;
+    }
+    let frame: Buffer;
+    try {
+      frame = WIRE_CODEC.encode(message);
+    } catch (error) {
+      this.#stats.add('dropped');
+      logger.warn(
+        { peer: message.to, type: message.type, why: error instanceof Error ? error.message : String(error) },
+        'dropped an outbound message that cannot be encoded',
+      );
+      return;
+    }
+    if (frame.length > maxFrameBytes) {
+      this.#stats.add('dropped');
+      logger.warn(
+        { peer: message.to, type: message.type, bytes: frame.length, maxFrameBytes },
+        'dropped an outbound message larger than maxFrameBytes',
+      );
+      return;
+    }
+    link.send(frame);
+  }
+
+  close(): void {
+    if (this.#stopped !== undefined) return;
+    this.#state = 'closed';
+    const closing: Promise<void>[] = [...this.#links.values()].map((link) => link.close());
+    for (const socket of this.#sockets) {
+      closing.push(new Promise((resolve) => socket.once('close', () => resolve())));
+      closeSocket(socket, CLOSE_GOING_AWAY, 'transport closed');
+    }
+    const server = this.#server;
+    if (server !== undefined) closing.push(new Promise((resolve) => server.close(() => resolve())));
+    this.#stopped = Promise.all(closing).then(() => undefined);
+  }
+
+  stop(): Promise<void> {
+    this.close();
+    return this.#stopped ?? Promise.resolve();
+  }
+
+  #accept(socket: WebSocket, request: IncomingMessage): void {
+    if (this.#state === 'closed') {
+      socket.terminate();
+      return;
+    }
+    const remote = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    this.#sockets.add(socket);
+    socket.once('close', () => this.#sockets.delete(socket));
+    const options = this.#options;
+    acceptInbound(socket, remote, {
+      self: options.id,
+      secret: options.secret,
+      codec: WIRE_CODEC,
+      maxFrameBytes: options.maxFrameBytes,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      logger: options.logger,
+      stats: this.#stats,
+      isPeer: (peer) => this.#links.has(peer),
+      authenticated: (peer, authenticated) => this.#authenticated(peer, authenticated),
+      deliver: (message) => this.#receive(message),
+    });
+  }
+
+  /** One inbound connection per peer: a newer one (the peer reconnected) replaces the old. */
+  #authenticated(peer: NodeId, socket: WebSocket): void {
+    const previous = this.#inbound.get(peer);
+    if (previous !== undefined && previous !== socket) {
+      closeSocket(previous, CLOSE_REPLACED, 'replaced by a newer connection from the same peer');
+    }
+    this.#inbound.set(peer, socket);
+    socket.once('close', () => {
+      if (this.#inbound.get(peer) === socket) this.#inbound.delete(peer);
+    });
+  }
+
+  #receive(message: RaftMessage): void {
+    const deliver = this.#deliver;
+    if (deliver === undefined || this.#state === 'closed') {
+      this.#stats.add('dropped');
+      return;
+    }
+    this.#stats.add('received');
+    try {
+      deliver(message);
+    } catch (error) {
+      this.#options.logger.warn(
+        {
+          peer: message.from,
+          type: message.type,
+          why: error instanceof Error ? error.message : String(error),
+        },
+        'the node threw while handling a delivered message',
+      );
+    }
+  }
+
+  #warnOnce(key: string, details: Record<string, unknown>, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#options.logger.warn(details, message);
+  }
+}
