@@ -8,7 +8,7 @@
  */
 import { assertEvent, setup } from 'xstate';
 import type { PeerProgress, RaftContext, RaftInput } from './context.js';
-import { initialContext } from './context.js';
+import { NOOP_COMMAND, initialContext } from './context.js';
 import { isLogUpToDate, quorumSize } from './election-rules.js';
 import type { NodeEvent } from './events.js';
 import type { LogEdit } from './log-edit.js';
@@ -121,11 +121,20 @@ const recordVote = effects.assign(({ context, event }) => {
   return context.votes.includes(event.from) ? {} : { votes: [...context.votes, event.from] };
 });
 
-/** Leader setup runs on the candidate -> leader transition, never on a heartbeat. */
-const becomeLeader = effects.assign(({ context }) => ({
-  leaderId: context.id,
-  progress: initialProgress(context.peers, context.log),
-}));
+/**
+ * Leader setup runs on the candidate -> leader transition, never on a heartbeat: per-peer
+ * progress, and (if configured) the no-op entry of the new term.
+ */
+const becomeLeader = effects.enqueueActions(({ context, enqueue }) => {
+  enqueue.assign({ leaderId: context.id, progress: initialProgress(context.peers, context.log) });
+  if (!context.noopOnElection) return;
+  const edit = {
+    from: context.log.lastIndex + 1,
+    entries: [{ term: context.currentTerm, command: NOOP_COMMAND }],
+  };
+  enqueue.assign(({ context: current }) => ({ log: applyLogEdit(current.log, edit) }));
+  enqueue({ type: 'persistLog', params: edit });
+});
 
 /** One AppendEntries to every peer: a heartbeat with what fits, or an empty probe retried. */
 const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {

@@ -32,4 +32,7 @@ export type { SimClusterEvents, SimClusterOptions } from './sim/sim-cluster.js';
 export { SIM_TIMING, SimCluster, SimulationFailure } from './sim/sim-cluster.js';
 export type { WireCodec } from './sim/sim-network.js';
 export { JSON_CODEC, SimEndpoint, SimNetwork } from './sim/sim-network.js';
+export { FileStorage } from './storage/file-storage.js';
+export { StorageCorruptedError } from './storage/storage-errors.js';
 export { MemoryStorage } from './storage/memory-storage.js';
+export * from './transport/index.js';

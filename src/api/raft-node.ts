@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
+import { NOOP_COMMAND } from '../../machines/index.js';
 import { NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
@@ -94,6 +95,8 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
       clock: this.#clock,
       random: options.random ?? CRYPTO_RANDOM,
       applySink: { apply: (entry) => this.#apply(entry), restore: (snapshot) => this.#restore(snapshot) },
+      // Entries of earlier terms commit as soon as a new leader is elected, not at its first proposal.
+      noopOnElection: true,
     });
     host.on('role', ({ role, term }) => this.emit('role', { role, term }));
     host.on('step', ({ status }) => {
@@ -125,6 +128,10 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
   propose(command: Command): Promise<Proposed<Result>> {
     const host = this.#host;
     if (host === null || this.#stopped) return Promise.reject(new NodeStoppedError(this.id));
+    if (command === null || command === undefined) {
+      // null marks a leader's no-op entry; undefined does not survive JSON.
+      return Promise.reject(new TypeError('propose: a command must be a JSON value other than null'));
+    }
     const submission = host.submit([command]);
     if (!submission.isLeader) return Promise.reject(new NotLeaderError(this.id, submission.leaderId));
     const { index, term } = submission;
@@ -145,6 +152,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
   }
 
   async #apply(entry: AppliedEntry): Promise<void> {
+    if (entry.command === NOOP_COMMAND) return; // a new leader's no-op: nothing to apply
     const result = await this.#options.stateMachine.apply(entry.command as Command, entry.index);
     this.emit('applied', { index: entry.index, term: entry.term, result });
     this.#settle(entry.index, (pending) =>

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { randomInt } from 'node:crypto';
 import { raftMachine } from '../../machines/index.js';
 import { formatChartOutline } from '../inspect/chart-outline.js';
+import { resolveNodeConfig } from './node-config.js';
 import { simulate } from './simulate.js';
 
 function integer(min: number) {
@@ -59,10 +60,47 @@ program
   );
 
 program
+  .command('node')
+  .description('run one real Raft node: WebSocket transport, file storage, HTTP client API, JSON logs')
+  .option('-c, --config <file>', 'JSON config file with the options below (flags override it)')
+  .option('--id <id>', "this node's id")
+  .option('--listen <host:port>', 'where peers reach this node')
+  .option(
+    '--client <host:port>',
+    'where the HTTP client API listens (POST /propose, GET /status, GET /applied)',
+  )
+  .option(
+    '--peer <id=host:port>',
+    'another node of the cluster (repeat for each)',
+    (value: string, all: string[] = []) => [...all, value],
+  )
+  .option('--data <dir>', "this node's data directory (write-ahead log and snapshots)")
+  .option(
+    '--secret <secret>',
+    'the cluster secret, 16+ characters (better: the RAFTCHART_SECRET environment variable)',
+  )
+  .option('--snapshot-every <entries>', 'snapshot the state machine every this many entries', integer(0))
+  .option('--log-level <level>', 'debug, info, warn or error')
+  .action(async (options: Record<string, unknown>) => {
+    const config = resolveNodeConfig(options);
+    const { runNode } = await import('./run-node.js');
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    process.once('SIGTERM', () => abort.abort());
+    await runNode(config, abort.signal);
+  });
+
+program
   .command('chart')
   .description("print the Raft role statechart's states and transitions, read off the machine definition")
   .action(() => {
     console.log(formatChartOutline(raftMachine));
   });
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (error) {
+  // Typed errors already say what to do: print the message, not a stack.
+  console.error(`raftchart: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+}

@@ -60,6 +60,8 @@ export interface NodeHostOptions {
   readonly applySink?: ApplySink;
   /** Characters of snapshot data per InstallSnapshot chunk on the wire; default 1 MiB. */
   readonly maxSnapshotChunk?: number;
+  /** A new leader appends a no-op entry (command null) so earlier entries commit; default false. */
+  readonly noopOnElection?: boolean;
 }
 
 export interface NodeStatus {
@@ -195,6 +197,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
         timing: options.timing,
         hardState,
         log,
+        noopOnElection: options.noopOnElection ?? false,
         ...(snapshot === undefined ? {} : { snapshot }),
       },
       clock: options.clock,

@@ -79,7 +79,8 @@ describe('createRaftNode', () => {
       const leader = c.leader();
       const first = await leader.propose('x');
       const second = await leader.propose('y');
-      expect(first).toEqual({ index: 1, term: leader.status().term, result: 1 });
+      // Index 1 is the new leader's no-op entry; the application never sees it.
+      expect(first).toEqual({ index: 2, term: leader.status().term, result: 1 });
       expect(second.result).toBe(2);
       await c.clock.sleep(200);
     });

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   readonly peers?: readonly string[];
   readonly hardState?: HardState;
   readonly entries?: readonly LogEntry[];
+  /** Append a no-op on becoming leader, as real nodes do. */
+  readonly noop?: boolean;
 }
 
 export function spawnNode(options: HarnessOptions = {}) {
@@ -49,6 +51,7 @@ export function spawnNode(options: HarnessOptions = {}) {
       timing: TEST_TIMING,
       ...(options.hardState ? { hardState: options.hardState } : {}),
       log: new ArrayRaftLog(options.entries ?? []),
+      noopOnElection: options.noop ?? false,
     },
   });
   actor.subscribe({ error: (error) => void errors.push(error) });

@@ -372,3 +372,20 @@ describe('leader', () => {
     expect(node.context().commitIndex).toBe(2); // and entry 1 with it
   });
 });
+
+describe('no-op on election (real nodes; off for the course)', () => {
+  it("appends a no-op of the new term, so an earlier term's entry commits without a new proposal", async () => {
+    node = spawnNode({
+      entries: entriesWithTerms(1),
+      hardState: { currentTerm: 1, votedFor: null },
+      noop: true,
+    });
+    await node.lead(); // term 2
+    expect(node.context().log.lastIndex).toBe(2);
+    expect(node.context().log.slice(2, 2)).toEqual([{ term: 2, command: null }]);
+    expect(node.edits).toEqual([{ from: 2, entries: [{ term: 2, command: null }] }]);
+    node.deliver({ type: 'LogPersisted', index: 2, term: 2 });
+    node.deliver(appendAccepted('b', 2, 2));
+    expect(node.context().commitIndex).toBe(2);
+  });
+});

@@ -1,0 +1,232 @@
+/**
+ * A cluster of real `raftchart node` processes on 127.0.0.1 for the multi-process tests:
+ * free ports chosen at run time, a temporary data directory per node, every process
+ * stopped (and the directories removed) by `destroy()`.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = 'dist/src/cli/main.js';
+export const SECRET = 'multi-process-test-secret';
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+interface Member {
+  readonly id: string;
+  readonly raftPort: number;
+  readonly clientPort: number;
+  readonly dir: string;
+  process: ChildProcess | null;
+  output: string;
+}
+
+export interface Status {
+  readonly role: string;
+  readonly term: number;
+  readonly leaderId: string | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+}
+
+export class ProcessCluster {
+  readonly #members: Member[];
+  readonly #root: string;
+  #lastLeader: string | undefined;
+
+  private constructor(members: Member[], root: string) {
+    this.#members = members;
+    this.#root = root;
+  }
+
+  static async create(size: number): Promise<ProcessCluster> {
+    const root = await mkdtemp(join(tmpdir(), 'raftchart-cluster-'));
+    const members: Member[] = [];
+    for (let i = 0; i < size; i++) {
+      const id = `n${i + 1}`;
+      members.push({
+        id,
+        raftPort: await freePort(),
+        clientPort: await freePort(),
+        dir: join(root, id),
+        process: null,
+        output: '',
+      });
+    }
+    const cluster = new ProcessCluster(members, root);
+    for (const member of members) cluster.start(member.id);
+    return cluster;
+  }
+
+  get ids(): string[] {
+    return this.#members.map((m) => m.id);
+  }
+
+  raftPort(id: string): number {
+    return this.#member(id).raftPort;
+  }
+
+  /** Everything a node process printed (its JSON log lines). */
+  output(id: string): string {
+    return this.#member(id).output;
+  }
+
+  start(id: string): void {
+    const member = this.#member(id);
+    const peers = this.#members
+      .filter((m) => m.id !== id)
+      .flatMap((m) => ['--peer', `${m.id}=127.0.0.1:${m.raftPort}`]);
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'node',
+        '--id',
+        id,
+        '--listen',
+        `127.0.0.1:${member.raftPort}`,
+        '--client',
+        `127.0.0.1:${member.clientPort}`,
+        '--data',
+        member.dir,
+        ...peers,
+      ],
+      { env: { ...process.env, RAFTCHART_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.on('data', (chunk: Buffer) => (member.output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (member.output += chunk.toString()));
+    member.process = child;
+  }
+
+  /** Sends `signal`; for SIGKILL and SIGTERM, waits for the process to exit. */
+  async signal(id: string, signal: NodeJS.Signals): Promise<void> {
+    const child = this.#member(id).process;
+    if (child === null || child.exitCode !== null) return;
+    const exited = signal === 'SIGKILL' || signal === 'SIGTERM' ? once(child, 'exit') : null;
+    child.kill(signal);
+    await exited;
+    if (exited !== null) this.#member(id).process = null;
+  }
+
+  async status(id: string): Promise<Status | null> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/status`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      return (await response.json()) as Status;
+    } catch {
+      return null;
+    }
+  }
+
+  async applied(id: string): Promise<unknown[]> {
+    const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/applied`);
+    return ((await response.json()) as { commands: unknown[] }).commands;
+  }
+
+  /**
+   * Waits until a running node leads and a majority of the cluster reports its term (a
+   * paused node answers nothing, and must not hold this up).
+   */
+  async waitForLeader(timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    const majority = Math.floor(this.#members.length / 2) + 1;
+    while (Date.now() < deadline) {
+      const running = this.#members.filter((m) => m.process !== null);
+      const statuses = await Promise.all(running.map((m) => this.status(m.id)));
+      const leaders = statuses.filter((s): s is Status => s?.role === 'leader');
+      const leader = leaders.sort((a, b) => b.term - a.term)[0];
+      if (leader !== undefined && statuses.filter((s) => s?.term === leader.term).length >= majority) {
+        return running[statuses.indexOf(leader)]!.id;
+      }
+      await sleep(100);
+    }
+    throw new Error(`no leader within ${timeoutMs} ms`);
+  }
+
+  /**
+   * Proposes once to `id`: the outcome as the client sees it. Acknowledged means committed
+   * and applied on that node.
+   */
+  async proposeTo(
+    id: string,
+    command: unknown,
+  ): Promise<{ ok: true; index: number } | { ok: false; leaderHint?: string | null }> {
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/propose`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ command }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      const body = (await response.json()) as { index?: number; leaderHint?: string | null };
+      if (response.status === 200) return { ok: true, index: body.index! };
+      return { ok: false, leaderHint: body.leaderHint ?? null };
+    } catch {
+      return { ok: false };
+    }
+  }
+
+  /** Proposes `command` until some node acknowledges it (a new attempt only after a clear refusal). */
+  async propose(command: unknown, timeoutMs = 30_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let target = this.#lastLeader ?? (await this.waitForLeader(timeoutMs));
+    while (Date.now() < deadline) {
+      const outcome = await this.proposeTo(target, command);
+      if (outcome.ok) {
+        this.#lastLeader = target;
+        return outcome.index;
+      }
+      this.#lastLeader = undefined;
+      target = outcome.leaderHint ?? (await this.waitForLeader(timeoutMs).catch(() => target));
+      await sleep(20);
+    }
+    throw new Error(`proposal ${JSON.stringify(command)} not acknowledged within ${timeoutMs} ms`);
+  }
+
+  /** Waits until every running node has applied at least `count` commands. */
+  async waitForApplied(count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const running = this.#members.filter((m) => m.process !== null);
+      const lengths = await Promise.all(
+        running.map((m) =>
+          this.applied(m.id).then(
+            (a) => a.length,
+            () => -1,
+          ),
+        ),
+      );
+      if (lengths.every((length) => length >= count)) return;
+      await sleep(100);
+    }
+    throw new Error(`not every node applied ${count} commands within ${timeoutMs} ms`);
+  }
+
+  async destroy(): Promise<void> {
+    for (const member of this.#members) await this.signal(member.id, 'SIGKILL');
+    await rm(this.#root, { recursive: true, force: true });
+  }
+
+  #member(id: string): Member {
+    const member = this.#members.find((m) => m.id === id);
+    if (member === undefined) throw new Error(`no node ${id}`);
+    return member;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
