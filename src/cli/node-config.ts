@@ -53,6 +53,7 @@ export function resolveNodeConfig(
     if (flags[key] !== undefined) merged[key] = flags[key];
   }
   if (flags.peer !== undefined) merged.peers = parsePeers(flags.peer as string[]);
+  merged.peers ??= {}; // a cluster of one
   if (merged.secret === undefined && env.RAFTCHART_SECRET !== undefined) merged.secret = env.RAFTCHART_SECRET;
   if (!validate(merged)) {
     const problems = (validate.errors ?? []).map((e) =>

@@ -47,8 +47,29 @@ describe('raftchart CLI process', () => {
     );
   });
 
+  it('node refuses an incomplete or invalid configuration, naming every problem, never echoing the secret', async () => {
+    const secret = 'short-secret-x';
+    const cli = run([
+      'node',
+      '--id',
+      'a',
+      '--listen',
+      '127.0.0.1:1',
+      '--data',
+      '/tmp/raftchart-none',
+      '--secret',
+      secret,
+    ]);
+    const [code] = await once(cli.child, 'exit');
+    expect(code).toBe(1);
+    expect(cli.err()).toMatch(
+      /invalid node configuration: .*required property 'client'.*\/secret must be at least 16 characters/,
+    );
+    expect(cli.err()).not.toContain(secret);
+  });
+
   it('has --help on every command', async () => {
-    for (const args of [['--help'], ['sim', '--help']]) {
+    for (const args of [['--help'], ['sim', '--help'], ['node', '--help'], ['chart', '--help']]) {
       const cli = run(args);
       const [code] = await once(cli.child, 'exit');
       expect(code).toBe(0);
