@@ -6,7 +6,7 @@
  * at its due time, lets every pending promise settle, and repeats. Nothing can advance the
  * clock from inside an actor's transition, because there is no synchronous advance at
  * all, and XState cancels a timer only when the transition that leaves its state commits.
- * (XState's own SimulatedClock jumps to the end of an increment first, which collapses
+ * (XState's own simulated clock jumps to the end of an increment first, which collapses
  * periodic timers; this clock does not.)
  */
 import { setImmediate as settle } from 'node:timers/promises';

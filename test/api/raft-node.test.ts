@@ -61,7 +61,15 @@ function cluster(options: { snapshotEvery?: number } = {}) {
     return node;
   };
   const leader = () => [...nodes.values()].find((n) => n.status().role === 'leader')!;
-  return { clock, network, storages, machines, nodes, start, leader };
+  /** Starts every node, lets an election happen on virtual time, and runs `body` with the leader. */
+  const withLeader = async (body: (leader: RaftNode<string, number>) => Promise<void>) => {
+    for (const id of IDS) await start(id);
+    await clock.run(async () => {
+      await clock.sleep(1_000);
+      await body(leader());
+    });
+  };
+  return { clock, network, storages, machines, nodes, start, leader, withLeader };
 }
 
 let running: ReturnType<typeof cluster> | undefined;
@@ -73,10 +81,7 @@ afterEach(async () => {
 describe('createRaftNode', () => {
   it('resolves a proposal with its index, term and result once applied here; every node applies it', async () => {
     const c = (running = cluster());
-    for (const id of IDS) await c.start(id);
-    await c.clock.run(async () => {
-      await c.clock.sleep(1_000);
-      const leader = c.leader();
+    await c.withLeader(async (leader) => {
       const first = await leader.propose('x');
       const second = await leader.propose('y');
       // Index 1 is the new leader's no-op entry; the application never sees it.
@@ -89,10 +94,7 @@ describe('createRaftNode', () => {
 
   it('rejects a proposal to a follower with NotLeaderError naming the leader', async () => {
     const c = (running = cluster());
-    for (const id of IDS) await c.start(id);
-    await c.clock.run(async () => {
-      await c.clock.sleep(1_000);
-      const leader = c.leader();
+    await c.withLeader(async (leader) => {
       const follower = [...c.nodes.values()].find((n) => n !== leader)!;
       const error = await follower.propose('x').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(NotLeaderError);
@@ -103,10 +105,7 @@ describe('createRaftNode', () => {
 
   it('times out a proposal a leader cut off from its followers cannot commit', async () => {
     const c = (running = cluster());
-    for (const id of IDS) await c.start(id);
-    await c.clock.run(async () => {
-      await c.clock.sleep(1_000);
-      const leader = c.leader();
+    await c.withLeader(async (leader) => {
       for (const other of IDS) {
         c.network.setLink(leader.id, other, false);
         c.network.setLink(other, leader.id, false);
@@ -119,10 +118,7 @@ describe('createRaftNode', () => {
 
   it('fails pending proposals when stopped, and refuses new ones', async () => {
     const c = (running = cluster());
-    for (const id of IDS) await c.start(id);
-    await c.clock.run(async () => {
-      await c.clock.sleep(1_000);
-      const leader = c.leader();
+    await c.withLeader(async (leader) => {
       const pending = leader.propose('x').catch((e: unknown) => e);
       await leader.stop();
       expect(await pending).toBeInstanceOf(NodeStoppedError);
@@ -132,11 +128,8 @@ describe('createRaftNode', () => {
 
   it('snapshots the state machine every N entries, and a restarted node restores, then applies the rest', async () => {
     const c = (running = cluster({ snapshotEvery: 5 }));
-    for (const id of IDS) await c.start(id);
     let follower = '';
-    await c.clock.run(async () => {
-      await c.clock.sleep(1_000);
-      const leader = c.leader();
+    await c.withLeader(async (leader) => {
       for (let i = 0; i < 12; i++) await leader.propose(`c${i}`);
       await c.clock.sleep(200);
       follower = IDS.find((id) => id !== leader.id)!;
