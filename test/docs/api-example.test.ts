@@ -1,20 +1,12 @@
 /** docs/api.md's example, run as written against the built package: three real nodes. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { runDocExample } from './doc-example.js';
 
 describe('docs/api.md', () => {
   it('its example elects a leader over WebSockets and applies proposals in order', () => {
-    const doc = readFileSync('docs/api.md', 'utf8');
-    const example = /```js\n([\s\S]*?)```/.exec(doc)?.[1];
-    expect(example).toContain("from 'raftchart'");
-    const file = 'dist/api-example.mjs';
-    writeFileSync(file, example!);
-    try {
-      const output = execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
-      expect(output.trim()).toBe('index 2: counter = 5; after the second: 7');
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const { code, output } = runDocExample('docs/api.md', 'js');
+    expect(code).toContain("from 'raftchart'");
+    // Index 1 is the new leader's no-op entry.
+    expect(output.trim()).toBe('index 2: counter = 5; after the second: 7');
   });
 });
