@@ -36,9 +36,18 @@ export interface ReplicationLimits {
   readonly maxEntriesPerMessage: number;
   /** Entries sent but not yet acknowledged, per follower in replicate mode. */
   readonly maxInflightEntries: number;
+  /**
+   * Bytes of commands (as JSON) in one AppendEntries; a single entry larger than this still
+   * goes alone. Keeps a batch of large commands under the transport's frame limit.
+   */
+  readonly maxBytesPerMessage: number;
 }
 
-export const DEFAULT_LIMITS: ReplicationLimits = { maxEntriesPerMessage: 512, maxInflightEntries: 4096 };
+export const DEFAULT_LIMITS: ReplicationLimits = {
+  maxEntriesPerMessage: 512,
+  maxInflightEntries: 4096,
+  maxBytesPerMessage: 1 << 20,
+};
 
 /** The state that must be durable before anything that depends on it is sent. */
 export interface HardState {

@@ -2,6 +2,7 @@ export * from './commit-rules.js';
 export * from './context.js';
 export * from './election-rules.js';
 export * from './events.js';
+export * from './json-value.js';
 export * from './log.js';
 export * from './log-edit.js';
 export * from './log-matching.js';

@@ -1,5 +1,7 @@
 /** What a leader sends one follower, and what that does to its progress: pure planning. */
 import type { PeerProgress, RaftContext, SnapshotRecord } from './context.js';
+import { checkJsonValue } from './json-value.js';
+import type { LogEntry } from './log.js';
 import type { AppendEntries, InstallSnapshot, NodeId } from './messages.js';
 
 export interface PlannedAppend {
@@ -38,12 +40,36 @@ export function planAppend(
   let last = Math.min(log.lastIndex, progress.nextIndex + limits.maxEntriesPerMessage - 1);
   if (!probing) last = Math.min(last, progress.matchIndex + limits.maxInflightEntries);
   if (probing && reason === 'heartbeat') last = progress.nextIndex - 1;
-  const entries = last >= progress.nextIndex ? log.slice(progress.nextIndex, last) : [];
+  const entries =
+    last >= progress.nextIndex
+      ? withinBytes(log.slice(progress.nextIndex, last), limits.maxBytesPerMessage)
+      : [];
   if (entries.length === 0 && reason === 'stream') return null;
   const next: PeerProgress = probing
     ? { ...progress, probeRpcId: rpcId }
     : { ...progress, nextIndex: progress.nextIndex + entries.length };
   return { message: appendEntries(context, peer, rpcId, progress.nextIndex - 1, entries), progress: next };
+}
+
+/** Sizes are measured once per entry object, the first time a leader sends it. */
+const entryBytes = new WeakMap<LogEntry, number>();
+
+/** The longest prefix of `entries` whose commands fit `maxBytes`, and at least one entry. */
+function withinBytes(entries: LogEntry[], maxBytes: number): LogEntry[] {
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    let bytes = entryBytes.get(entry);
+    if (bytes === undefined) {
+      const check = checkJsonValue(entry.command);
+      // A command that is not plain JSON still goes (as its encoder writes it), counted small.
+      bytes = check.ok ? check.bytes : 0;
+      entryBytes.set(entry, bytes);
+    }
+    total += bytes;
+    if (total > maxBytes && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }
 
 function appendEntries(

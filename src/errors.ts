@@ -10,7 +10,10 @@ export class RaftError extends Error {
 /** Bad options given to a node or cluster; the message names the option and the fix. */
 export class ConfigError extends RaftError {}
 
-/** A node's actor failed: the node stopped, and the cause says where. */
+/**
+ * A node failed (its actor, its storage or its application threw) and stopped for good:
+ * restart it (a supervisor should), and meanwhile use another node. The cause says where.
+ */
 export class NodeFailedError extends RaftError {
   constructor(
     readonly nodeId: string,
@@ -21,6 +24,17 @@ export class NodeFailedError extends RaftError {
       `node ${nodeId} failed while handling ${lastEvent}: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
     );
+  }
+}
+
+/**
+ * A proposed command cannot be stored or sent as it is: not a plain JSON value, nested
+ * deeper than `maxCommandDepth`, or larger than `maxCommandBytes` as JSON. Nothing reached
+ * the log; fix the command (or raise the limit on every node) and propose it again.
+ */
+export class InvalidCommandError extends RaftError {
+  constructor(readonly problem: string) {
+    super(`${problem}; nothing was proposed`);
   }
 }
 

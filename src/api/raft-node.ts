@@ -5,15 +5,16 @@
  * application's state machine fed in order, and automatic snapshots.
  */
 import { EventEmitter } from 'node:events';
-import type { NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
-import { NOOP_COMMAND } from '../../machines/index.js';
-import { NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
+import type { JsonLimits, NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
+import { NOOP_COMMAND, checkJsonValue } from '../../machines/index.js';
+import { InvalidCommandError, NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
 import type { NodeStatus } from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
 import type { AppliedEntry, Clock, RandomSource, Storage, Transport } from '../node/providers.js';
 import { REAL_CLOCK } from '../node/real-clock.js';
+import { validateCommandLimits } from '../node/validate-options.js';
 import type { StateMachine } from './state-machine.js';
 
 /** Timing for real networks: heartbeats every 50 ms, elections after 300-600 ms of silence. */
@@ -22,6 +23,13 @@ export const DEFAULT_TIMING: RaftTiming = {
   electionTimeoutMinMs: 300,
   electionTimeoutMaxMs: 600,
 };
+
+/**
+ * What a proposed command may be: nested at most 100 levels deep and at most 1 MiB as JSON.
+ * Every encoder of a command (WAL, wire, snapshot) handles any depth, but applications'
+ * own code recurses too, and a batch must fit the transport's frame.
+ */
+export const DEFAULT_COMMAND_LIMITS: JsonLimits = { maxDepth: 100, maxBytes: 1 << 20 };
 
 export interface RaftNodeOptions<Command, Result> {
   readonly id: NodeId;
@@ -35,6 +43,10 @@ export interface RaftNodeOptions<Command, Result> {
   readonly proposalTimeoutMs?: number;
   /** Take a snapshot of the state machine every this many applied entries; 0 never; default 10000. */
   readonly snapshotEvery?: number;
+  /** Deepest nesting of arrays and objects a command may have; default 100. */
+  readonly maxCommandDepth?: number;
+  /** Largest command, in bytes of its JSON text; default 1 MiB. */
+  readonly maxCommandBytes?: number;
   /** Defaults: real time and crypto randomness. The simulator passes its own. */
   readonly clock?: Clock;
   readonly random?: RandomSource;
@@ -69,6 +81,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
   readonly id: NodeId;
   readonly #options: RaftNodeOptions<Command, Result>;
   readonly #clock: Clock;
+  readonly #commandLimits: JsonLimits;
   #host: NodeHost | null = null;
   #stopped = false;
   readonly #pending = new Map<number, Pending<Result>>();
@@ -80,6 +93,11 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
     this.id = options.id;
     this.#options = options;
     this.#clock = options.clock ?? REAL_CLOCK;
+    this.#commandLimits = {
+      maxDepth: options.maxCommandDepth ?? DEFAULT_COMMAND_LIMITS.maxDepth,
+      maxBytes: options.maxCommandBytes ?? DEFAULT_COMMAND_LIMITS.maxBytes,
+    };
+    validateCommandLimits(this.#commandLimits);
   }
 
   /** Recovers from storage and joins the cluster. */
@@ -121,17 +139,25 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
 
   /**
    * Proposes a command. Resolves with its index, term and the state machine's result once
-   * it is committed and applied on this node; rejects with NotLeaderError (carrying the
-   * leader's id when known) if this node does not lead, or if another leader's entry took
-   * its place, and with ProposalTimeoutError if it is not applied in time.
+   * it is committed and applied on this node; rejects with InvalidCommandError if the
+   * command cannot be stored and sent (before anything reaches the log), NotLeaderError
+   * (carrying the leader's id when known) if this node does not lead, or if another
+   * leader's entry took its place, ProposalTimeoutError if it is not applied in time, and
+   * NodeFailedError once the node has failed.
    */
   propose(command: Command): Promise<Proposed<Result>> {
     const host = this.#host;
+    if (host?.failure) return Promise.reject(host.failure);
     if (host === null || this.#stopped) return Promise.reject(new NodeStoppedError(this.id));
-    if (command === null || command === undefined) {
-      // null marks a leader's no-op entry; undefined does not survive JSON.
-      return Promise.reject(new TypeError('propose: a command must be a JSON value other than null'));
+    if (command === null) {
+      return Promise.reject(
+        new InvalidCommandError(
+          "the command is null, which marks a leader's no-op entry: propose any other JSON value",
+        ),
+      );
     }
+    const check = checkJsonValue(command, this.#commandLimits);
+    if (!check.ok) return Promise.reject(new InvalidCommandError(check.problem));
     const submission = host.submit([command]);
     if (!submission.isLeader) return Promise.reject(new NotLeaderError(this.id, submission.leaderId));
     const { index, term } = submission;
@@ -143,6 +169,11 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
       }, timeoutMs);
       this.#pending.set(index, { term, resolve, reject, timer });
     });
+  }
+
+  /** The failure that stopped this node, or null while it runs (or was stopped on purpose). */
+  get failure(): NodeFailedError | null {
+    return this.#host?.failure ?? null;
   }
 
   status(): NodeStatus {

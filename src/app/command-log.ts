@@ -3,6 +3,7 @@
  * multi-process tests compare these lists across nodes; the key/value app will replace it
  * as the reference application.
  */
+import { stringifyJson } from '../../machines/index.js';
 import type { StateMachine } from '../api/state-machine.js';
 
 export class CommandLog implements StateMachine<unknown, number> {
@@ -15,7 +16,7 @@ export class CommandLog implements StateMachine<unknown, number> {
   }
 
   snapshot(): string {
-    return JSON.stringify(this.#commands);
+    return stringifyJson(this.#commands);
   }
 
   restore(snapshot: string): void {

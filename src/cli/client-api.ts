@@ -1,88 +1,182 @@
 /**
  * A node's HTTP API for clients (and the multi-process tests): propose a command, read the
- * node's status, read what it applied. JSON in and out; errors say what to do.
+ * node's status, read what it applied. JSON in and out; every error is a JSON body
+ * `{error, message}` whose message says what to do. Routes and status codes: docs/node.md.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { NodeId } from '../../machines/index.js';
 import type { RaftNode } from '../api/raft-node.js';
 import type { CommandLog } from '../app/command-log.js';
-import { NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
+import {
+  InvalidCommandError,
+  NodeFailedError,
+  NodeStoppedError,
+  NotLeaderError,
+  ProposalTimeoutError,
+} from '../errors.js';
 
-const MAX_BODY_BYTES = 1 << 20;
+export interface ClientApiOptions {
+  /** Largest request body accepted, in bytes; a larger one gets 413. */
+  readonly maxBodyBytes: number;
+  /** Other nodes' client API addresses (id -> host:port), so a 421 can name the leader's URL. */
+  readonly peerClients: Readonly<Record<NodeId, string>>;
+}
 
-export function createClientApi(node: RaftNode<unknown, number>, log: CommandLog): Server {
+interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+  readonly [more: string]: unknown;
+}
+
+/** A refusal decided before the node sees the request. */
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(body.message);
+  }
+}
+
+const ROUTES: Readonly<Record<string, string>> = { '/status': 'GET', '/applied': 'GET', '/propose': 'POST' };
+
+export function createClientApi(
+  node: RaftNode<unknown, number>,
+  log: CommandLog,
+  options: ClientApiOptions,
+): Server {
   return createServer((request, response) => {
-    void route(node, log, request, response).catch((error: unknown) =>
+    route(node, log, options, request, response).catch((error: unknown) => {
+      if (error instanceof HttpRefusal) return reply(response, error.status, error.body);
       reply(response, 500, {
         error: 'Internal',
-        message: error instanceof Error ? error.message : String(error),
-      }),
-    );
+        message: `${error instanceof Error ? error.message : String(error)} (a bug: please report it)`,
+      });
+    });
   });
 }
 
 async function route(
   node: RaftNode<unknown, number>,
   log: CommandLog,
+  options: ClientApiOptions,
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
-  if (request.method === 'GET' && request.url === '/status') return reply(response, 200, node.status());
-  if (request.method === 'GET' && request.url === '/applied')
-    return reply(response, 200, { commands: log.commands });
-  if (request.method !== 'POST' || request.url !== '/propose') {
-    return reply(response, 404, {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  const method = ROUTES[path];
+  if (method === undefined) {
+    throw new HttpRefusal(404, {
       error: 'NotFound',
       message: 'use POST /propose, GET /status or GET /applied',
     });
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(await readBody(request));
-  } catch (error) {
-    return reply(response, 400, {
-      error: 'BadRequest',
-      message: `the body must be JSON {"command": ...}: ${String(error)}`,
-    });
+  if (request.method !== method) {
+    response.setHeader('allow', method);
+    throw new HttpRefusal(405, { error: 'MethodNotAllowed', message: `use ${method} ${path}` });
   }
-  if (typeof body !== 'object' || body === null || !('command' in body)) {
-    return reply(response, 400, { error: 'BadRequest', message: 'the body must be JSON {"command": ...}' });
+  if (path === '/status') {
+    const status = node.status();
+    // A failed node answers, but not as healthy: a load balancer's check takes it out.
+    return reply(response, status.failure === null ? 200 : 503, status);
+  }
+  if (path === '/applied') return reply(response, 200, { commands: log.commands });
+
+  const body = await readJsonBody(request, options.maxBodyBytes);
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('command' in body)) {
+    throw new HttpRefusal(400, {
+      error: 'BadRequest',
+      message: 'the body must be a JSON object {"command": ...}',
+    });
   }
   try {
     return reply(response, 200, await node.propose(body.command));
   } catch (error) {
-    if (error instanceof NotLeaderError) {
-      return reply(response, 421, {
-        error: 'NotLeader',
-        leaderHint: error.leaderHint,
-        message: error.message,
-      });
-    }
-    if (error instanceof ProposalTimeoutError)
-      return reply(response, 504, { error: 'Timeout', message: error.message });
-    if (error instanceof NodeStoppedError)
-      return reply(response, 503, { error: 'Stopped', message: error.message });
-    throw error;
+    throw refusalFor(error, options.peerClients);
   }
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+/** The HTTP answer to a proposal's typed error; anything else stays a 500. */
+function refusalFor(error: unknown, peerClients: Readonly<Record<NodeId, string>>): unknown {
+  if (error instanceof InvalidCommandError) {
+    return new HttpRefusal(400, { error: 'InvalidCommand', message: error.message });
+  }
+  if (error instanceof NotLeaderError) {
+    const address = error.leaderHint === null ? undefined : peerClients[error.leaderHint];
+    return new HttpRefusal(421, {
+      error: 'NotLeader',
+      leaderHint: error.leaderHint,
+      leaderUrl: address === undefined ? null : `http://${address}/propose`,
+      message: error.message,
+    });
+  }
+  if (error instanceof ProposalTimeoutError)
+    return new HttpRefusal(504, { error: 'Timeout', message: error.message });
+  if (error instanceof NodeFailedError)
+    return new HttpRefusal(503, { error: 'Failed', message: error.message });
+  if (error instanceof NodeStoppedError)
+    return new HttpRefusal(503, { error: 'Stopped', message: error.message });
+  return error;
+}
+
+/** JSON types: application/json or any `+json` type; a request without a type is taken as JSON. */
+function isJsonType(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const type = header.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  if (!isJsonType(request.headers['content-type'])) {
+    throw new HttpRefusal(415, {
+      error: 'UnsupportedMediaType',
+      message: `the body must be JSON: send content-type: application/json, not ${request.headers['content-type']}`,
+    });
+  }
+  const tooLarge = new HttpRefusal(413, {
+    error: 'PayloadTooLarge',
+    message: `the body is over ${maxBytes} bytes (the node's maxCommandBytes and a margin): send a smaller command`,
+  });
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw discardBody(request, tooLarge);
+  const text = await new Promise<string>((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`the body is over ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-      } else chunks.push(chunk);
-    });
+      if (size <= maxBytes) return void chunks.push(chunk);
+      request.off('data', onData);
+      reject(discardBody(request, tooLarge));
+    };
+    request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
   });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpRefusal(400, {
+      error: 'BadRequest',
+      message: `the body must be JSON {"command": ...}: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
+}
+
+/**
+ * Reads and drops the rest of a refused body, so the client gets to read the answer instead
+ * of a connection reset; the connection closes after the answer.
+ */
+function discardBody(request: IncomingMessage, refusal: HttpRefusal): HttpRefusal {
+  request.resume();
+  return refusal;
 }
 
 function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+  if (response.headersSent) return void response.destroy();
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    ...(status === 413 ? { connection: 'close' } : {}),
+  });
   response.end(JSON.stringify(body));
 }

@@ -76,13 +76,23 @@ program
   )
   .option('--data <dir>', "this node's data directory (write-ahead log and snapshots)")
   .option(
+    '--peer-client <id=host:port>',
+    "another node's client API address, so a refusal can give the leader's URL (repeat for each)",
+    (value: string, all: string[] = []) => [...all, value],
+  )
+  .option('--secret-file <file>', 'a file holding the cluster secret, 16+ characters (chmod 600)')
+  .option(
     '--secret <secret>',
-    'the cluster secret, 16+ characters (better: the RAFTCHART_SECRET environment variable)',
+    'the cluster secret; visible to every user in ps, so prefer --secret-file or RAFTCHART_SECRET',
   )
   .option('--snapshot-every <entries>', 'snapshot the state machine every this many entries', integer(0))
+  .option('--max-command-bytes <bytes>', 'largest command accepted, as JSON (default 1048576)', integer(1))
+  .option('--max-command-depth <levels>', 'deepest nesting of a command accepted (default 100)', integer(1))
   .option('--log-level <level>', 'debug, info, warn or error')
   .action(async (options: Record<string, unknown>) => {
-    const config = resolveNodeConfig(options);
+    const config = resolveNodeConfig(options, process.env, (message) =>
+      console.error(`raftchart: warning: ${message}`),
+    );
     const { runNode } = await import('./run-node.js');
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
@@ -103,4 +113,6 @@ try {
   // Typed errors already say what to do: print the message, not a stack.
   console.error(`raftchart: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
+  // A failed node must go, so its supervisor restarts it: nothing left open may hold it up.
+  setTimeout(() => process.exit(1), 2000).unref();
 }

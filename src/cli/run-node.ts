@@ -1,28 +1,38 @@
 /**
  * `raftchart node`: one real node: the WebSocket transport, durable file storage, real time,
  * the command-log state machine, the HTTP client API and structured JSON logs. Runs until
- * SIGINT or SIGTERM, then stops cleanly.
+ * SIGINT or SIGTERM, then stops cleanly; if the node fails (its storage, its actor or its
+ * application threw), it logs why, stops, and rejects with the failure, so the process
+ * exits non-zero and a supervisor restarts it.
  */
 import { once } from 'node:events';
 import { pino } from 'pino';
-import { createRaftNode } from '../api/raft-node.js';
+import { DEFAULT_COMMAND_LIMITS, createRaftNode } from '../api/raft-node.js';
 import { CommandLog } from '../app/command-log.js';
+import type { NodeFailedError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../transport/options.js';
 import { createWsTransport } from '../transport/ws-transport.js';
 import { createClientApi } from './client-api.js';
 import type { NodeConfig } from './node-config.js';
+
+/** Room around a command: the HTTP body's `{"command": ...}`, a frame's envelope and entry wrappers. */
+const ENVELOPE_BYTES = 64 * 1024;
 
 export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<void> {
   // The secret is redacted wherever it might be logged.
   const logger = pino({ level: config.logLevel ?? 'info', redact: ['secret', '*.secret'] }).child({
     node: config.id,
   });
+  const maxCommandBytes = config.maxCommandBytes ?? DEFAULT_COMMAND_LIMITS.maxBytes;
   const [host, port] = splitAddress(config.listen);
   const transport = createWsTransport({
     id: config.id,
     listen: { host, port },
     peers: Object.fromEntries(Object.entries(config.peers).map(([id, address]) => [id, `ws://${address}`])),
     secret: config.secret,
+    // Every command the door admits must fit a frame, alone or in a batch.
+    maxFrameBytes: Math.max(DEFAULT_MAX_FRAME_BYTES, maxCommandBytes + ENVELOPE_BYTES),
     logger,
   });
   const storage = await FileStorage.open(config.data, {
@@ -35,13 +45,21 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     transport,
     storage,
     stateMachine: log,
+    maxCommandBytes,
+    ...(config.maxCommandDepth === undefined ? {} : { maxCommandDepth: config.maxCommandDepth }),
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
   });
   node.on('role', ({ role, term }) => logger.info({ role, term }, 'role changed'));
-  node.on('error', (error) => logger.error({ err: error }, 'node failed'));
+  const failed = new Promise<NodeFailedError | Error>((resolve) => node.on('error', resolve));
+  node.on('error', (error) =>
+    logger.fatal({ err: error }, 'node failed; exiting with status 1 so that a supervisor restarts it'),
+  );
   await transport.start();
   await node.start();
-  const api = createClientApi(node, log);
+  const api = createClientApi(node, log, {
+    maxBodyBytes: maxCommandBytes + ENVELOPE_BYTES,
+    peerClients: config.peerClients ?? {},
+  });
   const [clientHost, clientPort] = splitAddress(config.client);
   api.listen(clientPort, clientHost);
   await once(api, 'listening');
@@ -50,11 +68,16 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     'node started',
   );
 
-  if (!signal.aborted) await once(signal, 'abort');
-  logger.info('stopping');
+  const failure = signal.aborted
+    ? null
+    : await Promise.race([once(signal, 'abort').then(() => null), failed]);
+  if (failure === null) logger.info('stopping');
   await node.stop();
+  // Requests in progress get their answer (503 once failed); idle keep-alive sockets go now.
   api.close();
+  api.closeIdleConnections();
   await storage.close();
+  if (failure !== null) throw failure;
 }
 
 function splitAddress(address: string): [string, number] {

@@ -75,6 +75,11 @@ export interface NodeStatus {
   readonly appliedIndex: number;
   readonly lastLogIndex: number;
   readonly lastLogTerm: number;
+  /**
+   * Why the node failed and stopped, or null while it is healthy. A failed node leads no
+   * one and knows no leader (`leaderId` null); `role` and `term` are where it stopped.
+   */
+  readonly failure: string | null;
 }
 
 /** What `submit` answers at once: where the command will sit if it is ever committed. */
@@ -137,6 +142,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   readonly #actor;
   #started = false;
   #stopped = false;
+  #failure: NodeFailedError | null = null;
   #lastEvent: AnyEventObject = { type: '(start)' };
   #lastRole: Role = 'follower';
   #lastTerm: number;
@@ -228,6 +234,11 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     return this.#stopped;
   }
 
+  /** The failure that stopped the node, or null. */
+  get failure(): NodeFailedError | null {
+    return this.#failure;
+  }
+
   /** Hands an inbound message to the actor; only RaftMessages addressed to this node pass. */
   receive(message: RaftMessage): void {
     if (this.#stopped || !this.#started) return;
@@ -258,11 +269,13 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
       role: roleOf(value),
       term: context.currentTerm,
       votedFor: context.votedFor,
-      leaderId: context.leaderId,
+      // A stopped node must not send clients to itself (or to whom it last followed).
+      leaderId: this.#stopped ? null : context.leaderId,
       commitIndex: context.commitIndex,
       appliedIndex: this.#applyQueue.lastQueued,
       lastLogIndex: context.log.lastIndex,
       lastLogTerm: context.log.lastTerm,
+      failure: this.#failure?.message ?? null,
     };
   }
 
@@ -309,7 +322,9 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   }
 
   #fail(error: unknown): void {
+    if (this.#failure !== null) return; // the first failure is the one to report
     const failure = new NodeFailedError(this.id, describeEvent(this.#lastEvent), error);
+    this.#failure = failure;
     this.stop();
     this.emit('error', failure);
   }
@@ -335,6 +350,15 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#stopped) return;
+    // A provider that throws (instead of rejecting) fails the node, never the process.
+    try {
+      this.#flushTurn();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #flushTurn(): void {
     // 0. A leader sends, once per turn, what the turn appended (its effects join this flush).
     if (this.#lastRole === 'leader') {
       this.#flushing = true;
@@ -374,10 +398,10 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
         ...(edit !== null ? { log: edit } : {}),
       };
       const written = edit === null ? null : { index: log.lastIndex, term: log.lastTerm };
-      this.#options.storage.write(batch).then(
-        () => this.#onDurable(write, written),
-        (error: unknown) => this.#fail(error),
-      );
+      this.#options.storage
+        .write(batch)
+        .then(() => this.#onDurable(write, written))
+        .catch((error: unknown) => this.#fail(error));
     }
     // 2. Messages leave once the write they depend on is durable.
     const outbox = this.#outbox;

@@ -1,5 +1,5 @@
 /** Checks a node's membership and timing options up front, with errors that say the fix. */
-import type { NodeId, RaftTiming } from '../../machines/index.js';
+import type { JsonLimits, NodeId, RaftTiming } from '../../machines/index.js';
 import { ConfigError } from '../errors.js';
 
 export function validateMembership(id: NodeId, peers: readonly NodeId[]): void {
@@ -46,5 +46,15 @@ export function validateSnapshotChunk(maxSnapshotChunk: number | undefined): voi
     throw new ConfigError(
       `maxSnapshotChunk must be a positive integer of characters, got ${maxSnapshotChunk}`,
     );
+  }
+}
+
+export function validateCommandLimits(limits: JsonLimits): void {
+  const { maxDepth, maxBytes } = limits;
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) {
+    throw new ConfigError(`maxCommandDepth must be a positive integer of levels, got ${String(maxDepth)}`);
+  }
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new ConfigError(`maxCommandBytes must be a positive integer of bytes, got ${String(maxBytes)}`);
   }
 }

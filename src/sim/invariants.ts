@@ -4,6 +4,7 @@
  */
 import type { HardState, LogEdit, NodeId, RaftContext, Role, SnapshotRecord } from '../../machines/index.js';
 import type { AppliedEntry } from '../node/providers.js';
+import { stringifyJson } from '../../machines/index.js';
 
 export class InvariantViolation extends Error {
   constructor(message: string) {
@@ -93,7 +94,7 @@ export class InvariantChecker {
     edit.entries.forEach((entry, i) => {
       const index = edit.from + i;
       const key = `${index}:${entry.term}`;
-      const record = { command: JSON.stringify(entry.command) ?? 'undefined', prevTerm: before };
+      const record = { command: stringifyJson(entry.command) ?? 'undefined', prevTerm: before };
       const seen = this.#entries.get(key);
       if (seen === undefined) this.#entries.set(key, record);
       else if (seen.command !== record.command || seen.prevTerm !== record.prevTerm) {
@@ -126,7 +127,7 @@ export class InvariantChecker {
   /** State machine safety: no two nodes apply different entries at one index. */
   observeApplied(id: NodeId, entry: AppliedEntry): void {
     this.#checks++;
-    const command = JSON.stringify(entry.command) ?? 'undefined';
+    const command = stringifyJson(entry.command) ?? 'undefined';
     const first = this.#applied.get(entry.index);
     if (first === undefined) this.#applied.set(entry.index, { node: id, term: entry.term, command });
     else if (first.term !== entry.term || first.command !== command) {

@@ -14,7 +14,7 @@
  *   per server incarnation, and the bytes of replies actually delivered.
  */
 import type { NodeId, RaftMessage, RaftReply, RaftRequest } from '../../machines/index.js';
-import { expectsReply, isRequest } from '../../machines/index.js';
+import { expectsReply, isRequest, stringifyJson } from '../../machines/index.js';
 import type { Transport } from '../node/providers.js';
 import type { SeededRandom } from './seeded-random.js';
 import type { SimClock } from './sim-clock.js';
@@ -26,7 +26,7 @@ export interface WireCodec {
 }
 
 export const JSON_CODEC: WireCodec = {
-  encode: (message) => JSON.stringify(message),
+  encode: (message) => stringifyJson(message),
   decode: (encoded) => JSON.parse(encoded) as RaftMessage,
 };
 

@@ -4,13 +4,14 @@
  * names), so the course's log-size bounds, calibrated for Go's gob, stay meaningful.
  */
 import type { HardState, LogEntry, SnapshotRecord } from '../../machines/index.js';
+import { stringifyJson } from '../../machines/index.js';
 
 export function hardStateSize(hardState: HardState): number {
   return Buffer.byteLength(JSON.stringify([hardState.currentTerm, hardState.votedFor]));
 }
 
 export function entrySize(entry: LogEntry): number {
-  return Buffer.byteLength(JSON.stringify([entry.term, entry.command]));
+  return Buffer.byteLength(stringifyJson([entry.term, entry.command]));
 }
 
 /** The snapshot's index and term as kept with the Raft state (its data is counted apart). */

@@ -6,6 +6,7 @@
  */
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import type { RaftMessage } from '../../machines/index.js';
+import { stringifyJson } from '../../machines/index.js';
 
 export interface FrameCodec {
   readonly name: string;
@@ -16,11 +17,11 @@ export interface FrameCodec {
   decode(frame: Buffer): unknown;
 }
 
-/** JSON text frames: `JSON.stringify`, UTF-8. */
+/** JSON text frames, UTF-8; encoding never overflows the stack, whatever a command's depth. */
 export const JSON_FRAME_CODEC: FrameCodec = {
   name: 'json',
   binary: false,
-  encode: (message) => Buffer.from(JSON.stringify(message), 'utf8'),
+  encode: (message) => Buffer.from(stringifyJson(message), 'utf8'),
   decode: (frame) => JSON.parse(frame.toString('utf8')) as unknown,
 };
 

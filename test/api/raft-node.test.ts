@@ -2,8 +2,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StateMachine } from '../../src/api/state-machine.js';
 import type { RaftNode } from '../../src/api/raft-node.js';
+import { checkJsonValue } from '../../machines/index.js';
 import { createRaftNode } from '../../src/api/raft-node.js';
-import { NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../../src/errors.js';
+import {
+  ConfigError,
+  InvalidCommandError,
+  NodeFailedError,
+  NodeStoppedError,
+  NotLeaderError,
+  ProposalTimeoutError,
+} from '../../src/errors.js';
+import type { PersistedState, StorageBatch } from '../../src/node/providers.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
 import { SimNetwork } from '../../src/sim/sim-network.js';
@@ -29,7 +38,28 @@ class CommandList implements StateMachine<string, number> {
 const IDS = ['a', 'b', 'c'];
 const TIMING = { heartbeatIntervalMs: 50, electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600 };
 
-function cluster(options: { snapshotEvery?: number } = {}) {
+/** Memory storage whose writes fail, once `failWith` is set, as a full disk's do. */
+class FailingStorage extends MemoryStorage {
+  failWith: Error | null = null;
+  override write(batch: StorageBatch): Promise<void> {
+    return this.failWith === null ? super.write(batch) : Promise.reject(this.failWith);
+  }
+}
+
+function enospc(): Error {
+  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+}
+
+/** An array nested `depth` levels deep, built without recursion. */
+function nested(depth: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}
+
+function cluster(
+  options: { snapshotEvery?: number; maxCommandDepth?: number; maxCommandBytes?: number } = {},
+) {
   const clock = new SimClock();
   const network = new SimNetwork(clock, new SeededRandom(1, 'network'));
   const storages = new Map(IDS.map((id) => [id, new MemoryStorage()]));
@@ -51,6 +81,8 @@ function cluster(options: { snapshotEvery?: number } = {}) {
       random: new SeededRandom(1, `timers:${id}:${nodes.size}`),
       proposalTimeoutMs: 2_000,
       ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+      ...(options.maxCommandDepth === undefined ? {} : { maxCommandDepth: options.maxCommandDepth }),
+      ...(options.maxCommandBytes === undefined ? {} : { maxCommandBytes: options.maxCommandBytes }),
     });
     nodes.set(id, node);
     await node.start();
@@ -144,5 +176,105 @@ describe('createRaftNode', () => {
     const restarted = c.machines.get(follower)!;
     expect(restarted.restored).toBe(1);
     expect(restarted.items).toEqual([...Array.from({ length: 12 }, (_, i) => `c${i}`), 'after']);
+  });
+});
+
+describe('commands a node cannot store or send are refused at the door', () => {
+  it.each([
+    ['null (the no-op marker)', null, /the command is null/],
+    ['nested 20,000 levels deep', nested(20_000), /nested more than 100 levels deep \(maxCommandDepth\)/],
+    ['over maxCommandBytes', 'x'.repeat(1 << 20), /is over 1048576 bytes as JSON \(maxCommandBytes\)/],
+    ['holding undefined', { a: undefined }, /the command at \.a is undefined, not a JSON value/],
+    ['a class instance', { at: new Date(0) }, /the command at \.at is not a plain object/],
+    ['holding NaN', [1, Number.NaN], /the command at \[1\] is NaN, which JSON cannot hold/],
+    ['a bigint', 1n, /the command is a bigint, not a JSON value/],
+  ])('%s: InvalidCommandError, and nothing reaches the log', async (_, command, message) => {
+    const c = (running = cluster());
+    await c.withLeader(async (leader) => {
+      const before = leader.status().lastLogIndex;
+      const error = await leader.propose(command as string).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidCommandError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).toMatch(/nothing was proposed$/);
+      expect(leader.status().lastLogIndex).toBe(before);
+      // The leader goes on serving.
+      expect((await leader.propose('after')).result).toBe(1);
+    });
+  });
+
+  it('takes a command exactly at the limits, and the limits are options', async () => {
+    const c = (running = cluster({ maxCommandDepth: 3, maxCommandBytes: 12 }));
+    await c.withLeader(async (leader) => {
+      await expect(leader.propose(nested(3) as string)).resolves.toMatchObject({ result: 1 });
+      await expect(leader.propose(nested(4) as string)).rejects.toThrow(/more than 3 levels/);
+      await expect(leader.propose('0123456789')).resolves.toMatchObject({ result: 2 }); // 12 bytes quoted
+      await expect(leader.propose('01234567890')).rejects.toThrow(/over 12 bytes/);
+    });
+  });
+
+  it('refuses limits that are not positive integers', () => {
+    const options = {
+      id: 'a',
+      peers: [],
+      transport: null!,
+      storage: new MemoryStorage(),
+      stateMachine: null!,
+    };
+    expect(() => createRaftNode({ ...options, maxCommandDepth: 0 })).toThrow(ConfigError);
+    expect(() => createRaftNode({ ...options, maxCommandBytes: 1.5 })).toThrow(
+      /maxCommandBytes must be a positive integer/,
+    );
+  });
+
+  it('an entry nested 200,000 deep already in the logs (an older version took it) replicates, applies and restarts', async () => {
+    const deep = nested(200_000);
+    const seeded: PersistedState = {
+      hardState: { currentTerm: 1, votedFor: null },
+      entries: [{ term: 1, command: deep }],
+    };
+    const c = (running = cluster());
+    // Two of three hold it, so any leader has it; the third learns it over the network.
+    c.storages.set('a', new MemoryStorage(seeded));
+    c.storages.set('b', new MemoryStorage(seeded));
+    await c.withLeader(async (leader) => {
+      await leader.propose('next');
+      await c.clock.sleep(300);
+      for (const id of IDS) expect(c.machines.get(id)!.items).toHaveLength(2);
+      expect(c.nodes.get('c')!.failure).toBeNull();
+      await c.nodes.get('c')!.stop();
+      await c.start('c', new MemoryStorage(c.storages.get('c')!.crash()));
+      await c.clock.sleep(300);
+      expect(c.machines.get('c')!.items).toHaveLength(2);
+    });
+    // What node c applied, after the wire and its restart, is the whole value.
+    expect(checkJsonValue(c.machines.get('c')!.items[0])).toMatchObject({ ok: true, depth: 200_000 });
+    for (const id of IDS) expect(c.nodes.get(id)!.failure).toBeNull();
+  });
+});
+
+describe('a failed node says so everywhere', () => {
+  it('a leader whose storage fails (ENOSPC): error event, status shows the failure, no leader hint, proposals get NodeFailedError', async () => {
+    const c = (running = cluster());
+    for (const id of IDS) c.storages.set(id, new FailingStorage());
+    await c.withLeader(async (a) => {
+      const errors: Error[] = [];
+      a.on('error', (error) => errors.push(error));
+      (c.storages.get(a.id) as FailingStorage).failWith = enospc();
+      const pending = a.propose('x').catch((e: unknown) => e);
+      await c.clock.sleep(10); // the proposal's write fails
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(NodeFailedError);
+      expect(errors[0]!.message).toMatch(new RegExp(`node ${a.id} failed while handling .*ENOSPC`));
+      const status = a.status();
+      expect(status.failure).toMatch(/ENOSPC/);
+      expect(status.leaderId).toBeNull();
+      expect(await pending).toBe(errors[0]);
+      await expect(a.propose('y')).rejects.toBe(errors[0]);
+      // The others go on without it.
+      await c.clock.sleep(1_500);
+      const leader = [...c.nodes.values()].find((n) => n !== a && n.status().role === 'leader');
+      expect(leader).toBeDefined();
+      await expect(leader!.propose('z')).resolves.toMatchObject({ term: leader!.status().term });
+    });
   });
 });
