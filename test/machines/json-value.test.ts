@@ -1,0 +1,185 @@
+/**
+ * Commands as JSON values: the door's check (shape, depth, exact encoded size) and the
+ * encoder that is total over depth; and the leader's byte bound on one AppendEntries.
+ */
+import { describe, expect, it } from 'vitest';
+import type { LogEntry, RaftContext } from '../../machines/index.js';
+import {
+  ArrayRaftLog,
+  checkJsonValue,
+  initialContext,
+  jsonStringBytes,
+  planAppend,
+  stringifyJson,
+} from '../../machines/index.js';
+import { SeededRandom } from '../../src/sim/seeded-random.js';
+import { testSeeds } from '../support/seeds.js';
+
+function nested(depth: number, leaf: unknown = 1): unknown {
+  let value = leaf;
+  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { k: value };
+  return value;
+}
+
+const STRINGS = [
+  '',
+  'plain',
+  'quote " and \\ backslash',
+  '\n\t\r\b\f',
+  '\u0000\u001f',
+  'é',
+  '€',
+  '😀',
+  '\ud800',
+  'x\udc00y',
+];
+
+/** A random plain JSON value, a few levels deep. */
+function randomValue(random: SeededRandom, depth = 0): unknown {
+  const kind = random.int(depth > 3 ? 3 : 5);
+  switch (kind) {
+    case 0:
+      return random.pick([null, true, false]);
+    case 1:
+      return random.pick([0, -0, 1, -17, 3.25, 1e21, 1e-7, Number.MAX_SAFE_INTEGER]);
+    case 2:
+    case 3:
+      return random.pick(STRINGS) + random.pick(STRINGS);
+    case 4:
+      return Array.from({ length: random.int(4) }, () => randomValue(random, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: random.int(4) }, (_, i) => [
+          random.pick(STRINGS) + i,
+          randomValue(random, depth + 1),
+        ]),
+      );
+  }
+}
+
+describe('checkJsonValue', () => {
+  it.each(testSeeds(5))('measures exactly the UTF-8 bytes of JSON.stringify (seed=%i)', (seed) => {
+    const random = new SeededRandom(seed, 'values');
+    for (let i = 0; i < 500; i++) {
+      const value = randomValue(random);
+      const check = checkJsonValue(value);
+      expect(check, `seed=${seed} value=${JSON.stringify(value)}`).toMatchObject({
+        ok: true,
+        bytes: Buffer.byteLength(JSON.stringify(value)),
+      });
+    }
+  });
+
+  it('counts string escapes as JSON.stringify writes them', () => {
+    for (const s of STRINGS) expect(jsonStringBytes(s), s).toBe(Buffer.byteLength(JSON.stringify(s)));
+  });
+
+  it('reports depth: a scalar is 0, [1] is 1, and any depth is measured without recursion', () => {
+    expect(checkJsonValue(1)).toMatchObject({ depth: 0 });
+    expect(checkJsonValue([1])).toMatchObject({ depth: 1 });
+    expect(checkJsonValue({ a: [1] })).toMatchObject({ depth: 2 });
+    expect(checkJsonValue(nested(300_000))).toMatchObject({ ok: true, depth: 300_000 });
+  });
+
+  it('refuses at the first limit crossed, saying which', () => {
+    expect(checkJsonValue(nested(101), { maxDepth: 100, maxBytes: Infinity })).toEqual({
+      ok: false,
+      problem: 'the command is nested more than 100 levels deep (maxCommandDepth): flatten it',
+    });
+    expect(checkJsonValue(nested(100), { maxDepth: 100, maxBytes: Infinity }).ok).toBe(true);
+    expect(checkJsonValue('abc', { maxDepth: 1, maxBytes: 5 })).toMatchObject({ ok: true, bytes: 5 });
+    expect(checkJsonValue('abcd', { maxDepth: 1, maxBytes: 5 })).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/over 5 bytes as JSON \(maxCommandBytes\)/),
+    });
+  });
+
+  it('refuses a cycle as too deep instead of walking forever', () => {
+    const cycle: unknown[] = [];
+    cycle.push(cycle);
+    expect(checkJsonValue(cycle, { maxDepth: 1000, maxBytes: Infinity }).ok).toBe(false);
+  });
+
+  it('refuses what a JSON round trip would change, naming where', () => {
+    const cases: [unknown, RegExp][] = [
+      [undefined, /^the command is undefined/],
+      [{ a: [1, undefined] }, /at \.a\[1\] is undefined/],
+      [{ f: () => 1 }, /at \.f is a function/],
+      [Symbol('s'), /is a symbol/],
+      [10n, /is a bigint/],
+      [Infinity, /is Infinity/],
+      [new Map(), /not a plain object/],
+      [{ [Symbol('k')]: 1 }, /symbol keys/],
+    ];
+    for (const [value, problem] of cases) {
+      const check = checkJsonValue(value);
+      expect(check.ok).toBe(false);
+      if (!check.ok) expect(check.problem).toMatch(problem);
+    }
+    expect(checkJsonValue(Object.create(null) as object).ok).toBe(true);
+  });
+});
+
+describe('stringifyJson', () => {
+  it.each(testSeeds(5))('writes what JSON.stringify writes (seed=%i)', (seed) => {
+    const random = new SeededRandom(seed, 'values');
+    for (let i = 0; i < 200; i++) {
+      const value = randomValue(random);
+      expect(stringifyJson(value)).toBe(JSON.stringify(value));
+    }
+  });
+
+  it('writes a value too deep for JSON.stringify, and JSON.parse reads it back whole', () => {
+    const deep = nested(200_000, { s: 'x"y', u: undefined, n: [undefined, () => 0] });
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    const text = stringifyJson(deep);
+    // The text nested() describes: [ and {"k": around the leaf, closed in reverse.
+    const opens: string[] = [];
+    for (let i = 0; i < 200_000; i++) opens.push(i % 2 === 0 ? '[' : '{"k":');
+    const closes = opens.map((open) => (open === '[' ? ']' : '}'));
+    const leaf = '{"s":"x\\"y","n":[null,null]}';
+    expect(text).toBe(opens.reverse().join('') + leaf + closes.join(''));
+    expect(checkJsonValue(JSON.parse(text))).toMatchObject({ ok: true, depth: 200_002 });
+  });
+
+  it('still refuses a cycle and a bigint, as JSON.stringify does', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = nested(100_000, cycle);
+    expect(() => stringifyJson(cycle)).toThrow(/circular/);
+    expect(() => stringifyJson(nested(100_000, 1n))).toThrow(/BigInt/);
+  });
+});
+
+describe('AppendEntries are bounded by bytes as well as entries', () => {
+  function leaderWith(entries: LogEntry[], maxBytesPerMessage: number): RaftContext {
+    const context = initialContext({
+      id: 'a',
+      peers: ['b'],
+      timing: { heartbeatIntervalMs: 50, electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600 },
+      hardState: { currentTerm: 1, votedFor: 'a' },
+      log: new ArrayRaftLog(entries),
+      limits: { maxEntriesPerMessage: 512, maxInflightEntries: 4096, maxBytesPerMessage },
+    });
+    return {
+      ...context,
+      progress: { b: { nextIndex: 1, matchIndex: 0, mode: 'replicate', probeRpcId: null } },
+    };
+  }
+  const big = (i: number): LogEntry => ({ term: 1, command: `${i}`.padEnd(1000, '.') }); // 1002 bytes
+
+  it('sends the entries that fit, then the rest in the next message', () => {
+    const context = leaderWith(
+      Array.from({ length: 10 }, (_, i) => big(i)),
+      3_500,
+    );
+    const planned = planAppend(context, 'b', 1, 'stream')!;
+    expect(planned.message.type === 'AppendEntries' && planned.message.entries.length).toBe(3);
+    expect(planned.progress.nextIndex).toBe(4);
+  });
+
+  it('sends an entry larger than the bound alone, never nothing', () => {
+    const context = leaderWith([big(0), big(1)], 10);
+    const planned = planAppend(context, 'b', 1, 'stream')!;
+    expect(planned.message.type === 'AppendEntries' && planned.message.entries.length).toBe(1);
+  });
+});
