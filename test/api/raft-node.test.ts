@@ -253,6 +253,22 @@ describe('commands a node cannot store or send are refused at the door', () => {
 });
 
 describe('a failed node says so everywhere', () => {
+  it('a follower whose storage fails (ENOSPC) stops and says so; the leader commits with the rest', async () => {
+    const c = (running = cluster());
+    for (const id of IDS) c.storages.set(id, new FailingStorage());
+    await c.withLeader(async (leader) => {
+      const follower = [...c.nodes.values()].find((n) => n !== leader)!;
+      const errors: Error[] = [];
+      follower.on('error', (error) => errors.push(error));
+      (c.storages.get(follower.id) as FailingStorage).failWith = enospc();
+      await expect(leader.propose('x')).resolves.toMatchObject({ result: 1 });
+      await c.clock.sleep(100);
+      expect(errors).toHaveLength(1);
+      expect(follower.status()).toMatchObject({ failure: expect.stringMatching(/ENOSPC/), leaderId: null });
+      await expect(follower.propose('y')).rejects.toBeInstanceOf(NodeFailedError);
+    });
+  });
+
   it('a leader whose storage fails (ENOSPC): error event, status shows the failure, no leader hint, proposals get NodeFailedError', async () => {
     const c = (running = cluster());
     for (const id of IDS) c.storages.set(id, new FailingStorage());
