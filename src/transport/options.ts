@@ -32,8 +32,12 @@ export interface WsTransportOptions {
   readonly queueLimit?: number;
   /** Reconnect delays; default 100 ms doubling to 5 s, with jitter. */
   readonly backoff?: BackoffOptions;
-  /** Time a connection gets to authenticate; default 5 s. */
+  /** Time a connection gets to authenticate, once upgraded; default 5 s. */
   readonly handshakeTimeoutMs?: number;
+  /** Time an accepted TCP connection gets to send its whole HTTP upgrade request; default 5 s. */
+  readonly upgradeTimeoutMs?: number;
+  /** Connections accepted but not yet authenticated, at most; beyond it new ones are refused. Default 64. */
+  readonly maxPendingConnections?: number;
   readonly logger?: TransportLogger;
 }
 
@@ -47,6 +51,8 @@ export interface ResolvedOptions {
   readonly queueLimit: number;
   readonly backoff: BackoffOptions;
   readonly handshakeTimeoutMs: number;
+  readonly upgradeTimeoutMs: number;
+  readonly maxPendingConnections: number;
   readonly logger: TransportLogger;
 }
 
@@ -54,7 +60,11 @@ export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_QUEUE_LIMIT = 1024;
 export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5000 };
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
+export const DEFAULT_UPGRADE_TIMEOUT_MS = 5000;
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 64;
 export const MIN_SECRET_LENGTH = 16;
+/** Node's timers take no longer delay. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const NO_LOG: TransportLogger = { info: () => {}, warn: () => {} };
 
@@ -84,6 +94,18 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
     'handshakeTimeoutMs',
     options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
     1,
+    MAX_TIMER_MS,
+  );
+  const upgradeTimeoutMs = positiveInteger(
+    'upgradeTimeoutMs',
+    options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS,
+    1,
+    MAX_TIMER_MS,
+  );
+  const maxPendingConnections = positiveInteger(
+    'maxPendingConnections',
+    options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS,
+    1,
   );
   return {
     id,
@@ -95,6 +117,8 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
     queueLimit,
     backoff: { initialMs: backoff.initialMs, maxMs: backoff.maxMs },
     handshakeTimeoutMs,
+    upgradeTimeoutMs,
+    maxPendingConnections,
     logger: options.logger ?? NO_LOG,
   };
 }

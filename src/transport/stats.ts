@@ -12,7 +12,10 @@ export interface TransportStats {
   readonly dropped: number;
   /** Inbound frames refused (invalid, forged, misaddressed, oversized); each closed its connection. */
   readonly rejected: number;
-  /** Connections refused because they failed (or timed out in) the handshake. */
+  /**
+   * Connections refused: they failed (or timed out in) the handshake, or arrived while
+   * maxPendingConnections unauthenticated ones were open.
+   */
   readonly refusedConnections: number;
   /** Frames waiting in the outbound queues now. */
   readonly queued: number;

@@ -5,11 +5,15 @@
  * messages may be lost (a full queue, a dead peer), and only schema-valid RaftMessages from
  * authenticated peers, addressed to this node, are ever delivered. docs/transport.md.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { NodeId, RaftMessage } from '../../machines/index.js';
 import { RaftError } from '../errors.js';
+import { applyHttpLimits } from '../net/http-limits.js';
 import type { Transport } from '../node/providers.js';
 import { CLOSE_GOING_AWAY, CLOSE_REPLACED, closeSocket } from './close-codes.js';
 import { WIRE_CODEC } from './codec.js';
@@ -18,6 +22,7 @@ import { acceptInbound } from './inbound-connection.js';
 import type { ResolvedOptions, WsTransportOptions } from './options.js';
 import { resolveOptions } from './options.js';
 import { PeerLink } from './peer-link.js';
+import { PendingConnections } from './pending-connections.js';
 import type { TransportStats } from './stats.js';
 import { StatsCounter } from './stats.js';
 import { validateRaftMessage } from './wire-schema.js';
@@ -46,15 +51,19 @@ class WebSocketTransport implements WsTransport {
   readonly #sockets = new Set<WebSocket>();
   /** The current authenticated inbound connection per peer. */
   readonly #inbound = new Map<NodeId, WebSocket>();
+  readonly #pending: PendingConnections;
   readonly #warned = new Set<string>();
   #deliver: ((message: RaftMessage) => void) | undefined;
-  #server: WebSocketServer | undefined;
+  #server: Server | undefined;
+  /** Settles once the server is listening or failed to: only then can it be closed for good. */
+  #bound: Promise<void> = Promise.resolve();
   #state: 'new' | 'starting' | 'started' | 'closed' = 'new';
   #stopped: Promise<void> | undefined;
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
     this.#WebSocket = frameLimitedWebSocket(options.maxFrameBytes);
+    this.#pending = new PendingConnections(options.maxPendingConnections, this.#stats, options.logger);
     for (const [peer, url] of options.peers) {
       this.#links.set(
         peer,
@@ -82,25 +91,36 @@ class WebSocketTransport implements WsTransport {
     if (this.#state !== 'new')
       throw new RaftError(`start() runs once, before close(); this transport is ${this.#state}`);
     this.#state = 'starting';
-    const { host, port, maxFrameBytes, logger } = this.#options;
-    const server = new WebSocketServer({
-      host,
-      port,
+    const { host, port, maxFrameBytes, upgradeTimeoutMs, logger } = this.#options;
+    const server = createServer(refuseWithoutUpgrade);
+    // The upgrade request must be complete within upgradeTimeoutMs of the TCP accept; after
+    // it, handshakeTimeoutMs bounds the handshake.
+    applyHttpLimits(server, {
+      headersTimeoutMs: upgradeTimeoutMs,
+      requestTimeoutMs: upgradeTimeoutMs,
+      idleTimeoutMs: upgradeTimeoutMs,
+    });
+    const upgrader = new WebSocketServer({
+      noServer: true,
       maxPayload: maxFrameBytes,
       perMessageDeflate: false,
       clientTracking: false,
       WebSocket: this.#WebSocket,
     });
+    server.on('connection', (socket: Socket) => this.#pending.admit(socket));
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      upgrader.handleUpgrade(request, socket, head, (webSocket) => this.#accept(webSocket, request)),
+    );
     this.#server = server;
+    const listening = new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+    this.#bound = listening.catch(() => undefined);
+    server.listen(port, host);
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('listening', resolve);
-        server.once('error', reject);
-        // close() while binding: settle, and the check below undoes the bind.
-        server.once('close', resolve);
-      });
+      await listening;
     } catch (error) {
-      server.close();
       this.#state = 'closed';
       throw new RaftError(
         `cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`,
@@ -108,12 +128,7 @@ class WebSocketTransport implements WsTransport {
       );
     }
     server.on('error', (error: Error) => logger.warn({ why: error.message }, 'transport server error'));
-    server.on('connection', (socket: WebSocket, request: IncomingMessage) => this.#accept(socket, request));
-    if (this.#stopped !== undefined) {
-      // close() ran while binding: undo the bind.
-      server.close();
-      return;
-    }
+    if (this.#stopped !== undefined) return; // close() ran while binding, and undoes the bind
     this.#state = 'started';
     logger.info({ node: this.#options.id, ...this.address() }, 'transport listening');
     for (const link of this.#links.values()) link.start();
@@ -186,14 +201,23 @@ class WebSocketTransport implements WsTransport {
       closing.push(new Promise((resolve) => socket.once('close', () => resolve())));
       closeSocket(socket, CLOSE_GOING_AWAY, 'transport closed');
     }
+    this.#pending.close();
     const server = this.#server;
-    if (server !== undefined) closing.push(new Promise((resolve) => server.close(() => resolve())));
+    if (server !== undefined) closing.push(this.#closeServer(server));
     this.#stopped = Promise.all(closing).then(() => undefined);
   }
 
   stop(): Promise<void> {
     this.close();
     return this.#stopped ?? Promise.resolve();
+  }
+
+  /** Stops listening and cuts connections still sending their upgrade; upgraded ones close above. */
+  async #closeServer(server: Server): Promise<void> {
+    await this.#bound; // closing while listen() is still binding would not undo the bind
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections(); // only those not yet upgraded: Node hands the others over
+    await closed;
   }
 
   #accept(socket: WebSocket, request: IncomingMessage): void {
@@ -214,7 +238,10 @@ class WebSocketTransport implements WsTransport {
       logger: options.logger,
       stats: this.#stats,
       isPeer: (peer) => this.#links.has(peer),
-      authenticated: (peer, authenticated) => this.#authenticated(peer, authenticated),
+      authenticated: (peer, authenticated) => {
+        this.#pending.authenticated(request.socket);
+        this.#authenticated(peer, authenticated);
+      },
       deliver: (message) => this.#receive(message),
     });
   }
@@ -257,4 +284,15 @@ class WebSocketTransport implements WsTransport {
     this.#warned.add(key);
     this.#options.logger.warn(details, message);
   }
+}
+
+/** A plain HTTP request on the peer port: only WebSocket upgrades are served here. */
+function refuseWithoutUpgrade(_request: IncomingMessage, response: ServerResponse): void {
+  const body = STATUS_CODES[426] ?? 'Upgrade Required';
+  response.writeHead(426, {
+    'content-type': 'text/plain',
+    'content-length': body.length,
+    connection: 'close',
+  });
+  response.end(body);
 }

@@ -262,6 +262,34 @@ export async function rawPeer(
   return client;
 }
 
+/** A raw TCP connection (no HTTP, no WebSocket) and when the server closed it. */
+export interface RawTcp {
+  readonly socket: Socket;
+  /** Milliseconds from connecting until the connection closed. */
+  readonly closed: Promise<number>;
+  /** Everything the server sent so far. */
+  received(): string;
+}
+
+/**
+ * Opens a tracked TCP connection to `port` and, once connected, writes `send` (if any) and
+ * nothing more. The socket keeps reading, or it would never see the server's FIN.
+ */
+export async function rawTcp(sockets: Sockets, port: number, send?: string): Promise<RawTcp> {
+  const started = performance.now();
+  const socket = connect(port, HOST);
+  sockets.onCleanup(() => void socket.destroy());
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  socket.on('error', () => {});
+  const closed = new Promise<number>((resolve) =>
+    socket.once('close', () => resolve(performance.now() - started)),
+  );
+  await once(socket, 'connect');
+  if (send !== undefined) socket.write(send);
+  return { socket, closed, received: () => received };
+}
+
 /** A TCP proxy to `targetPort` that records every byte, each direction apart: the wire as it is. */
 export interface CapturingProxy {
   readonly port: number;

@@ -302,6 +302,25 @@ describe('WebSocket transport', () => {
     );
     expect(() => createWsTransport({ ...base, maxFrameBytes: 0 })).toThrow(/maxFrameBytes/);
     expect(() => createWsTransport({ ...base, backoff: { initialMs: 100, maxMs: 50 } })).toThrow(ConfigError);
+    expect(() => createWsTransport({ ...base, upgradeTimeoutMs: 0 })).toThrow(
+      new ConfigError('upgradeTimeoutMs must be an integer in [1, 2147483647], got 0'),
+    );
+    expect(() => createWsTransport({ ...base, handshakeTimeoutMs: 2 ** 31 })).toThrow(/^handshakeTimeoutMs/);
+    expect(() => createWsTransport({ ...base, maxPendingConnections: 0.5 })).toThrow(
+      /^maxPendingConnections must be an integer/,
+    );
+  });
+
+  it('close() while start() is still binding: start resolves and nothing stays bound', async () => {
+    const port = await freePort();
+    const a = makeNode(sockets, 'a', port, { b: 'ws://127.0.0.1:1' });
+    const starting = a.transport.start();
+    await a.transport.stop();
+    await starting;
+    // The port is free again: another server can bind it.
+    const again = makeNode(sockets, 'z', port, {});
+    await again.transport.start();
+    expect(again.transport.address().port).toBe(port);
   });
 
   it('after close, drops what is sent and cannot start again', async () => {
