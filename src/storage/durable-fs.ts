@@ -31,3 +31,14 @@ export async function writeFileSynced(path: string, data: Buffer, fsync: boolean
     await handle.close();
   }
 }
+
+/** Cuts `path` back to `length` bytes and, if `fsync`, makes that durable. */
+export async function truncateFile(path: string, length: number, fsync: boolean): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.truncate(length);
+    if (fsync) await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}

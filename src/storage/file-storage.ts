@@ -11,21 +11,24 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SnapshotRecord } from '../../machines/index.js';
 import type { PersistedState, Storage, StorageBatch } from '../node/providers.js';
-import { listDataDir, segmentName, snapshotName, temporaryName } from './data-dir.js';
+import { segmentName, snapshotName, temporaryName } from './data-dir.js';
+import type { RecoveredDir, Warn } from './data-dir-recovery.js';
+import { recoverDataDir } from './data-dir-recovery.js';
 import { syncDirectory, writeAll, writeFileSynced } from './durable-fs.js';
-import { LogState } from './log-state.js';
+import type { LogState } from './log-state.js';
 import { encodeSnapshotFile } from './snapshot-file.js';
-import { StorageUnavailableError } from './storage-errors.js';
+import { openStep, StorageUnavailableError } from './storage-errors.js';
 import { encodeBatch } from './wal-frame.js';
 import type { WalRecord } from './wal-records.js';
 import { encodeRecord } from './wal-records.js';
-import type { Warn } from './wal-replay.js';
-import { replayLog } from './wal-replay.js';
 
 export interface FileStorageOptions {
   /** A segment is closed and the next one started once a batch would take it past this. */
   readonly segmentBytes?: number;
-  /** Where recovery reports what it discarded (a torn last write, an unrecorded snapshot). */
+  /**
+   * Where recovery reports what it discarded (a torn last write, an unrecorded snapshot), and
+   * a write what it could not clean up.
+   */
   readonly warn?: Warn;
   /**
    * false skips every fsync: a killed process still loses nothing (the OS has the data),
@@ -60,22 +63,23 @@ export class FileStorage implements Storage {
   private constructor(
     dir: string,
     options: Required<FileStorageOptions>,
-    recovered: { state: LogState; segment: Segment; segments: number[]; snapshotFile: number | undefined },
+    recovered: RecoveredDir,
+    segment: Segment,
   ) {
     this.#dir = dir;
     this.#segmentBytes = options.segmentBytes;
     this.#fsync = options.fsync;
     this.#warn = options.warn;
     this.#state = recovered.state;
-    this.#segment = recovered.segment;
-    this.#segments = recovered.segments;
+    this.#segment = segment;
+    this.#segments = [...recovered.segments];
     this.#snapshotFile = recovered.snapshotFile;
   }
 
   /**
    * Opens the data directory (creating it if needed) and recovers its state: a torn last
-   * write is cut off with a warning, and damage anywhere else refuses to open with a
-   * StorageCorruptedError.
+   * write is cut off with a warning, damage refuses to open with a StorageCorruptedError, and
+   * a file system call that fails with a StorageOpenError naming the file and the remedy.
    */
   static async open(dir: string, options: FileStorageOptions = {}): Promise<FileStorage> {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -88,40 +92,23 @@ export class FileStorage implements Storage {
       warn:
         options.warn ?? ((message, details) => process.emitWarning(`${message} ${JSON.stringify(details)}`)),
     };
-    const created = await mkdir(dir, { recursive: true });
-    if (created !== undefined && settings.fsync) await syncDirectory(dirname(created));
-    const listing = await listDataDir(dir);
-    let state = new LogState();
-    let segments = [1];
-    let bytes = 0;
-    let snapshotFile: number | undefined;
-    if (listing.segments.length > 0) {
-      const replayed = await replayLog(dir, listing.segments, settings);
-      ({ state, snapshotFile } = replayed);
-      segments = [...replayed.segments];
-      bytes = replayed.lastSegmentBytes;
+    const created = await openStep(dir, 'creating', dir, () => mkdir(dir, { recursive: true }));
+    if (created !== undefined && settings.fsync) {
+      const parent = dirname(created);
+      await openStep(dir, 'syncing', parent, () => syncDirectory(parent));
     }
-    // What replay did not use: segments before the checkpoint, snapshots superseded or
-    // never recorded (a crash between writing one and its record), temporary files.
-    const unused = listing.segments.filter((seq) => seq < segments[0]!).map(segmentName);
-    for (const seq of listing.snapshots) {
-      if (seq === snapshotFile) continue;
-      if (seq > (snapshotFile ?? 0)) {
-        settings.warn(
-          'storage: discarded a snapshot file the log never recorded (a crash while writing it)',
-          {
-            file: join(dir, snapshotName(seq)),
-          },
-        );
-      }
-      unused.push(snapshotName(seq));
+    const recovered = await recoverDataDir(dir, settings);
+    const seq = recovered.segments.at(-1)!;
+    const file = join(dir, segmentName(seq));
+    const handle = await openStep(dir, 'opening', file, () => open(file, 'a'));
+    // The first segment's creation and the leftovers' removal are durable before any write.
+    if (settings.fsync) {
+      await openStep(dir, 'syncing', dir, () => syncDirectory(dir)).catch(async (error: unknown) => {
+        await handle.close();
+        throw error;
+      });
     }
-    for (const name of [...unused, ...listing.temporaries]) await rm(join(dir, name), { force: true });
-
-    const seq = segments.at(-1)!;
-    const handle = await open(join(dir, segmentName(seq)), 'a');
-    if (listing.segments.length === 0 && settings.fsync) await syncDirectory(dir);
-    return new FileStorage(dir, settings, { state, segment: { seq, handle, bytes }, segments, snapshotFile });
+    return new FileStorage(dir, settings, recovered, { seq, handle, bytes: recovered.lastSegmentBytes });
   }
 
   /** The state as of every write issued so far (it waits for them). */
@@ -157,11 +144,7 @@ export class FileStorage implements Storage {
 
   async #write(batch: StorageBatch): Promise<void> {
     if (this.#failure !== undefined) {
-      throw new StorageUnavailableError(
-        `an earlier write to ${this.#dir} failed, so no later write may land: restart the node, ` +
-          'which recovers every write that completed',
-        { cause: this.#failure },
-      );
+      throw StorageUnavailableError.afterFailure(this.#dir, this.#failure, true);
     }
     // A snapshot starts a segment of its own (this one, if still empty), so every older
     // segment can go once it is durable.
@@ -176,15 +159,36 @@ export class FileStorage implements Storage {
       } else if (this.#segment.bytes > 0 && this.#segment.bytes + buffer.length > this.#segmentBytes) {
         await this.#startSegment(this.#segment.seq + 1);
       }
-      await writeAll(this.#segment.handle, buffer);
-      this.#segment.bytes += buffer.length;
-      if (this.#fsync) await this.#segment.handle.datasync();
+      await this.#append(buffer);
     } catch (error) {
       this.#failure = error;
-      throw error;
+      throw StorageUnavailableError.afterFailure(this.#dir, error, false);
     }
     this.#apply(batch);
     if (batch.snapshot !== undefined) await this.#removeBefore(snapshotSeq);
+  }
+
+  /**
+   * Appends one batch to the current segment and makes it durable. If that fails, the
+   * segment is cut back to the writes that completed, so a restart recovers exactly those
+   * (best effort: if the cut fails too, recovery finds a torn tail to cut, or the whole batch).
+   */
+  async #append(buffer: Buffer): Promise<void> {
+    const segment = this.#segment;
+    try {
+      await writeAll(segment.handle, buffer);
+      if (this.#fsync) await segment.handle.datasync();
+    } catch (error) {
+      await segment.handle.truncate(segment.bytes).catch((cutError: unknown) =>
+        this.#warn('storage: could not cut a failed write back off the log', {
+          file: join(this.#dir, segmentName(segment.seq)),
+          offset: segment.bytes,
+          error: String(cutError),
+        }),
+      );
+      throw error;
+    }
+    segment.bytes += buffer.length;
   }
 
   /** The batch's records, checked against the state every earlier write left. */
@@ -228,11 +232,20 @@ export class FileStorage implements Storage {
     }
   }
 
-  /** Written whole under a temporary name, synced, then renamed into place. */
+  /**
+   * Written whole under a temporary name, synced, then renamed into place. If that fails
+   * (a full disk), the temporary file goes too (best effort: the next open removes it).
+   */
   async #writeSnapshotFile(snapshot: SnapshotRecord, seq: number): Promise<void> {
     const path = join(this.#dir, snapshotName(seq));
-    await writeFileSynced(temporaryName(path), encodeSnapshotFile(snapshot), this.#fsync);
-    await rename(temporaryName(path), path);
+    const temporary = temporaryName(path);
+    try {
+      await writeFileSynced(temporary, encodeSnapshotFile(snapshot), this.#fsync);
+      await rename(temporary, path);
+    } catch (error) {
+      await rm(temporary, { force: true }).catch(() => {});
+      throw error;
+    }
   }
 
   /**
@@ -245,9 +258,9 @@ export class FileStorage implements Storage {
       const handle = await open(join(this.#dir, segmentName(seq)), 'ax');
       this.#segment = { seq, handle, bytes: 0 };
       this.#segments.push(seq);
+      await previous.handle.close();
     }
     if (this.#fsync) await syncDirectory(this.#dir);
-    if (seq !== previous.seq) await previous.handle.close();
   }
 
   /** Once a snapshot is durable in segment `seq`: the segments and snapshot before it. */

@@ -5,72 +5,30 @@
  * recovers the old or the new state, and a killed process loses nothing acknowledged.
  */
 import { spawn } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../machines/index.js';
 import type { PersistedState, StorageBatch } from '../../src/node/providers.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
-import type { FileStorageOptions } from '../../src/storage/file-storage.js';
-import { FileStorage } from '../../src/storage/file-storage.js';
+import type { FileStorage } from '../../src/storage/file-storage.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
-import { StorageCorruptedError, StorageUnavailableError } from '../../src/storage/storage-errors.js';
+import { StorageUnavailableError } from '../../src/storage/storage-errors.js';
 import { replayable, testSeeds } from '../support/seeds.js';
+import {
+  cleanUp,
+  entries,
+  expectCorrupted,
+  files,
+  openStorage,
+  reopen,
+  SEGMENT_1,
+  size,
+  tempDir,
+} from './fixtures.js';
 
 const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
-const SEGMENT_1 = 'wal-0000000000000001.log';
 
-const directories: string[] = [];
-const opened: FileStorage[] = [];
-
-afterEach(async () => {
-  for (const storage of opened.splice(0)) await storage.close().catch(() => {});
-  for (const dir of directories.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'raftchart-file-storage-'));
-  directories.push(dir);
-  return dir;
-}
-
-interface Warning {
-  readonly message: string;
-  readonly details: object;
-}
-
-/** Opens storage in `dir`, collecting its warnings; afterEach closes it. */
-async function openStorage(
-  dir: string,
-  options: FileStorageOptions = {},
-): Promise<{ storage: FileStorage; warnings: Warning[] }> {
-  const warnings: Warning[] = [];
-  const storage = await FileStorage.open(dir, {
-    warn: (message, details) => warnings.push({ message, details }),
-    ...options,
-  });
-  opened.push(storage);
-  return { storage, warnings };
-}
-
-/** Close and open again: what a restart recovers. */
-async function reopen(storage: FileStorage, dir: string, options: FileStorageOptions = {}) {
-  await storage.close();
-  return openStorage(dir, options);
-}
-
-function entries(from: number, ...terms: number[]): LogEntry[] {
-  return terms.map((term, i) => ({ term, command: `cmd${from + i}` }));
-}
-
-async function files(dir: string): Promise<string[]> {
-  return (await readdir(dir)).sort();
-}
-
-async function size(path: string): Promise<number> {
-  return (await stat(path)).size;
-}
+afterEach(cleanUp);
 
 /** Writes each batch to file and memory storage alike, checking they agree after each. */
 async function writeBoth(file: FileStorage, memory: MemoryStorage, batches: StorageBatch[]): Promise<void> {
@@ -443,19 +401,6 @@ describe('FileStorage recovery of a torn tail', () => {
 });
 
 describe('FileStorage refuses to open on damage before the tail', () => {
-  async function expectCorrupted(dir: string, file: string, offset: number): Promise<StorageCorruptedError> {
-    const error = await FileStorage.open(dir, { warn: () => {} }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(StorageCorruptedError);
-    const corrupted = error as StorageCorruptedError;
-    expect(corrupted).toMatchObject({ file, offset, name: 'StorageCorruptedError' });
-    expect(corrupted.message).toContain(`${file} at byte ${offset}`);
-    expect(corrupted.message).toMatch(/restore the data directory from a healthy replica, or remove it/);
-    return corrupted;
-  }
-
   async function flipByte(path: string, at: number, mask = 0x01): Promise<void> {
     const bytes = await readFile(path);
     bytes[at] = bytes[at]! ^ mask;
