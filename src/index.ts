@@ -33,6 +33,10 @@ export { SIM_TIMING, SimCluster, SimulationFailure } from './sim/sim-cluster.js'
 export type { WireCodec } from './sim/sim-network.js';
 export { JSON_CODEC, SimEndpoint, SimNetwork } from './sim/sim-network.js';
 export { FileStorage } from './storage/file-storage.js';
-export { StorageCorruptedError } from './storage/storage-errors.js';
+export {
+  StorageCorruptedError,
+  StorageOpenError,
+  StorageUnavailableError,
+} from './storage/storage-errors.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export * from './transport/index.js';
