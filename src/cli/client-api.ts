@@ -6,6 +6,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NodeId } from '../../machines/index.js';
+import { stringifyJson } from '../../machines/index.js';
 import type { RaftNode } from '../api/raft-node.js';
 import type { CommandLog } from '../app/command-log.js';
 import {
@@ -15,13 +16,29 @@ import {
   NotLeaderError,
   ProposalTimeoutError,
 } from '../errors.js';
+import type { HttpLimits } from '../net/http-limits.js';
+import { applyHttpLimits } from '../net/http-limits.js';
 
 export interface ClientApiOptions {
   /** Largest request body accepted, in bytes; a larger one gets 413. */
   readonly maxBodyBytes: number;
   /** Other nodes' client API addresses (id -> host:port), so a 421 can name the leader's URL. */
   readonly peerClients: Readonly<Record<NodeId, string>>;
+  /** Connection limits; default CLIENT_HTTP_LIMITS. */
+  readonly limits?: HttpLimits;
 }
+
+/**
+ * A client has 10 s to send its request's header and 30 s for the whole request (a 1 MiB
+ * body on a slow link); an idle keep-alive connection goes after 5 s; at most 1024
+ * connections at once, so sockets that never send a request cannot pile up.
+ */
+export const CLIENT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 5_000,
+  maxConnections: 1024,
+};
 
 interface ErrorBody {
   readonly error: string;
@@ -46,7 +63,7 @@ export function createClientApi(
   log: CommandLog,
   options: ClientApiOptions,
 ): Server {
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     route(node, log, options, request, response).catch((error: unknown) => {
       if (error instanceof HttpRefusal) return reply(response, error.status, error.body);
       reply(response, 500, {
@@ -55,6 +72,8 @@ export function createClientApi(
       });
     });
   });
+  applyHttpLimits(server, options.limits ?? CLIENT_HTTP_LIMITS);
+  return server;
 }
 
 async function route(
@@ -178,5 +197,6 @@ function reply(response: ServerResponse, status: number, body: unknown): void {
     'content-type': 'application/json',
     ...(status === 413 ? { connection: 'close' } : {}),
   });
-  response.end(JSON.stringify(body));
+  // Applied commands may be deeper than JSON.stringify can go (an older version's entries).
+  response.end(stringifyJson(body));
 }

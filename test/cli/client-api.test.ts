@@ -6,13 +6,15 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RaftNode } from '../../src/api/raft-node.js';
 import { createRaftNode } from '../../src/api/raft-node.js';
 import { CommandLog } from '../../src/app/command-log.js';
-import { createClientApi } from '../../src/cli/client-api.js';
+import { CLIENT_HTTP_LIMITS, createClientApi } from '../../src/cli/client-api.js';
 import { NotLeaderError } from '../../src/errors.js';
+import type { HttpLimits } from '../../src/net/http-limits.js';
 import type { StorageBatch } from '../../src/node/providers.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 
@@ -40,8 +42,13 @@ afterEach(async () => {
 async function serve(
   target: RaftNode<unknown, number>,
   peerClients: Record<string, string> = {},
+  limits?: HttpLimits,
 ): Promise<string> {
-  server = createClientApi(target, new CommandLog(), { maxBodyBytes: MAX_BODY, peerClients });
+  server = createClientApi(target, new CommandLog(), {
+    maxBodyBytes: MAX_BODY,
+    peerClients,
+    ...(limits === undefined ? {} : { limits }),
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -186,5 +193,52 @@ describe('the client API', () => {
     const status = await fetch(`${url}/status`);
     expect(status.status).toBe(503);
     expect(await status.json()).toMatchObject({ failure: expect.stringMatching(/ENOSPC/), leaderId: null });
+  });
+});
+
+describe('client connections are bounded', () => {
+  const stub = { status: () => ({ failure: null }) } as unknown as RaftNode<unknown, number>;
+
+  function open(url: string): Promise<Socket> {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    socket.on('error', () => {}); // a refused socket is reset; its close is what is awaited
+    socket.resume(); // read what the server sends (a 408), so its close is seen
+    return once(socket, 'connect').then(() => socket);
+  }
+
+  it('closes sockets that send nothing, or half a header, once the header timeout passes', async () => {
+    const url = await serve(stub, {}, { headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 300 });
+    // Arriving well after listen(), as real clients do.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const silent = await Promise.all(Array.from({ length: 20 }, () => open(url)));
+    const partial = await Promise.all(Array.from({ length: 20 }, () => open(url)));
+    for (const socket of partial) socket.write('GET /status HTTP/1.1\r\nHost: x\r\n');
+    const closed = [...silent, ...partial].map((socket) => once(socket, 'close'));
+    // Generous for a busy machine: the limit is 300 ms, checked every 75 ms.
+    await expect(
+      Promise.race([
+        Promise.all(closed).then(() => 'closed'),
+        new Promise((resolve) => setTimeout(() => resolve('still open'), 15_000)),
+      ]),
+    ).resolves.toBe('closed');
+  });
+
+  it('refuses connections beyond maxConnections, and serves again once they go', async () => {
+    const url = await serve(stub, {}, { ...CLIENT_HTTP_LIMITS, maxConnections: 5 });
+    const held = await Promise.all(Array.from({ length: 5 }, () => open(url)));
+    const extra = await open(url);
+    await once(extra, 'close'); // destroyed by the server at once
+    for (const socket of held) socket.destroy();
+    await Promise.all(held.map((socket) => (socket.closed ? null : once(socket, 'close'))));
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < deadline) {
+      status = await fetch(`${url}/status`).then(
+        (r) => r.status,
+        () => 0,
+      );
+    }
+    expect(status).toBe(200);
   });
 });
