@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
 import { freePort } from '../transport/helpers.js';
 
@@ -103,12 +104,17 @@ export class ProcessCluster {
 
   /** Sends `signal`; for SIGKILL and SIGTERM, waits for the process to exit. */
   async signal(id: string, signal: NodeJS.Signals): Promise<void> {
-    const child = this.#member(id).process;
-    if (child === null || child.exitCode !== null) return;
-    const exited = signal === 'SIGKILL' || signal === 'SIGTERM' ? once(child, 'exit') : null;
-    child.kill(signal);
-    await exited;
-    if (exited !== null) this.#member(id).process = null;
+    const member = this.#member(id);
+    const child = member.process;
+    if (child === null) return;
+    const stops = signal === 'SIGKILL' || signal === 'SIGTERM';
+    // One that already exited (on its own, or killed from elsewhere) has no exit left to wait for.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = stops ? once(child, 'exit') : null;
+      child.kill(signal);
+      await exited;
+    }
+    if (stops) member.process = null;
   }
 
   async status(id: string): Promise<Status | null> {
@@ -122,8 +128,11 @@ export class ProcessCluster {
     }
   }
 
+  /** What `id` applied, in order; rejects if it does not answer within 10 s (e.g. paused). */
   async applied(id: string): Promise<unknown[]> {
-    const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/applied`);
+    const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/applied`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     return ((await response.json()) as { commands: unknown[] }).commands;
   }
 
@@ -144,7 +153,7 @@ export class ProcessCluster {
       }
       await sleep(100);
     }
-    throw new Error(`no leader within ${timeoutMs} ms`);
+    throw new Error(`no leader within ${timeoutMs} ms${this.#crashes()}`);
   }
 
   /**
@@ -184,31 +193,85 @@ export class ProcessCluster {
       target = outcome.leaderHint ?? (await this.waitForLeader(timeoutMs).catch(() => target));
       await sleep(20);
     }
-    throw new Error(`proposal ${JSON.stringify(command)} not acknowledged within ${timeoutMs} ms`);
+    throw new Error(
+      `proposal ${JSON.stringify(command)} not acknowledged within ${timeoutMs} ms${this.#crashes()}`,
+    );
   }
 
   /** Waits until every running node has applied at least `count` commands. */
   async waitForApplied(count: number, timeoutMs = 30_000): Promise<void> {
+    await this.#untilApplied(
+      (lists) => lists.every((list) => list !== null && list.length >= count),
+      `every node to apply ${count} commands`,
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Waits until every running node has applied the same commands, at least `count` of them,
+   * and returns them. Use it, not `waitForApplied`, before comparing nodes: a node that has
+   * reached `count` may still be behind another (a proposal retried after a timeout may
+   * have committed twice, so there can be more than the test acknowledged).
+   */
+  async waitForSameApplied(count: number, timeoutMs = 30_000): Promise<unknown[]> {
+    const lists = await this.#untilApplied(
+      ([first, ...others]) =>
+        first !== null &&
+        first !== undefined &&
+        first.length >= count &&
+        others.every((list) => isDeepStrictEqual(list, first)),
+      `every node to apply the same ${count} or more commands`,
+      timeoutMs,
+    );
+    return lists[0] ?? [];
+  }
+
+  /** Waits until `id`'s output matches `pattern` (it arrives through a pipe, a little later). */
+  async waitForOutput(id: string, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.output(id))) {
+      if (Date.now() > deadline)
+        throw new Error(`${id} printed nothing matching ${pattern} in ${timeoutMs} ms`);
+      await sleep(50);
+    }
+  }
+
+  /** Polls every running node's applied commands (null: no answer) until `done` holds. */
+  async #untilApplied(
+    done: (lists: (unknown[] | null)[]) => boolean,
+    what: string,
+    timeoutMs: number,
+  ): Promise<(unknown[] | null)[]> {
+    const deadline = Date.now() + timeoutMs;
+    let lengths = '';
     while (Date.now() < deadline) {
       const running = this.#members.filter((m) => m.process !== null);
-      const lengths = await Promise.all(
-        running.map((m) =>
-          this.applied(m.id).then(
-            (a) => a.length,
-            () => -1,
-          ),
-        ),
-      );
-      if (lengths.every((length) => length >= count)) return;
+      const lists = await Promise.all(running.map((m) => this.applied(m.id).catch(() => null)));
+      if (done(lists)) return lists;
+      lengths = running.map((m, i) => `${m.id}: ${lists[i]?.length ?? 'no answer'}`).join(', ');
       await sleep(100);
     }
-    throw new Error(`not every node applied ${count} commands within ${timeoutMs} ms`);
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting for ${what} (applied ${lengths})${this.#crashes()}`,
+    );
   }
 
   async destroy(): Promise<void> {
     for (const member of this.#members) await this.signal(member.id, 'SIGKILL');
     await rm(this.#root, { recursive: true, force: true });
+  }
+
+  /** For a failure message: nodes that should be running but exited, and their last words. */
+  #crashes(): string {
+    const crashed = this.#members.filter(
+      (m) => m.process !== null && (m.process.exitCode !== null || m.process.signalCode !== null),
+    );
+    return crashed
+      .map((m) => {
+        const last = m.output.trim().split('\n').slice(-3).join('\n');
+        return `; ${m.id} exited (${m.process?.exitCode ?? m.process?.signalCode}):\n${last}`;
+      })
+      .join('');
   }
 
   #member(id: string): Member {
