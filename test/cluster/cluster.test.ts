@@ -86,6 +86,42 @@ describe('crashes and pauses', () => {
   });
 });
 
+describe('refusals at the door', () => {
+  async function post(url: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  it('refuses commands nested 20,000 and 200,000 deep with 400, and no leader stops; a follower names the leader by URL', async () => {
+    const c = (cluster = await ProcessCluster.create(3));
+    const leader = await c.waitForLeader();
+    for (const depth of [20_000, 200_000]) {
+      const refused = await post(
+        `${c.clientUrl(leader)}/propose`,
+        `{"command":${'['.repeat(depth)}${']'.repeat(depth)}}`,
+      );
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: 'InvalidCommand' });
+    }
+    await c.propose('after');
+    await c.waitForSameApplied(1);
+    for (const id of c.ids) expect(await c.status(id)).toMatchObject({ failure: null });
+    const current = await c.waitForLeader();
+    const follower = c.ids.find((id) => id !== current)!;
+    const misdirected = await post(`${c.clientUrl(follower)}/propose`, '{"command":"via-hint"}');
+    expect(misdirected).toMatchObject({
+      status: 421,
+      body: { leaderHint: current, leaderUrl: `${c.clientUrl(current)}/propose` },
+    });
+    const followed = await post(misdirected.body.leaderUrl as string, '{"command":"via-hint"}');
+    expect(followed.status).toBe(200);
+  });
+});
+
 describe('refusals on the wire', () => {
   /** Opens a raw WebSocket to a node's Raft port; resolves with how the node closed it. */
   function rawPeer(port: number, behave: (socket: WebSocket, text: string) => void) {

@@ -79,7 +79,12 @@ export class ProcessCluster {
     const member = this.#member(id);
     const peers = this.#members
       .filter((m) => m.id !== id)
-      .flatMap((m) => ['--peer', `${m.id}=127.0.0.1:${m.raftPort}`]);
+      .flatMap((m) => [
+        '--peer',
+        `${m.id}=127.0.0.1:${m.raftPort}`,
+        '--peer-client',
+        `${m.id}=127.0.0.1:${m.clientPort}`,
+      ]);
     const child = spawn(
       process.execPath,
       [
@@ -115,6 +120,11 @@ export class ProcessCluster {
       await exited;
     }
     if (stops) member.process = null;
+  }
+
+  /** Where the node's client API listens. */
+  clientUrl(id: string): string {
+    return `http://127.0.0.1:${this.#member(id).clientPort}`;
   }
 
   async status(id: string): Promise<Status | null> {
