@@ -7,8 +7,10 @@ import { copyFile, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PersistedState } from '../../src/node/providers.js';
+import { segmentName, snapshotName } from '../../src/storage/data-dir.js';
 import {
   cleanUp,
+  EMPTY,
   entries,
   expectCorrupted,
   files,
@@ -21,12 +23,11 @@ import {
 
 afterEach(cleanUp);
 
-const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
 // Two single-entry batches fit a segment, a third starts the next one.
 const SEGMENT_BYTES = 60;
 
-const segment = (seq: number) => `wal-${String(seq).padStart(16, '0')}.log`;
-const snapshotFile = (seq: number) => `snap-${String(seq).padStart(16, '0')}.snap`;
+const segment = segmentName;
+const snapshotFile = snapshotName;
 
 /** Entries 1..count, one batch each, over segments 1, 2, ...; returns the state. */
 async function plainLog(dir: string, count: number): Promise<PersistedState> {

@@ -16,6 +16,7 @@ import { StorageUnavailableError } from '../../src/storage/storage-errors.js';
 import { replayable, testSeeds } from '../support/seeds.js';
 import {
   cleanUp,
+  EMPTY,
   entries,
   expectCorrupted,
   files,
@@ -25,8 +26,6 @@ import {
   size,
   tempDir,
 } from './fixtures.js';
-
-const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
 
 afterEach(cleanUp);
 

@@ -9,11 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { LogEntry } from '../../machines/index.js';
+import type { PersistedState } from '../../src/node/providers.js';
 import type { FileStorageOptions } from '../../src/storage/file-storage.js';
 import { FileStorage } from '../../src/storage/file-storage.js';
 import { StorageCorruptedError } from '../../src/storage/storage-errors.js';
 
 export const SEGMENT_1 = 'wal-0000000000000001.log';
+
+/** What a new node's storage holds. */
+export const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
 
 const directories: string[] = [];
 const opened: FileStorage[] = [];
