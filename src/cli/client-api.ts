@@ -96,7 +96,12 @@ async function route(
     throw new HttpRefusal(405, { error: 'MethodNotAllowed', message: `use ${method} ${path}` });
   }
   if (path === '/status') {
-    const status = node.status();
+    let status;
+    try {
+      status = node.status();
+    } catch (error) {
+      throw refusalFor(error, options.peerClients); // not started yet, or stopped
+    }
     // A failed node answers, but not as healthy: a load balancer's check takes it out.
     return reply(response, status.failure === null ? 200 : 503, status);
   }

@@ -9,6 +9,8 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import { DEFAULT_COMMAND_LIMITS, createRaftNode } from '../api/raft-node.js';
 import { CommandLog } from '../app/command-log.js';
+import type { Server } from 'node:http';
+import { ConfigError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { FileStorage } from '../storage/file-storage.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/options.js';
@@ -54,15 +56,21 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
   node.on('error', (error) =>
     logger.fatal({ err: error }, 'node failed; exiting with status 1 so that a supervisor restarts it'),
   );
-  await transport.start();
-  await node.start();
   const api = createClientApi(node, log, {
     maxBodyBytes: maxCommandBytes + ENVELOPE_BYTES,
     peerClients: config.peerClients ?? {},
   });
-  const [clientHost, clientPort] = splitAddress(config.client);
-  api.listen(clientPort, clientHost);
-  await once(api, 'listening');
+  // Every address is bound before the node joins: a node that cannot serve never takes part.
+  try {
+    await listen(api, config.client);
+    await transport.start();
+  } catch (error) {
+    api.close();
+    await transport.stop();
+    await storage.close();
+    throw error;
+  }
+  await node.start();
   logger.info(
     { listen: config.listen, client: config.client, peers: Object.keys(config.peers) },
     'node started',
@@ -78,6 +86,19 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
   api.closeIdleConnections();
   await storage.close();
   if (failure !== null) throw failure;
+}
+
+/** Binds the client API, or rejects with an error that names the address. */
+async function listen(api: Server, address: string): Promise<void> {
+  const [host, port] = splitAddress(address);
+  api.listen(port, host);
+  try {
+    await once(api, 'listening');
+  } catch (error) {
+    throw new ConfigError(
+      `cannot listen for clients on ${address} (--client): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 function splitAddress(address: string): [string, number] {

@@ -1,7 +1,13 @@
 /** The built `raftchart` command as a user runs it (what `npm start` runs), in a real process. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../transport/helpers.js';
 
 const CLI = 'dist/src/cli/main.js';
 
@@ -66,6 +72,41 @@ describe('raftchart CLI process', () => {
       /invalid node configuration: .*required property 'client'.*\/secret must be at least 16 characters/,
     );
     expect(cli.err()).not.toContain(secret);
+  });
+
+  it('node whose client address is taken exits 1 naming it, before it joins any cluster', async () => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const clientPort = (taken.address() as AddressInfo).port;
+    const raftPort = await freePort();
+    const dir = await mkdtemp(join(tmpdir(), 'raftchart-cli-'));
+    try {
+      const cli = run([
+        'node',
+        '--id',
+        'a',
+        '--listen',
+        `127.0.0.1:${raftPort}`,
+        '--client',
+        `127.0.0.1:${clientPort}`,
+        '--data',
+        dir,
+        '--secret',
+        'a-secret-of-16-chars-or-more',
+      ]);
+      const [code] = await once(cli.child, 'exit');
+      expect(code).toBe(1);
+      expect(cli.err()).toMatch(
+        new RegExp(
+          `raftchart: cannot listen for clients on 127\\.0\\.0\\.1:${clientPort} \\(--client\\): .*EADDRINUSE`,
+        ),
+      );
+      expect(cli.err()).toMatch(/warning: --secret puts the cluster secret on the command line/);
+      expect(cli.out()).not.toMatch(/node started|role changed/);
+    } finally {
+      taken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('has --help on every command', async () => {

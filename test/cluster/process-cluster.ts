@@ -278,7 +278,7 @@ export class ProcessCluster {
     );
     return crashed
       .map((m) => {
-        const last = m.output.trim().split('\n').slice(-3).join('\n');
+        const last = m.output.trim().split('\n').slice(-40).join('\n');
         return `; ${m.id} exited (${m.process?.exitCode ?? m.process?.signalCode}):\n${last}`;
       })
       .join('');

@@ -3,6 +3,7 @@
  * socket registered for cleanup, and a raw client that speaks the handshake (with whatever
  * secret and id a test gives it) so tests can act as a peer, honest or not.
  */
+import { randomInt } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import type { Socket } from 'node:net';
@@ -77,15 +78,31 @@ export class Sockets {
 }
 
 /** A port that was free a moment ago (bound on port 0, then released). */
+/**
+ * A port free on 127.0.0.1 now, for a process that binds it later. Chosen below Linux's
+ * ephemeral range (32768 and up), where the OS picks source ports for outgoing connections:
+ * a port from port 0 is in that range, and a peer's connect could take it before the node
+ * binds it (seen under load: a node failing to bind its client port).
+ */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = randomInt(20_000, 32_768);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('no free port in 20000-32767 after 100 tries');
+}
+
+async function canBind(port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  const address = server.address();
+  server.listen(port, HOST);
+  try {
+    await once(server, 'listening');
+  } catch {
+    return false; // taken
+  }
   server.close();
   await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  return true;
 }
 
 export function url(port: number): string {
