@@ -96,21 +96,45 @@ function shorten(path: string): string {
 export function jsonStringBytes(s: string): number {
   let bytes = 2;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22 || c === 0x5c) bytes += 2;
-    else if (c < 0x20) bytes += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
-    else if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 6; // a lone surrogate is written as \\uXXXX
-    } else if (c >= 0xdc00 && c <= 0xdfff) bytes += 6;
-    else bytes += 3;
+    const n = charBytes(s.charCodeAt(i), s.charCodeAt(i + 1));
+    bytes += n;
+    if (n === 4) i++; // a surrogate pair: two code units, one character
   }
   return bytes;
+}
+
+/**
+ * `s` cut into consecutive pieces whose JSON text (quotes aside) is at most `maxBytes` each,
+ * so that each fits a frame whatever its characters; a piece holds at least one character,
+ * and a surrogate pair is never cut in two.
+ */
+export function splitJsonString(s: string, maxBytes: number): string[] {
+  const pieces: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < s.length; i++) {
+    const n = charBytes(s.charCodeAt(i), s.charCodeAt(i + 1));
+    if (bytes + n > maxBytes && i > start) {
+      pieces.push(s.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += n;
+    if (n === 4) i++;
+  }
+  if (start < s.length || pieces.length === 0) pieces.push(s.slice(start));
+  return pieces;
+}
+
+/** Bytes the character with code unit `c` (followed by `next`) takes inside a JSON string. */
+function charBytes(c: number, next: number): number {
+  if (c === 0x22 || c === 0x5c) return 2;
+  if (c < 0x20) return c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 2 : 6;
+  if (c < 0x80) return 1;
+  if (c < 0x800) return 2;
+  if (c >= 0xd800 && c <= 0xdbff) return next >= 0xdc00 && next <= 0xdfff ? 4 : 6; // lone: \uXXXX
+  if (c >= 0xdc00 && c <= 0xdfff) return 6;
+  return 3;
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   mergeLogEdits,
   raftMachine,
   roleOf,
+  splitJsonString,
 } from '../../machines/index.js';
 import { NodeFailedError } from '../errors.js';
 import { ApplyQueue } from './apply-queue.js';
@@ -58,7 +59,7 @@ export interface NodeHostOptions {
   readonly random: RandomSource;
   /** Receives committed entries in order; by default they are dropped. */
   readonly applySink?: ApplySink;
-  /** Characters of snapshot data per InstallSnapshot chunk on the wire; default 1 MiB. */
+  /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk on the wire; default 1 MiB. */
   readonly maxSnapshotChunk?: number;
   /** A new leader appends a no-op entry (command null) so earlier entries commit; default false. */
   readonly noopOnElection?: boolean;
@@ -130,7 +131,7 @@ interface QueuedMessage {
 
 const NO_WRITE = 0;
 
-/** Characters of snapshot data per InstallSnapshot chunk, unless the options say otherwise. */
+/** Bytes of snapshot data per InstallSnapshot chunk, unless the options say otherwise. */
 export const DEFAULT_SNAPSHOT_CHUNK = 1 << 20;
 
 /** The default application: committed entries and snapshots go nowhere. */
@@ -161,7 +162,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   /** Snapshot chunks received so far, per sending leader. */
   readonly #partialSnapshots = new Map<
     NodeId,
-    { rpcId: number; pieces: Map<number, string>; received: number; total: number | undefined }
+    { snapshot: string; pieces: Map<number, string>; received: number; total: number | undefined }
   >();
   readonly #applyQueue: ApplyQueue;
 
@@ -427,29 +428,38 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     }
   }
 
-  /** A large snapshot leaves as chunks of one request (same rpcId); only the last is answered. */
+  /**
+   * A large snapshot leaves as chunks of one request (same rpcId); only the last is answered.
+   * Chunks are cut by their size as JSON (escapes and multi-byte characters counted), so
+   * each fits the transport's frame whatever the data holds; offsets count characters.
+   */
   #chunk(message: InstallSnapshot): InstallSnapshot[] {
     const size = this.#options.maxSnapshotChunk ?? DEFAULT_SNAPSHOT_CHUNK;
-    if (message.data.length <= size) return [message];
-    const chunks: InstallSnapshot[] = [];
-    for (let offset = 0; offset < message.data.length; offset += size) {
-      const data = message.data.slice(offset, offset + size);
-      chunks.push({ ...message, offset, data, done: offset + size >= message.data.length });
-    }
-    return chunks;
+    if (message.data.length * 6 <= size) return [message]; // fits even if every character is escaped
+    const pieces = splitJsonString(message.data, size);
+    if (pieces.length === 1) return [message];
+    let offset = 0;
+    return pieces.map((data, i) => {
+      const chunk = { ...message, offset, data, done: i === pieces.length - 1 };
+      offset += data.length;
+      return chunk;
+    });
   }
 
   /**
-   * Reassembles a chunked snapshot, outside the actor. Chunks of one request (one rpcId) may
-   * arrive in any order; a chunk of a newer request replaces what was gathered. Returns the
-   * whole snapshot once every piece is in; a lost chunk leaves it incomplete, and the
-   * leader's next probe sends the snapshot again.
+   * Reassembles a chunked snapshot, outside the actor. Chunks may arrive in any order, and
+   * from several requests: a leader resends the same snapshot when a probe fails before the
+   * transfer ends, so pieces are gathered per snapshot (term, index, term of the index), not
+   * per request, or a snapshot slower to send than a heartbeat would never complete. A
+   * chunk of another snapshot replaces what was gathered. Returns the whole snapshot, as
+   * the request whose chunk completed it, once every piece is in.
    */
   #reassemble(chunk: InstallSnapshot): InstallSnapshot | null {
     if (chunk.offset === 0 && chunk.done) return chunk;
+    const snapshot = `${chunk.term}:${chunk.lastIncludedIndex}:${chunk.lastIncludedTerm}`;
     let partial = this.#partialSnapshots.get(chunk.from);
-    if (partial === undefined || partial.rpcId !== chunk.rpcId) {
-      partial = { rpcId: chunk.rpcId, pieces: new Map(), received: 0, total: undefined };
+    if (partial === undefined || partial.snapshot !== snapshot) {
+      partial = { snapshot, pieces: new Map(), received: 0, total: undefined };
       this.#partialSnapshots.set(chunk.from, partial);
     }
     if (!partial.pieces.has(chunk.offset)) {

@@ -43,9 +43,7 @@ export function validateTiming(timing: RaftTiming): void {
 export function validateSnapshotChunk(maxSnapshotChunk: number | undefined): void {
   if (maxSnapshotChunk === undefined) return;
   if (!Number.isSafeInteger(maxSnapshotChunk) || maxSnapshotChunk < 1) {
-    throw new ConfigError(
-      `maxSnapshotChunk must be a positive integer of characters, got ${maxSnapshotChunk}`,
-    );
+    throw new ConfigError(`maxSnapshotChunk must be a positive integer of bytes, got ${maxSnapshotChunk}`);
   }
 }
 

@@ -34,7 +34,7 @@ export interface SimClusterOptions {
   readonly timing?: RaftTiming;
   /** Start with an unreliable network (lost, delayed requests and replies); default false. */
   readonly unreliable?: boolean;
-  /** Snapshot data per InstallSnapshot chunk (characters); default 1 MiB. */
+  /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk; default 1 MiB. */
   readonly maxSnapshotChunk?: number;
 }
 

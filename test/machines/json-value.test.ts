@@ -10,6 +10,7 @@ import {
   initialContext,
   jsonStringBytes,
   planAppend,
+  splitJsonString,
   stringifyJson,
 } from '../../machines/index.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
@@ -181,5 +182,24 @@ describe('AppendEntries are bounded by bytes as well as entries', () => {
     const context = leaderWith([big(0), big(1)], 10);
     const planned = planAppend(context, 'b', 1, 'stream')!;
     expect(planned.message.type === 'AppendEntries' && planned.message.entries.length).toBe(1);
+  });
+});
+
+describe('splitJsonString', () => {
+  it('cuts a string into pieces within the byte bound as JSON, whatever their characters', () => {
+    const text = 'ab"c\\\u0001é€😀\ud800'.repeat(50);
+    for (const max of [1, 6, 7, 64, 1000]) {
+      const pieces = splitJsonString(text, max);
+      expect(pieces.join('')).toBe(text);
+      for (const piece of pieces) {
+        // Quotes aside; a piece is one character at least, so a 6-byte escape exceeds a bound of 1.
+        const bytes = jsonStringBytes(piece) - 2;
+        expect(bytes <= max || [...piece].length === 1, `max=${max} piece=${JSON.stringify(piece)}`).toBe(
+          true,
+        );
+      }
+    }
+    expect(splitJsonString('😀😀', 5)).toEqual(['😀', '😀']); // a pair is never cut
+    expect(splitJsonString('', 10)).toEqual(['']);
   });
 });
