@@ -150,7 +150,10 @@ describe('refusals on the wire', () => {
       const step = stranger.onChallenge(text);
       if (step.ok && step.reply !== undefined) socket.send(step.reply);
     });
-    expect(refusedStranger).toEqual({ code: 4001, reason: 'authentication failed' });
+    expect(refusedStranger, c.output(target).split('\n').slice(-30).join('\n')).toEqual({
+      code: 4001,
+      reason: 'authentication failed',
+    });
 
     // A peer that knows the secret, then sends garbage; then one that sends an oversized frame.
     for (const [payload, code] of [
