@@ -86,11 +86,23 @@ export class Sockets {
  */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = randomInt(20_000, 32_768);
-    if (await canBind(port)) return port;
+    const port = randomInt(PORT_BASE, PORT_BASE + PORTS_PER_WORKER);
+    // Not bound until its node starts: without this, two nodes could be handed one port.
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
-  throw new Error('no free port in 20000-32767 after 100 tries');
+  throw new Error(`no free port in ${PORT_BASE}-${PORT_BASE + PORTS_PER_WORKER - 1} after 100 tries`);
 }
+
+/** Each vitest worker draws from its own 1,500 ports, so test files running at once never share one. */
+const PORTS_PER_WORKER = 1500;
+const PORT_BASE = 20_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 8) * PORTS_PER_WORKER;
+
+/** Ports this process handed out; each goes to one node only. */
+const handedOut = new Set<number>();
 
 async function canBind(port: number): Promise<boolean> {
   const server = createServer();
