@@ -166,6 +166,16 @@ export class ProcessCluster {
     throw new Error(`no leader within ${timeoutMs} ms${this.#crashes()}`);
   }
 
+  /** Waits until node `id` answers and follows `leader`. */
+  async waitForFollower(id: string, leader: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await this.status(id))?.leaderId !== leader) {
+      if (Date.now() > deadline)
+        throw new Error(`${id} did not follow ${leader} within ${timeoutMs} ms${this.#crashes()}`);
+      await sleep(100);
+    }
+  }
+
   /**
    * Proposes once to `id`: the outcome as the client sees it. Acknowledged means committed
    * and applied on that node.
