@@ -136,15 +136,16 @@ describe('refusals on the wire', () => {
 
   it('refuses a stranger without the secret, garbage frames and an oversized frame, while committing on', async () => {
     const c = (cluster = await ProcessCluster.create(3));
-    const leader = await c.waitForLeader();
-    const [target, claimed] = c.ids.filter((id) => id !== leader) as [string, string];
+    const first = await c.waitForLeader();
+    const target = c.ids.find((id) => id !== first)!;
+    // Under load a node may still be starting when the other two have elected: the target
+    // must be up and following before anything is sent to it (seen: ECONNREFUSED, 1006).
+    const leader = await c.waitForFollower(target);
+    const claimed = c.ids.find((id) => id !== leader && id !== target)!;
     const port = c.raftPort(target);
     // The test speaks as the other follower, stopped first: running, it would reconnect to
     // the target and replace (4003) the test's connection before its frame was refused. The
     // leader and the target still make a majority.
-    // Under load a node may still be starting when the other two have elected: the target
-    // must be up and following before anything is sent to it (seen: ECONNREFUSED, 1006).
-    await c.waitForFollower(target, leader);
     await c.signal(claimed, 'SIGKILL');
 
     // A stranger: a well-formed handshake with the wrong secret.

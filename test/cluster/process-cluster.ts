@@ -166,12 +166,14 @@ export class ProcessCluster {
     throw new Error(`no leader within ${timeoutMs} ms${this.#crashes()}`);
   }
 
-  /** Waits until node `id` answers and follows `leader`. */
-  async waitForFollower(id: string, leader: string, timeoutMs = 30_000): Promise<void> {
+  /** Waits until node `id` answers and follows a leader (which may have changed meanwhile); returns it. */
+  async waitForFollower(id: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
-    while ((await this.status(id))?.leaderId !== leader) {
+    for (;;) {
+      const status = await this.status(id);
+      if (status?.role === 'follower' && status.leaderId !== null) return status.leaderId;
       if (Date.now() > deadline)
-        throw new Error(`${id} did not follow ${leader} within ${timeoutMs} ms${this.#crashes()}`);
+        throw new Error(`${id} did not follow a leader within ${timeoutMs} ms${this.#crashes()}`);
       await sleep(100);
     }
   }
