@@ -12,11 +12,12 @@ import {
   NotLeaderError,
   ProposalTimeoutError,
 } from '../../src/errors.js';
-import type { PersistedState, StorageBatch } from '../../src/node/providers.js';
+import type { PersistedState } from '../../src/node/providers.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
 import { SimNetwork } from '../../src/sim/sim-network.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { FailingStorage, enospc } from '../support/failing-storage.js';
 
 /** A list of every command applied: the result of apply is the list's length. */
 class CommandList implements StateMachine<string, number> {
@@ -37,18 +38,6 @@ class CommandList implements StateMachine<string, number> {
 
 const IDS = ['a', 'b', 'c'];
 const TIMING = { heartbeatIntervalMs: 50, electionTimeoutMinMs: 300, electionTimeoutMaxMs: 600 };
-
-/** Memory storage whose writes fail, once `failWith` is set, as a full disk's do. */
-class FailingStorage extends MemoryStorage {
-  failWith: Error | null = null;
-  override write(batch: StorageBatch): Promise<void> {
-    return this.failWith === null ? super.write(batch) : Promise.reject(this.failWith);
-  }
-}
-
-function enospc(): Error {
-  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-}
 
 /** An array nested `depth` levels deep, built without recursion. */
 function nested(depth: number): unknown {

@@ -15,18 +15,11 @@ import { CommandLog } from '../../src/app/command-log.js';
 import { CLIENT_HTTP_LIMITS, createClientApi } from '../../src/cli/client-api.js';
 import { NotLeaderError } from '../../src/errors.js';
 import type { HttpLimits } from '../../src/net/http-limits.js';
-import type { StorageBatch } from '../../src/node/providers.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
+import { FailingStorage, enospc } from '../support/failing-storage.js';
 
 const NO_PEERS = { listen: () => {}, send: () => {}, close: () => {} };
 const MAX_BODY = 64 * 1024;
-
-class FailingStorage extends MemoryStorage {
-  failWith: Error | null = null;
-  override write(batch: StorageBatch): Promise<void> {
-    return this.failWith === null ? super.write(batch) : Promise.reject(this.failWith);
-  }
-}
 
 let server: Server | undefined;
 let node: RaftNode<unknown, number> | undefined;
@@ -179,7 +172,7 @@ describe('the client API', () => {
   it('a node whose storage failed (ENOSPC): /status 503 with the failure, proposals 503 with the reason, no hint', async () => {
     const storage = new FailingStorage();
     const url = await leaderApi(storage);
-    storage.failWith = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    storage.failWith = enospc();
     node!.on('error', () => {}); // the failure is what this test is about
     const first = await post(url, '{"command":"x"}');
     expect(first.status).toBe(503);
