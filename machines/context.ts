@@ -63,8 +63,8 @@ export interface RaftContext extends HardState {
   readonly limits: ReplicationLimits;
   /**
    * Append a no-op entry on becoming leader (the Raft paper, section 8), so entries of
-   * earlier terms commit without waiting for a new proposal. Off for the course, whose tests
-   * assert exact indexes.
+   * earlier terms commit without waiting for a new proposal. On by default; a test suite
+   * that asserts exact log indexes may turn it off.
    */
   readonly noopOnElection: boolean;
   /** Who this node believes leads currentTerm, if anyone. */
@@ -104,7 +104,7 @@ export function initialContext(input: RaftInput): RaftContext {
     peers: [...input.peers],
     timing: input.timing,
     limits: input.limits ?? DEFAULT_LIMITS,
-    noopOnElection: input.noopOnElection ?? false,
+    noopOnElection: input.noopOnElection ?? true,
     currentTerm: input.hardState?.currentTerm ?? 0,
     votedFor: input.hardState?.votedFor ?? null,
     leaderId: null,

@@ -20,7 +20,7 @@ export interface GeneratedPath {
 
 // The traversal runs on the real machine; the copy-on-write log lets states branch.
 const traversal = {
-  input: { id: 'a', peers: ['b', 'c'], timing: TEST_TIMING, log: new CowRaftLog() },
+  input: { id: 'a', peers: ['b', 'c'], timing: TEST_TIMING, noopOnElection: false, log: new CowRaftLog() },
   events: alphabet,
   serializeState: serializeSnapshot,
   serializeEvent: (event: PathEvent) => JSON.stringify(event),
