@@ -4,13 +4,20 @@
  * default, plus what an application needs: proposals that resolve once applied, the
  * application's state machine fed in order, and automatic snapshots.
  */
-import { EventEmitter } from 'node:events';
-import type { JsonLimits, NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
+import type {
+  JsonLimits,
+  LogEdit,
+  NodeId,
+  RaftMessage,
+  RaftTiming,
+  SnapshotRecord,
+} from '../../machines/index.js';
 import { NOOP_COMMAND, checkJsonValue } from '../../machines/index.js';
+import { Emitter } from '../emitter.js';
 import { InvalidCommandError, NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
-import type { NodeStatus } from '../node/node-host.js';
+import type { NodeStatus, NodeStep, Submission } from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
 import type { AppliedEntry, Clock, RandomSource, Storage, Transport } from '../node/providers.js';
 import { REAL_CLOCK } from '../node/real-clock.js';
@@ -41,8 +48,19 @@ export interface RaftNodeOptions<Command, Result> {
   readonly timing?: RaftTiming;
   /** How long `propose` waits for its command to be applied here; default 5000 ms. */
   readonly proposalTimeoutMs?: number;
-  /** Take a snapshot of the state machine every this many applied entries; 0 never; default 10000. */
+  /**
+   * Take a snapshot of the state machine every this many applied entries; default 10000. 0
+   * never does on its own: the application calls `saveSnapshot` when it chooses.
+   */
   readonly snapshotEvery?: number;
+  /**
+   * A new leader appends a no-op entry (command null, never applied), so entries of earlier
+   * terms commit at once rather than at its first proposal; default true. Turn it off only
+   * to get log indexes with no gaps between commands (a test suite asserting exact indexes).
+   */
+  readonly noopOnElection?: boolean;
+  /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk on the wire; default 1 MiB. */
+  readonly maxSnapshotChunk?: number;
   /** Deepest nesting of arrays and objects a command may have; default 100. */
   readonly maxCommandDepth?: number;
   /** Largest command, in bytes of its JSON text; default 1 MiB. */
@@ -68,16 +86,33 @@ export interface RaftNodeEvents<Result> {
   applied: [{ index: number; term: number; result: Result }];
   /** The node failed and stopped. */
   error: [NodeFailedError | Error];
+  /**
+   * A committed entry is handed to the application, no-ops included, before it is applied:
+   * an observer's view (the simulator checks state machine safety here).
+   */
+  committed: [AppliedEntry];
+  /** The state machine was replaced by a snapshot (installed from the leader, or on restart). */
+  restored: [SnapshotRecord];
+  // The inspection feed: what the node did, step by step. Listeners must not call into the node.
+  /** After every event the node's statechart processed. */
+  step: [NodeStep];
+  /** A turn's log edit went to storage; `prevTerm` is the term of the entry before `edit.from`. */
+  logWritten: [edit: LogEdit, prevTerm: number];
+  /** A snapshot (taken here or installed) went to storage. */
+  snapshotWritten: [SnapshotRecord];
+  /** A message left for the transport (after what it depends on became durable). */
+  sent: [RaftMessage];
 }
 
+// Methods, not function-typed fields: a RaftNode<C, undefined> is then usable as a RaftNode<C, unknown>.
 interface Pending<Result> {
   readonly term: number;
-  readonly resolve: (value: Proposed<Result>) => void;
-  readonly reject: (error: Error) => void;
+  resolve(value: Proposed<Result>): void;
+  reject(error: Error): void;
   readonly timer: unknown;
 }
 
-export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<RaftNodeEvents<Result>> {
+export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftNodeEvents<Result>> {
   readonly id: NodeId;
   readonly #options: RaftNodeOptions<Command, Result>;
   readonly #clock: Clock;
@@ -113,15 +148,21 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
       clock: this.#clock,
       random: options.random ?? CRYPTO_RANDOM,
       applySink: { apply: (entry) => this.#apply(entry), restore: (snapshot) => this.#restore(snapshot) },
-      // Entries of earlier terms commit as soon as a new leader is elected, not at its first proposal.
-      noopOnElection: true,
+      ...(options.noopOnElection === undefined ? {} : { noopOnElection: options.noopOnElection }),
+      ...(options.maxSnapshotChunk === undefined ? {} : { maxSnapshotChunk: options.maxSnapshotChunk }),
     });
     host.on('role', ({ role, term }) => this.emit('role', { role, term }));
-    host.on('step', ({ status }) => {
-      if (status.leaderId === this.#leaderId) return;
-      this.#leaderId = status.leaderId;
-      this.emit('leader', { leaderId: status.leaderId, term: status.term });
+    host.on('step', (step) => {
+      const { status } = step;
+      if (status.leaderId !== this.#leaderId) {
+        this.#leaderId = status.leaderId;
+        this.emit('leader', { leaderId: status.leaderId, term: status.term });
+      }
+      this.emit('step', step);
     });
+    host.on('logWritten', (edit, prevTerm) => this.emit('logWritten', edit, prevTerm));
+    host.on('snapshotWritten', (snapshot) => this.emit('snapshotWritten', snapshot));
+    host.on('sent', (message) => this.emit('sent', message));
     host.on('error', (error) => {
       this.#failAll(error);
       this.emit('error', error);
@@ -146,19 +187,12 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
    * NodeFailedError once the node has failed.
    */
   propose(command: Command): Promise<Proposed<Result>> {
-    const host = this.#host;
-    if (host?.failure) return Promise.reject(host.failure);
-    if (host === null || this.#stopped) return Promise.reject(new NodeStoppedError(this.id));
-    if (command === null) {
-      return Promise.reject(
-        new InvalidCommandError(
-          "the command is null, which marks a leader's no-op entry: propose any other JSON value",
-        ),
-      );
+    let submission: Submission;
+    try {
+      submission = this.submit(command);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    const check = checkJsonValue(command, this.#commandLimits);
-    if (!check.ok) return Promise.reject(new InvalidCommandError(check.problem));
-    const submission = host.submit([command]);
     if (!submission.isLeader) return Promise.reject(new NotLeaderError(this.id, submission.leaderId));
     const { index, term } = submission;
     const timeoutMs = this.#options.proposalTimeoutMs ?? 5000;
@@ -169,6 +203,44 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
       }, timeoutMs);
       this.#pending.set(index, { term, resolve, reject, timer });
     });
+  }
+
+  /**
+   * Appends a command to the log if this node leads, and answers at once, without waiting
+   * for it to commit (etcd's Propose): the index it will have if it is committed, the term,
+   * and whether this node leads (if not, `leaderId` hints who does). The application learns
+   * of the outcome when the entry is applied, at that index, in that term. Throws
+   * InvalidCommandError, NodeStoppedError or NodeFailedError, as `propose` rejects.
+   */
+  submit(command: Command): Submission {
+    const host = this.#liveHost();
+    if (command === null) {
+      throw new InvalidCommandError(
+        "the command is null, which marks a leader's no-op entry: propose any other JSON value",
+      );
+    }
+    const check = checkJsonValue(command, this.#commandLimits);
+    if (!check.ok) throw new InvalidCommandError(check.problem);
+    return host.submit([command]);
+  }
+
+  /**
+   * The application's snapshot of its state through `index` (an index it has applied): the
+   * log through there is discarded. For applications that snapshot on their own schedule
+   * (`snapshotEvery: 0`); ignored (false) at or below the current snapshot or past what is
+   * committed. Returns whether the node now holds a snapshot at `index`.
+   */
+  saveSnapshot(index: number, data: string): boolean {
+    const saved = this.#liveHost().saveSnapshot(index, data);
+    if (saved) this.#lastSnapshotIndex = Math.max(this.#lastSnapshotIndex, index);
+    return saved;
+  }
+
+  #liveHost(): NodeHost {
+    const host = this.#host;
+    if (host?.failure) throw host.failure;
+    if (host === null || this.#stopped) throw new NodeStoppedError(this.id);
+    return host;
   }
 
   /** The failure that stopped this node, or null while it runs (or was stopped on purpose). */
@@ -183,6 +255,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
   }
 
   async #apply(entry: AppliedEntry): Promise<void> {
+    this.emit('committed', entry);
     if (entry.command === NOOP_COMMAND) return; // a new leader's no-op: nothing to apply
     const result = await this.#options.stateMachine.apply(entry.command as Command, entry.index);
     this.emit('applied', { index: entry.index, term: entry.term, result });
@@ -199,7 +272,8 @@ export class RaftNode<Command = unknown, Result = unknown> extends EventEmitter<
   }
 
   async #restore(snapshot: SnapshotRecord): Promise<void> {
-    await this.#options.stateMachine.restore(snapshot.data);
+    this.emit('restored', snapshot);
+    await this.#options.stateMachine.restore(snapshot.data, { index: snapshot.index, term: snapshot.term });
     this.#lastSnapshotIndex = snapshot.index;
     // Proposals a snapshot from another leader covers: their outcome here is unknown.
     for (const index of [...this.#pending.keys()].filter((i) => i <= snapshot.index)) {

@@ -9,6 +9,15 @@ export interface StateMachine<Command = unknown, Result = unknown> {
   apply(command: Command, index: number): Result | Promise<Result>;
   /** The whole state, serialized: what `restore` takes back. */
   snapshot(): string | Promise<string>;
-  /** Replaces the whole state with a snapshot's. */
-  restore(snapshot: string): void | Promise<void>;
+  /**
+   * Replaces the whole state with a snapshot's: one this node or the leader took when it
+   * had applied everything through `meta.index` (whose entry was of `meta.term`).
+   */
+  restore(snapshot: string, meta: SnapshotMeta): void | Promise<void>;
+}
+
+/** Where a snapshot sits in the log: the last entry it covers. */
+export interface SnapshotMeta {
+  readonly index: number;
+  readonly term: number;
 }

@@ -11,12 +11,10 @@
  *   3. hands newly committed entries to the apply queue (which never holds up the flush),
  * and storage completions come back to the actor as LogPersisted events.
  */
-import { EventEmitter } from 'node:events';
-import type { AnyEventObject, InspectionEvent } from 'xstate';
+import type { AnyEventObject, InspectionEvent, SnapshotFrom } from 'xstate';
 import { createActor } from 'xstate';
 import type {
   HardState,
-  InstallSnapshot,
   LogEdit,
   NodeEvent,
   RaftContext,
@@ -33,8 +31,8 @@ import {
   mergeLogEdits,
   raftMachine,
   roleOf,
-  splitJsonString,
 } from '../../machines/index.js';
+import { Emitter } from '../emitter.js';
 import { NodeFailedError } from '../errors.js';
 import { ApplyQueue } from './apply-queue.js';
 import type {
@@ -46,6 +44,7 @@ import type {
   StorageBatch,
   Transport,
 } from './providers.js';
+import { DEFAULT_SNAPSHOT_CHUNK, SnapshotAssembler, chunkSnapshot } from './snapshot-chunks.js';
 import { validateMembership, validateSnapshotChunk, validateTiming } from './validate-options.js';
 
 export interface NodeHostOptions {
@@ -61,7 +60,7 @@ export interface NodeHostOptions {
   readonly applySink?: ApplySink;
   /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk on the wire; default 1 MiB. */
   readonly maxSnapshotChunk?: number;
-  /** A new leader appends a no-op entry (command null) so earlier entries commit; default false. */
+  /** A new leader appends a no-op entry (command null) so earlier entries commit; default true. */
   readonly noopOnElection?: boolean;
 }
 
@@ -131,13 +130,10 @@ interface QueuedMessage {
 
 const NO_WRITE = 0;
 
-/** Bytes of snapshot data per InstallSnapshot chunk, unless the options say otherwise. */
-export const DEFAULT_SNAPSHOT_CHUNK = 1 << 20;
-
 /** The default application: committed entries and snapshots go nowhere. */
 const DROP: ApplySink = { apply: () => {}, restore: () => {} };
 
-export class NodeHost extends EventEmitter<NodeHostEvents> {
+export class NodeHost extends Emitter<NodeHostEvents> {
   readonly id: NodeId;
   readonly #options: NodeHostOptions;
   readonly #actor;
@@ -159,11 +155,7 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   #durableWrite = NO_WRITE;
   #hardStateWrite = NO_WRITE;
   #waiting: QueuedMessage[] = [];
-  /** Snapshot chunks received so far, per sending leader. */
-  readonly #partialSnapshots = new Map<
-    NodeId,
-    { snapshot: string; pieces: Map<number, string>; received: number; total: number | undefined }
-  >();
+  readonly #snapshots = new SnapshotAssembler();
   readonly #applyQueue: ApplyQueue;
 
   /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
@@ -204,13 +196,17 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
         timing: options.timing,
         hardState,
         log,
-        noopOnElection: options.noopOnElection ?? false,
+        ...(options.noopOnElection === undefined ? {} : { noopOnElection: options.noopOnElection }),
         ...(snapshot === undefined ? {} : { snapshot }),
       },
       clock: options.clock,
-      inspect: (inspection) => this.#inspect(inspection),
+      // Only to name the event being processed (timer firings never pass through send).
+      inspect: (inspection) => this.#noteEvent(inspection),
     });
-    this.#actor.subscribe({ error: (error) => this.#fail(error) });
+    this.#actor.subscribe({
+      next: (state) => this.#afterStep(state),
+      error: (error) => this.#fail(error),
+    });
   }
 
   start(): void {
@@ -244,14 +240,14 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   receive(message: RaftMessage): void {
     if (this.#stopped || !this.#started) return;
     if (message.to !== this.id || !isRaftMessageType(message.type)) return;
-    const whole = message.type === 'InstallSnapshot' ? this.#reassemble(message) : message;
+    const whole = message.type === 'InstallSnapshot' ? this.#snapshots.accept(message) : message;
     if (whole !== null) this.#deliver(whole);
   }
 
   /**
-   * Appends commands to the log if this node leads, and answers at once (the course's
-   * Start): the index the last command will have if it is committed, the term, and whether
-   * this node is the leader. All commands of one call are one batch: one event, one edit.
+   * Appends commands to the log if this node leads, and answers at once: the index the last
+   * command will have if it is committed, the term, and whether this node is the leader.
+   * All commands of one call are one batch: one event, one edit. The caller checks them.
    */
   submit(commands: readonly unknown[]): Submission {
     const before = this.status();
@@ -304,22 +300,30 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
     this.#actor.send(event);
   }
 
-  #inspect(inspection: InspectionEvent): void {
-    if (inspection.actorRef !== this.#actor) return;
-    // Recorded on arrival, so a failure can name the event that caused it.
-    if (inspection.type === '@xstate.event') this.#lastEvent = inspection.event;
-    if (inspection.type !== '@xstate.snapshot' || this.#actor.getSnapshot().status !== 'active') return;
-    const status = this.status();
+  /** Recorded on arrival, so a failure and the step feed can name the event that caused it. */
+  #noteEvent(inspection: InspectionEvent): void {
+    if (inspection.type === '@xstate.event' && inspection.actorRef === this.#actor) {
+      this.#lastEvent = inspection.event;
+    }
+  }
+
+  /** After every event the actor processed (its subscription), outside the actor's processing. */
+  #afterStep(state: SnapshotFrom<typeof raftMachine>): void {
+    if (state.status !== 'active') return;
+    const { context } = state;
     // Some steps change state without an effect: a commit that advanced (for the apply
     // queue) or a snapshot taken (for storage). The flush picks them up.
-    const { snapshot } = this.#actor.getSnapshot().context;
-    if (status.commitIndex > status.appliedIndex || snapshot !== this.#writtenSnapshot) this.#queueFlush();
-    if (status.role !== this.#lastRole || status.term !== this.#lastTerm) {
-      this.#lastRole = status.role;
-      this.#lastTerm = status.term;
-      this.emit('role', { id: this.id, role: status.role, term: status.term, at: this.#options.clock.now() });
+    if (context.commitIndex > this.#applyQueue.lastQueued || context.snapshot !== this.#writtenSnapshot) {
+      this.#queueFlush();
     }
-    this.emit('step', { event: inspection.event, status, context: this.#actor.getSnapshot().context });
+    const role = roleOf(state.value);
+    if (role !== this.#lastRole || context.currentTerm !== this.#lastTerm) {
+      this.#lastRole = role;
+      this.#lastTerm = context.currentTerm;
+      this.emit('role', { id: this.id, role, term: context.currentTerm, at: this.#options.clock.now() });
+    }
+    if (this.listenerCount('step') > 0)
+      this.emit('step', { event: this.#lastEvent, status: this.status(), context });
   }
 
   #fail(error: unknown): void {
@@ -422,55 +426,11 @@ export class NodeHost extends EventEmitter<NodeHostEvents> {
   }
 
   #transmit(message: RaftMessage): void {
-    for (const part of message.type === 'InstallSnapshot' ? this.#chunk(message) : [message]) {
+    const maxChunk = this.#options.maxSnapshotChunk ?? DEFAULT_SNAPSHOT_CHUNK;
+    for (const part of message.type === 'InstallSnapshot' ? chunkSnapshot(message, maxChunk) : [message]) {
       this.emit('sent', part);
       this.#options.transport.send(part);
     }
-  }
-
-  /**
-   * A large snapshot leaves as chunks of one request (same rpcId); only the last is answered.
-   * Chunks are cut by their size as JSON (escapes and multi-byte characters counted), so
-   * each fits the transport's frame whatever the data holds; offsets count characters.
-   */
-  #chunk(message: InstallSnapshot): InstallSnapshot[] {
-    const size = this.#options.maxSnapshotChunk ?? DEFAULT_SNAPSHOT_CHUNK;
-    if (message.data.length * 6 <= size) return [message]; // fits even if every character is escaped
-    const pieces = splitJsonString(message.data, size);
-    if (pieces.length === 1) return [message];
-    let offset = 0;
-    return pieces.map((data, i) => {
-      const chunk = { ...message, offset, data, done: i === pieces.length - 1 };
-      offset += data.length;
-      return chunk;
-    });
-  }
-
-  /**
-   * Reassembles a chunked snapshot, outside the actor. Chunks may arrive in any order, and
-   * from several requests: a leader resends the same snapshot when a probe fails before the
-   * transfer ends, so pieces are gathered per snapshot (term, index, term of the index), not
-   * per request, or a snapshot slower to send than a heartbeat would never complete. A
-   * chunk of another snapshot replaces what was gathered. Returns the whole snapshot, as
-   * the request whose chunk completed it, once every piece is in.
-   */
-  #reassemble(chunk: InstallSnapshot): InstallSnapshot | null {
-    if (chunk.offset === 0 && chunk.done) return chunk;
-    const snapshot = `${chunk.term}:${chunk.lastIncludedIndex}:${chunk.lastIncludedTerm}`;
-    let partial = this.#partialSnapshots.get(chunk.from);
-    if (partial === undefined || partial.snapshot !== snapshot) {
-      partial = { snapshot, pieces: new Map(), received: 0, total: undefined };
-      this.#partialSnapshots.set(chunk.from, partial);
-    }
-    if (!partial.pieces.has(chunk.offset)) {
-      partial.pieces.set(chunk.offset, chunk.data);
-      partial.received += chunk.data.length;
-    }
-    if (chunk.done) partial.total = chunk.offset + chunk.data.length;
-    if (partial.total === undefined || partial.received !== partial.total) return null;
-    this.#partialSnapshots.delete(chunk.from);
-    const data = [...partial.pieces].sort(([a], [b]) => a - b).map(([, piece]) => piece);
-    return { ...chunk, offset: 0, data: data.join(''), done: true };
   }
 
   #onDurable(write: number, written: { index: number; term: number } | null): void {

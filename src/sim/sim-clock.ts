@@ -9,10 +9,10 @@
  * (XState's own simulated clock jumps to the end of an increment first, which collapses
  * periodic timers; this clock does not.)
  */
-import { setImmediate as settle } from 'node:timers/promises';
 import type { Clock } from '../node/providers.js';
 import type { SimTimer } from './timer-heap.js';
 import { TimerHeap } from './timer-heap.js';
+import { settle } from './settle.js';
 
 export class SimulationStalledError extends Error {
   constructor(now: number) {

@@ -1,15 +1,19 @@
 /**
  * A whole Raft cluster in one process, deterministic from its seed: every node is the real
- * node host over simulated providers (clock, network, memory storage, seeded randomness).
- * Applications use it to test their own code on a faulty cluster; the course suite is a
- * thin layer over it.
+ * `RaftNode` with the application's real `StateMachine`, over simulated providers (clock,
+ * network, memory storage, seeded randomness). Applications use it to test their own state
+ * machine on a faulty cluster, the same code they ship.
  */
-import { EventEmitter } from 'node:events';
+import type { AppliedEntry } from '../node/providers.js';
 import type { NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
+import type { RaftNodeOptions } from '../api/raft-node.js';
+import { RaftNode } from '../api/raft-node.js';
+import type { StateMachine } from '../api/state-machine.js';
+import { CommandLog } from '../app/command-log.js';
+import { Emitter } from '../emitter.js';
 import { ConfigError } from '../errors.js';
 import type { NodeStatus, RoleChange } from '../node/node-host.js';
-import { NodeHost } from '../node/node-host.js';
-import type { AppliedEntry, ApplySink, PersistedState } from '../node/providers.js';
+import type { PersistedState } from '../node/providers.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { InvariantChecker } from './invariants.js';
 import { SeededRandom } from './seeded-random.js';
@@ -24,7 +28,18 @@ export const SIM_TIMING: RaftTiming = {
   electionTimeoutMaxMs: 600,
 };
 
-export interface SimClusterOptions {
+/** The node options a simulated cluster passes through to every RaftNode. */
+export type SimNodeOptions = Pick<
+  RaftNodeOptions<unknown, unknown>,
+  | 'proposalTimeoutMs'
+  | 'snapshotEvery'
+  | 'noopOnElection'
+  | 'maxCommandDepth'
+  | 'maxCommandBytes'
+  | 'maxSnapshotChunk'
+>;
+
+export interface SimClusterOptions<Command = unknown, Result = unknown> extends SimNodeOptions {
   /** Same seed, same run. */
   readonly seed: number;
   /** Node ids; default `'0'`..`String(size - 1)`. */
@@ -34,8 +49,11 @@ export interface SimClusterOptions {
   readonly timing?: RaftTiming;
   /** Start with an unreliable network (lost, delayed requests and replies); default false. */
   readonly unreliable?: boolean;
-  /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk; default 1 MiB. */
-  readonly maxSnapshotChunk?: number;
+  /**
+   * The application: a fresh state machine for each node each time it starts, as a real
+   * process starts empty and restores from its snapshot. Default: a CommandLog each.
+   */
+  readonly stateMachine?: (id: NodeId) => StateMachine<Command, Result>;
 }
 
 /** A simulated run failed; the message starts with the seed that replays it. */
@@ -50,8 +68,8 @@ export class SimulationFailure extends Error {
   }
 }
 
-interface Member {
-  host: NodeHost | null;
+interface Member<Command, Result> {
+  node: RaftNode<Command, Result> | null;
   storage: MemoryStorage | null;
   saved: PersistedState | undefined;
   endpoint: SimEndpoint | null;
@@ -60,31 +78,24 @@ interface Member {
 
 export interface SimClusterEvents {
   role: [RoleChange];
-  /** A node delivered a committed entry to its application. */
+  /** A node handed a committed entry (no-ops included) to its application. */
   applied: [NodeId, AppliedEntry];
   /** A node handed its application a snapshot (installed from the leader, or on restart). */
   restored: [NodeId, SnapshotRecord];
 }
 
-/** The application every node of a simulated cluster applies to, told which node it is. */
-export interface SimApplication {
-  apply(id: NodeId, entry: AppliedEntry): void | Promise<void>;
-  restore(id: NodeId, snapshot: SnapshotRecord): void | Promise<void>;
-}
-
-export class SimCluster extends EventEmitter<SimClusterEvents> {
+export class SimCluster<Command = unknown, Result = unknown> extends Emitter<SimClusterEvents> {
   readonly seed: number;
   readonly ids: readonly NodeId[];
   readonly timing: RaftTiming;
   readonly clock = new SimClock();
   readonly network: SimNetwork;
   readonly checker = new InvariantChecker();
-  readonly #members = new Map<NodeId, Member>();
+  readonly #members = new Map<NodeId, Member<Command, Result>>();
   readonly #connected = new Set<NodeId>();
-  #application: SimApplication | undefined;
-  readonly #maxSnapshotChunk: number | undefined;
+  readonly #options: SimClusterOptions<Command, Result>;
 
-  constructor(options: SimClusterOptions) {
+  constructor(options: SimClusterOptions<Command, Result>) {
     super();
     if (!Number.isSafeInteger(options.seed))
       throw new ConfigError(`seed must be an integer, got ${options.seed}`);
@@ -93,11 +104,11 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     if (this.ids.length === 0) throw new ConfigError('a cluster needs at least one node');
     if (new Set(this.ids).size !== this.ids.length) throw new ConfigError('node ids must be unique');
     this.timing = options.timing ?? SIM_TIMING;
-    this.#maxSnapshotChunk = options.maxSnapshotChunk;
+    this.#options = options;
     this.network = new SimNetwork(this.clock, new SeededRandom(this.seed, 'network'));
     this.network.setReliable(!options.unreliable);
     for (const id of this.ids) {
-      this.#members.set(id, { host: null, storage: null, saved: undefined, endpoint: null, incarnation: 0 });
+      this.#members.set(id, { node: null, storage: null, saved: undefined, endpoint: null, incarnation: 0 });
     }
   }
 
@@ -108,10 +119,10 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   }
 
   /**
-   * Starts node `id`, or restarts it (crashing it first) from what it had persisted. The
-   * new incarnation is isolated until `connect(id)`.
+   * Starts node `id`, or restarts it (crashing it first) from what it had persisted, with a
+   * fresh state machine. The new incarnation is isolated until `connect(id)`.
    */
-  async start(id: NodeId): Promise<NodeHost> {
+  async start(id: NodeId): Promise<RaftNode<Command, Result>> {
     const member = this.#member(id);
     this.crash(id);
     member.incarnation++;
@@ -119,46 +130,59 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     const storage = new MemoryStorage(member.saved, (hardState) =>
       this.#check(() => this.checker.observeDurable(id, hardState)),
     );
-    const host = await NodeHost.create({
+    const {
+      stateMachine,
+      seed: _seed,
+      ids: _ids,
+      size: _size,
+      unreliable: _unreliable,
+      ...nodeOptions
+    } = this.#options;
+    const node = new RaftNode<Command, Result>({
+      ...nodeOptions,
       id,
       peers: this.ids.filter((peer) => peer !== id),
       timing: this.timing,
       transport: endpoint,
       storage,
+      stateMachine: stateMachine?.(id) ?? (new CommandLog() as unknown as StateMachine<Command, Result>),
       clock: this.clock,
       random: new SeededRandom(this.seed, `timers:${id}:${member.incarnation}`),
-      applySink: this.#applySink(id),
-      ...(this.#maxSnapshotChunk === undefined ? {} : { maxSnapshotChunk: this.#maxSnapshotChunk }),
     });
-    host.on('step', ({ status, context }) =>
+    node.on('step', ({ status, context }) =>
       this.#check(() => this.checker.observeStep(id, status.role, context)),
     );
-    host.on('snapshotWritten', (snapshot) => this.#check(() => this.checker.observeSnapshot(id, snapshot)));
-    host.on('logWritten', (edit, prevTerm) =>
+    node.on('snapshotWritten', (snapshot) => this.#check(() => this.checker.observeSnapshot(id, snapshot)));
+    node.on('logWritten', (edit, prevTerm) =>
       this.#check(() => this.checker.observeLogEdit(id, edit, prevTerm)),
     );
-    host.on('role', (change) => this.emit('role', change));
-    host.on('error', (error) => this.clock.fail(error));
-    Object.assign(member, { host, storage, endpoint });
+    node.on('committed', (entry) => {
+      this.#check(() => this.checker.observeApplied(id, entry));
+      this.emit('applied', id, entry);
+    });
+    node.on('restored', (snapshot) => this.emit('restored', id, snapshot));
+    node.on('role', ({ role, term }) => this.emit('role', { id, role, term, at: this.clock.now() }));
+    node.on('error', (error) => this.clock.fail(error));
+    Object.assign(member, { node, storage, endpoint });
     this.network.addServer(endpoint);
-    host.start();
-    return host;
+    await node.start();
+    return node;
   }
 
   /**
    * Crashes node `id`, keeping what it had persisted as of this moment: it is disconnected,
    * its server deleted (replies it has yet to send are lost), its storage handle killed,
-   * and its actor stopped with its timers.
+   * and its node stopped with its timers.
    */
   crash(id: NodeId): void {
     const member = this.#member(id);
-    if (member.host === null) return;
+    if (member.node === null) return;
     this.disconnect(id);
     this.network.deleteServer(id);
     member.saved = member.storage?.crash();
-    member.host.stop();
+    void member.node.stop();
     member.endpoint?.close();
-    Object.assign(member, { host: null, storage: null, endpoint: null });
+    Object.assign(member, { node: null, storage: null, endpoint: null });
   }
 
   /** Links `id` with every connected node, both ways. */
@@ -187,32 +211,21 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
   }
 
   /** The live node `id`, or null while it is crashed. */
-  node(id: NodeId): NodeHost | null {
-    return this.#member(id).host;
+  node(id: NodeId): RaftNode<Command, Result> | null {
+    return this.#member(id).node;
   }
 
   status(id: NodeId): NodeStatus | null {
     return this.node(id)?.status() ?? null;
   }
 
-  /** Bytes of `id`'s persisted Raft state, whether it is running or crashed. */
-  raftStateSize(id: NodeId): number {
+  /**
+   * What node `id` has persisted, for reading: its live storage while it runs, and while it
+   * is crashed a copy of what it held at the crash (what its restart will load).
+   */
+  storage(id: NodeId): MemoryStorage {
     const member = this.#member(id);
-    if (member.storage !== null) return member.storage.raftStateSize;
-    return member.saved === undefined ? 0 : new MemoryStorage(member.saved).raftStateSize;
-  }
-
-  /** The snapshot `id` had persisted when it last crashed (undefined if none, or running). */
-  savedSnapshot(id: NodeId): SnapshotRecord | undefined {
-    const member = this.#member(id);
-    return member.host === null ? member.saved?.snapshot : undefined;
-  }
-
-  /** Bytes of `id`'s persisted snapshot data, whether it is running or crashed. */
-  snapshotSize(id: NodeId): number {
-    const member = this.#member(id);
-    if (member.storage !== null) return member.storage.snapshotSize;
-    return member.saved === undefined ? 0 : new MemoryStorage(member.saved).snapshotSize;
+    return member.storage ?? new MemoryStorage(member.saved);
   }
 
   /** Drives virtual time until `task` settles; any failure says the seed that replays it. */
@@ -235,31 +248,7 @@ export class SimCluster extends EventEmitter<SimClusterEvents> {
     for (const id of this.ids) this.crash(id);
   }
 
-  /**
-   * Where node `id`'s committed entries and snapshots go: the checker, the 'applied' and
-   * 'restored' events, then the application set with `setApplication`, whose promises the
-   * node awaits.
-   */
-  #applySink(id: NodeId): ApplySink {
-    return {
-      apply: (entry) => {
-        this.#check(() => this.checker.observeApplied(id, entry));
-        this.emit('applied', id, entry);
-        return this.#application?.apply(id, entry);
-      },
-      restore: (snapshot) => {
-        this.emit('restored', id, snapshot);
-        return this.#application?.restore(id, snapshot);
-      },
-    };
-  }
-
-  /** Routes every node's committed entries and snapshots to `application` (the course's applyCh, an app). */
-  setApplication(application: SimApplication): void {
-    this.#application = application;
-  }
-
-  #member(id: NodeId): Member {
+  #member(id: NodeId): Member<Command, Result> {
     const member = this.#members.get(id);
     if (member === undefined)
       throw new ConfigError(`no node "${id}" in this cluster (ids: ${this.ids.join(', ')})`);

@@ -18,6 +18,7 @@ import { expectsReply, isRequest, stringifyJson } from '../../machines/index.js'
 import type { Transport } from '../node/providers.js';
 import type { SeededRandom } from './seeded-random.js';
 import type { SimClock } from './sim-clock.js';
+import { utf8Bytes } from '../utf8-bytes.js';
 
 /** Serializes a message for the wire: the receiver gets a copy, and the length is counted. */
 export interface WireCodec {
@@ -167,7 +168,7 @@ export class SimNetwork {
   #call(caller: SimEndpoint, request: RaftRequest): void {
     const encoded = this.codec.encode(request);
     this.#totalCount++;
-    this.#totalBytes += Buffer.byteLength(encoded);
+    this.#totalBytes += utf8Bytes(encoded);
     const server = this.#servers.get(request.to);
     if (!caller.linkEnabled(request.to) || server === undefined) return; // no reply, no effect
     const delay = this.#reliable ? 0 : this.random.int(26);
@@ -203,7 +204,7 @@ export class SimNetwork {
       delay = 200 + this.random.int(this.random.int(1999));
     }
     this.clock.setTimeout(() => {
-      this.#totalBytes += Buffer.byteLength(encoded);
+      this.#totalBytes += utf8Bytes(encoded);
       call.caller.receive(this.codec.decode(encoded));
     }, delay);
   }

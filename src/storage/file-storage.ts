@@ -132,14 +132,14 @@ export class FileStorage implements Storage {
     return this.#closing;
   }
 
-  /** Bytes of the Raft state as MemoryStorage counts them (the course's RaftStateSize). */
-  get raftStateSize(): number {
-    return this.#state.raftStateSize;
+  /** Bytes of the Raft state as MemoryStorage counts them (not the WAL's size on disk). */
+  get stateBytes(): number {
+    return this.#state.stateBytes;
   }
 
-  /** Bytes of the snapshot's data (the course's SnapshotSize). */
-  get snapshotSize(): number {
-    return this.#state.snapshotSize;
+  /** Bytes of the snapshot's data (UTF-8). */
+  get snapshotBytes(): number {
+    return this.#state.snapshotBytes;
   }
 
   async #write(batch: StorageBatch): Promise<void> {

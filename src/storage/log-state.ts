@@ -52,11 +52,11 @@ export class LogState {
   }
 
   /** As MemoryStorage counts it: hardState, the snapshot's index and term, the entries. */
-  get raftStateSize(): number {
+  get stateBytes(): number {
     return hardStateSize(this.hardState) + snapshotMetaSize(this.#snapshot) + this.#entryBytes;
   }
 
-  get snapshotSize(): number {
+  get snapshotBytes(): number {
     return this.#snapshot === undefined ? 0 : Buffer.byteLength(this.#snapshot.data);
   }
 

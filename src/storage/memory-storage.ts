@@ -6,6 +6,7 @@
 import type { HardState, LogEntry, SnapshotRecord } from '../../machines/index.js';
 import type { PersistedState, Storage, StorageBatch } from '../node/providers.js';
 import { entrySize, hardStateSize, snapshotMetaSize } from './state-size.js';
+import { utf8Bytes } from '../utf8-bytes.js';
 
 const EMPTY: PersistedState = { hardState: { currentTerm: 0, votedFor: null }, entries: [] };
 
@@ -66,15 +67,20 @@ export class MemoryStorage implements Storage {
 
   /**
    * Bytes of the persisted Raft state (hardState, the snapshot's index and term, the log;
-   * not the snapshot's data), kept up to date per write: the course's RaftStateSize.
+   * not the snapshot's data), kept up to date per write: what a log-size bound measures.
    */
-  get raftStateSize(): number {
+  get stateBytes(): number {
     return hardStateSize(this.#hardState) + snapshotMetaSize(this.#snapshot) + this.#entryBytes;
   }
 
-  /** Bytes of the snapshot's data (the course's SnapshotSize). */
-  get snapshotSize(): number {
-    return this.#snapshot === undefined ? 0 : Buffer.byteLength(this.#snapshot.data);
+  /** Bytes of the snapshot's data (UTF-8). */
+  get snapshotBytes(): number {
+    return this.#snapshot === undefined ? 0 : utf8Bytes(this.#snapshot.data);
+  }
+
+  /** What a restart would load now (the entries copied, the values shared). */
+  get persisted(): PersistedState {
+    return this.#state();
   }
 
   get dead(): boolean {

@@ -154,7 +154,7 @@ describe('createRaftNode', () => {
       for (let i = 0; i < 12; i++) await leader.propose(`c${i}`);
       await c.clock.sleep(200);
       follower = IDS.find((id) => id !== leader.id)!;
-      expect(c.storages.get(follower)!.raftStateSize).toBeLessThan(60);
+      expect(c.storages.get(follower)!.stateBytes).toBeLessThan(60);
       await c.nodes.get(follower)!.stop();
       const saved = c.storages.get(follower)!.crash();
       expect(saved.snapshot?.index).toBe(10);

@@ -1,10 +1,11 @@
 /**
  * The course tester's "config", ported: a thin layer over SimCluster that offers the
- * course's view of a Raft peer (Make, GetState, Kill) and its checking helpers with their
- * exact timings. Server i of the course is node `String(i)`.
+ * course's view of a Raft peer (Make, Start, GetState, Kill) and its checking helpers with
+ * their exact timings. Server i of the course is node `String(i)`, a RaftNode whose state
+ * machine is the course's apply channel (applyCh).
  */
 import type { SnapshotRecord } from '../../machines/index.js';
-import type { AppliedEntry } from '../../src/node/providers.js';
+import type { StateMachine } from '../../src/api/state-machine.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import { UnbufferedChannel } from './apply-channel.js';
@@ -25,8 +26,14 @@ export interface CourseOptions {
   readonly snapshot?: boolean;
 }
 
+/** A committed command as the course's ApplyMsg carries it. */
+export interface AppliedCommand {
+  readonly index: number;
+  readonly command: unknown;
+}
+
 /** The course's ApplyMsg: a committed command, or a snapshot to install. */
-export type ApplyMsg = { readonly command: AppliedEntry } | { readonly snapshot: SnapshotRecord };
+export type ApplyMsg = { readonly command: AppliedCommand } | { readonly snapshot: SnapshotRecord };
 
 /** The 2D applier calls Snapshot() after applying indices 9, 19, 29, ... */
 export const SNAPSHOT_INTERVAL = 10;
@@ -58,6 +65,10 @@ export class CourseConfig {
       size: options.n,
       timing: COURSE_TIMING,
       unreliable: options.unreliable,
+      // The course asserts exact indexes (no leader no-ops) and snapshots on its own schedule.
+      noopOnElection: false,
+      snapshotEvery: 0,
+      stateMachine: (id) => this.#applyChannel(Number(id)),
     });
     this.rand = new SeededRandom(options.seed, 'tester');
     this.logs = Array.from({ length: this.n }, () => new Map());
@@ -65,11 +76,26 @@ export class CourseConfig {
     this.#applyCh = Array.from({ length: this.n }, () => new UnbufferedChannel());
     this.#lastApplied = Array.from({ length: this.n }, () => 0);
     this.#snapshotApplier = options.snapshot ?? false;
-    // Each server's committed entries and snapshots go to its current incarnation's channel.
-    this.cluster.setApplication({
-      apply: (id, command) => this.#applyCh[Number(id)]!.send({ command }),
-      restore: (id, snapshot) => this.#applyCh[Number(id)]!.send({ snapshot }),
-    });
+  }
+
+  /**
+   * Server i's state machine, as the course sees it: every committed command and installed
+   * snapshot goes to the current incarnation's unbuffered apply channel (applyCh), and the
+   * node waits until the applier has taken it.
+   */
+  #applyChannel(i: number): StateMachine {
+    return {
+      apply: (command, index) => this.#applyCh[i]!.send({ command: { index, command } }),
+      restore: (data, { index, term }) => this.#applyCh[i]!.send({ snapshot: { index, term, data } }),
+      snapshot: () => this.#snapshotData(i, this.#lastApplied[i]!),
+    };
+  }
+
+  /** The tester's snapshot format: [lastIncludedIndex, [command at 0 (null), 1, ..., index]]. */
+  #snapshotData(i: number, index: number): string {
+    const xlog: unknown[] = [];
+    for (let j = 0; j <= index; j++) xlog.push(this.logs[i]!.get(j) ?? null);
+    return JSON.stringify([index, xlog]);
   }
 
   /**
@@ -101,7 +127,7 @@ export class CourseConfig {
   async start1(i: number): Promise<void> {
     this.crash1(i);
     this.#lastApplied[i] = 0;
-    const saved = this.cluster.savedSnapshot(String(i));
+    const saved = this.cluster.storage(String(i)).persisted.snapshot;
     if (saved !== undefined) {
       const error = this.#ingestSnapshot(i, saved.data, -1);
       if (error !== undefined) throw new CourseFailure(error);
@@ -147,14 +173,12 @@ export class CourseConfig {
     if (error !== undefined) return error;
     this.#lastApplied[i] = index;
     if ((index + 1) % SNAPSHOT_INTERVAL === 0) {
-      const xlog: unknown[] = [];
-      for (let j = 0; j <= index; j++) xlog.push(this.logs[i]!.get(j) ?? null);
-      this.cluster.node(String(i))?.saveSnapshot(index, JSON.stringify([index, xlog]));
+      this.cluster.node(String(i))?.saveSnapshot(index, this.#snapshotData(i, index));
     }
     return undefined;
   }
 
-  /** The tester's snapshot format: [lastIncludedIndex, [command at 0 (null), 1, ..., index]]. */
+  /** Reads the tester's snapshot format (see #snapshotData) into logs[i]. */
   #ingestSnapshot(i: number, data: string, snapshotIndex: number): string | undefined {
     let decoded: unknown;
     try {
@@ -178,7 +202,7 @@ export class CourseConfig {
     return undefined;
   }
 
-  #checkLogs(i: number, { index, command }: AppliedEntry): string | undefined {
+  #checkLogs(i: number, { index, command }: AppliedCommand): string | undefined {
     for (let j = 0; j < this.logs.length; j++) {
       const old = this.logs[j]!.get(index);
       if (this.logs[j]!.has(index) && old !== command) {
@@ -218,7 +242,7 @@ export class CourseConfig {
   start(i: number, command: unknown): [index: number, term: number, isLeader: boolean] {
     const node = this.cluster.node(String(i));
     if (node === null) throw new CourseFailure(`Start() called on crashed server ${i}`);
-    const { index, term, isLeader } = node.submit([command]);
+    const { index, term, isLeader } = node.submit(command);
     return [index, term, isLeader];
   }
 
@@ -253,12 +277,12 @@ export class CourseConfig {
 
   /** The largest persisted Raft state of any server, crashed or not (the course's LogSize). */
   logSize(): number {
-    return Math.max(...this.cluster.ids.map((id) => this.cluster.raftStateSize(id)));
+    return Math.max(...this.cluster.ids.map((id) => this.cluster.storage(id).stateBytes));
   }
 
   /** The largest persisted snapshot of any server (the course's SnapshotSize). */
   snapshotSize(): number {
-    return Math.max(...this.cluster.ids.map((id) => this.cluster.snapshotSize(id)));
+    return Math.max(...this.cluster.ids.map((id) => this.cluster.storage(id).snapshotBytes));
   }
 
   /** Sum over all servers of requests dispatched to them (the course's rpcs()). */

@@ -1,9 +1,8 @@
 /** Snapshots through the host: restart from a snapshot, chunked InstallSnapshot, the apply order. */
 import { describe, expect, it } from 'vitest';
-import type { InstallSnapshot, SnapshotRecord } from '../../machines/index.js';
+import type { InstallSnapshot } from '../../machines/index.js';
 import { jsonStringBytes } from '../../machines/index.js';
 import { ApplyQueue } from '../../src/node/apply-queue.js';
-import type { AppliedEntry } from '../../src/node/providers.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 
@@ -11,12 +10,17 @@ type Delivered = { entry: number } | { snapshot: number; data: string };
 
 /** A cluster whose every node records what its application was handed, in order. */
 function recordingCluster(options: { seed: number; unreliable?: boolean; maxSnapshotChunk?: number }) {
-  const cluster = new SimCluster({ size: 3, ...options });
   const delivered = new Map<string, Delivered[]>();
   const push = (id: string, item: Delivered) => void delivered.set(id, [...(delivered.get(id) ?? []), item]);
-  cluster.setApplication({
-    apply: (id, entry: AppliedEntry) => push(id, { entry: entry.index }),
-    restore: (id, snapshot: SnapshotRecord) => push(id, { snapshot: snapshot.index, data: snapshot.data }),
+  const cluster = new SimCluster({
+    size: 3,
+    noopOnElection: false, // the assertions name exact indexes
+    ...options,
+    stateMachine: (id) => ({
+      apply: (_command, index) => push(id, { entry: index }),
+      restore: (data, { index }) => push(id, { snapshot: index, data }),
+      snapshot: () => `app@${id}`,
+    }),
   });
   return { cluster, delivered };
 }
@@ -36,7 +40,7 @@ describe('snapshots through the node host', () => {
           cluster.disconnect(lagging);
           const chunks: InstallSnapshot[] = [];
           cluster.node(leader)!.on('sent', (m) => void (m.type === 'InstallSnapshot' && chunks.push(m)));
-          for (let i = 0; i < 20; i++) cluster.node(leader)!.submit([`c${i}`]);
+          for (let i = 0; i < 20; i++) cluster.node(leader)!.submit(`c${i}`);
           await cluster.clock.sleep(1_000);
           // Quotes, control characters and accents: its JSON text is 2.75 times its length.
           const big = 'S"\u0001é'.repeat(250);
@@ -64,12 +68,12 @@ describe('snapshots through the node host', () => {
       await cluster.run(async () => {
         await cluster.clock.sleep(1_000);
         const leader = leaderOf(cluster);
-        for (let i = 0; i < 12; i++) cluster.node(leader)!.submit([i]);
+        for (let i = 0; i < 12; i++) cluster.node(leader)!.submit(i);
         await cluster.clock.sleep(500);
         const follower = cluster.ids.find((id) => id !== leader)!;
         expect(cluster.node(follower)!.saveSnapshot(10, 'app@10')).toBe(true);
         await cluster.clock.sleep(10);
-        expect(cluster.raftStateSize(follower)).toBeLessThan(60);
+        expect(cluster.storage(follower).stateBytes).toBeLessThan(60);
         delivered.delete(follower);
         await cluster.start(follower);
         cluster.connect(follower);
@@ -134,18 +138,18 @@ describe('MemoryStorage and snapshots', () => {
     const storage = new MemoryStorage();
     const entries = Array.from({ length: 10 }, (_, i) => ({ term: 1, command: 1_000_000 + i }));
     await storage.write({ hardState: { currentTerm: 1, votedFor: 'a' }, log: { from: 1, entries } });
-    const before = storage.raftStateSize;
+    const before = storage.stateBytes;
     await storage.write({
       snapshot: { index: 8, term: 1, data: 'x'.repeat(50) },
       log: { from: 9, entries: entries.slice(8) },
     });
-    expect(storage.raftStateSize).toBeLessThan(before / 3);
-    expect(storage.snapshotSize).toBe(50);
+    expect(storage.stateBytes).toBeLessThan(before / 3);
+    expect(storage.snapshotBytes).toBe(50);
     const loaded = await storage.load();
     expect(loaded.snapshot).toEqual({ index: 8, term: 1, data: 'x'.repeat(50) });
     expect(loaded.entries).toEqual(entries.slice(8));
     await storage.write({ log: { from: 10, entries: [{ term: 2, command: 'y' }] } });
     expect((await storage.load()).entries).toEqual([entries[8], { term: 2, command: 'y' }]);
-    expect(new MemoryStorage(await storage.load()).raftStateSize).toBe(storage.raftStateSize);
+    expect(new MemoryStorage(await storage.load()).stateBytes).toBe(storage.stateBytes);
   });
 });

@@ -32,7 +32,7 @@ describe('a WAL holding an entry 200,000 levels deep', () => {
     expect(state.hardState).toEqual({ currentTerm: 1, votedFor: 'a' });
     expect(state.entries).toHaveLength(1);
     expect(checkJsonValue(state.entries[0]!.command)).toMatchObject({ ok: true, depth: DEPTH });
-    expect(storage.raftStateSize).toBeGreaterThan(2 * DEPTH);
+    expect(storage.stateBytes).toBeGreaterThan(2 * DEPTH);
 
     // The node writes after it, and rewrites it with the rest of a snapshot's tail.
     const deep = state.entries[0]!;

@@ -44,8 +44,8 @@ describe('FileStorage round trips', () => {
     expect(await storage.load()).toEqual(EMPTY);
     expect(await files(dir)).toEqual([SEGMENT_1]);
     expect(await size(join(dir, SEGMENT_1))).toBe(0);
-    expect(storage.raftStateSize).toBe(new MemoryStorage().raftStateSize);
-    expect(storage.snapshotSize).toBe(0);
+    expect(storage.stateBytes).toBe(new MemoryStorage().stateBytes);
+    expect(storage.snapshotBytes).toBe(0);
     expect(warnings).toEqual([]);
   });
 
@@ -66,10 +66,10 @@ describe('FileStorage round trips', () => {
     ]);
     const expected = await memory.load();
     expect(expected.entries.map((e) => e.term)).toEqual([1, 1, 4, 4, 4]);
-    expect(storage.raftStateSize).toBe(memory.raftStateSize);
+    expect(storage.stateBytes).toBe(memory.stateBytes);
     const again = await reopen(storage, dir);
     expect(await again.storage.load()).toEqual(expected);
-    expect(again.storage.raftStateSize).toBe(memory.raftStateSize);
+    expect(again.storage.stateBytes).toBe(memory.stateBytes);
     expect(again.warnings).toEqual([]);
   });
 
@@ -97,12 +97,12 @@ describe('FileStorage round trips', () => {
       { log: { from: 10, entries: entries(10, 5, 5) } },
       { log: { from: 11, entries: entries(11, 6) } },
     ]);
-    expect(storage.raftStateSize).toBe(memory.raftStateSize);
-    expect(storage.snapshotSize).toBe(memory.snapshotSize);
+    expect(storage.stateBytes).toBe(memory.stateBytes);
+    expect(storage.snapshotBytes).toBe(memory.snapshotBytes);
     const again = await reopen(storage, dir);
     expect(await again.storage.load()).toEqual(await memory.load());
-    expect(again.storage.raftStateSize).toBe(memory.raftStateSize);
-    expect(again.storage.snapshotSize).toBe(Buffer.byteLength('installed'));
+    expect(again.storage.stateBytes).toBe(memory.stateBytes);
+    expect(again.storage.snapshotBytes).toBe(Buffer.byteLength('installed'));
   });
 
   it('round trips commands of any JSON value', async () => {
@@ -606,8 +606,8 @@ describe('FileStorage against MemoryStorage on random batches', () => {
         expect(snapshots).toBeGreaterThan(20);
         const again = await reopen(storage, dir, options);
         expect(await again.storage.load()).toEqual(await memory.load());
-        expect(again.storage.raftStateSize).toBe(memory.raftStateSize);
-        expect(again.storage.snapshotSize).toBe(memory.snapshotSize);
+        expect(again.storage.stateBytes).toBe(memory.stateBytes);
+        expect(again.storage.snapshotBytes).toBe(memory.snapshotBytes);
         expect(again.warnings).toEqual([]);
       });
     });

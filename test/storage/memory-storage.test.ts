@@ -119,41 +119,41 @@ describe('MemoryStorage load and write', () => {
   });
 });
 
-describe('MemoryStorage.raftStateSize', () => {
+describe('MemoryStorage.stateBytes', () => {
   it('counts the hardState and every entry as compact records', async () => {
     const storage = new MemoryStorage();
-    expect(storage.raftStateSize).toBe(Buffer.byteLength(JSON.stringify([0, null])));
+    expect(storage.stateBytes).toBe(Buffer.byteLength(JSON.stringify([0, null])));
     const log = entries(1, 1, 2);
     const hardState = { currentTerm: 12, votedFor: 'node-7' };
     await storage.write({ hardState, log: { from: 1, entries: log } });
     const expected =
       Buffer.byteLength(JSON.stringify([12, 'node-7'])) +
       log.reduce((sum, e) => sum + Buffer.byteLength(JSON.stringify([e.term, e.command])), 0);
-    expect(storage.raftStateSize).toBe(expected);
-    expect(storage.raftStateSize).toBe(hardStateSize(hardState) + log.reduce((s, e) => s + entrySize(e), 0));
+    expect(storage.stateBytes).toBe(expected);
+    expect(storage.stateBytes).toBe(hardStateSize(hardState) + log.reduce((s, e) => s + entrySize(e), 0));
   });
 
   it('grows on append and shrinks on truncation', async () => {
     const storage = new MemoryStorage();
-    const empty = storage.raftStateSize;
+    const empty = storage.stateBytes;
     await storage.write({ log: { from: 1, entries: entries(1, 1, 1, 1) } });
-    const four = storage.raftStateSize;
+    const four = storage.stateBytes;
     expect(four).toBeGreaterThan(empty);
     await storage.write({ log: { from: 3, entries: [] } });
-    const two = storage.raftStateSize;
+    const two = storage.stateBytes;
     expect(two).toBeLessThan(four);
     expect(two).toBeGreaterThan(empty);
     expect(two).toBe(
       empty + entrySize({ term: 1, command: 'cmd1' }) + entrySize({ term: 1, command: 'cmd2' }),
     );
     await storage.write({ log: { from: 1, entries: [] } });
-    expect(storage.raftStateSize).toBe(empty);
+    expect(storage.stateBytes).toBe(empty);
   });
 
   it('counts the initial state', () => {
     const state = { hardState: { currentTerm: 3, votedFor: 'a' }, entries: entries(1, 2, 3) };
     const storage = new MemoryStorage(state);
-    expect(storage.raftStateSize).toBe(
+    expect(storage.stateBytes).toBe(
       hardStateSize(state.hardState) + state.entries.reduce((s, e) => s + entrySize(e), 0),
     );
   });
@@ -186,8 +186,8 @@ describe('MemoryStorage.raftStateSize', () => {
         const loaded = await storage.load();
         expect(loaded.entries).toEqual(reference);
         expect(loaded.hardState).toEqual(hardState);
-        expect(storage.raftStateSize).toBe(new MemoryStorage(loaded).raftStateSize);
-        expect(storage.raftStateSize).toBe(
+        expect(storage.stateBytes).toBe(new MemoryStorage(loaded).stateBytes);
+        expect(storage.stateBytes).toBe(
           hardStateSize(hardState) + reference.reduce((s, e) => s + entrySize(e), 0),
         );
       }
@@ -215,7 +215,7 @@ describe('MemoryStorage.crash', () => {
       log: { from: 1, entries: entries(1, 2) },
     });
     const saved = storage.crash();
-    const sizeAtCrash = storage.raftStateSize;
+    const sizeAtCrash = storage.stateBytes;
     const clock = new SimClock();
 
     let completed = false;
@@ -232,9 +232,9 @@ describe('MemoryStorage.crash', () => {
     expect(await isPending(late)).toBe(true);
 
     expect(saved).toEqual({ hardState: { currentTerm: 2, votedFor: 'a' }, entries: entries(1, 2) });
-    expect(storage.raftStateSize).toBe(sizeAtCrash);
+    expect(storage.stateBytes).toBe(sizeAtCrash);
     expect(await storage.load()).toEqual(saved);
-    expect(new MemoryStorage(saved).raftStateSize).toBe(sizeAtCrash);
+    expect(new MemoryStorage(saved).stateBytes).toBe(sizeAtCrash);
     expect(onDurable).toEqual([{ currentTerm: 2, votedFor: 'a' }]);
   });
 
