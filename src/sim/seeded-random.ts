@@ -19,7 +19,7 @@ export class SeededRandom implements RandomSource {
     return uniformInt(this.#generator, 0, maxInclusive);
   }
 
-  /** True with probability `numerator / denominator`, as the course simulator draws it. */
+  /** True with probability `numerator / denominator`: one draw of `int(denominator - 1)`. */
   chance(numerator: number, denominator: number): boolean {
     return this.int(denominator - 1) < numerator;
   }

@@ -1,7 +1,6 @@
 /**
- * A simulated network with the semantics of the course lab's RPC simulator (labrpc), for
- * message-passing nodes: a request and its reply form one call, counted, dropped and
- * delayed separately.
+ * A simulated network for message-passing nodes, modelled on an RPC simulator: a request
+ * and its reply form one call, counted, dropped and delayed separately.
  *
  * - Each node incarnation talks through its own endpoint. A new incarnation gets a new
  *   endpoint whose links start disabled; an old endpoint never talks again.
@@ -139,17 +138,17 @@ export class SimNetwork {
     this.#longReordering = longReordering;
   }
 
-  /** Every request sent, delivered or not (the course's GetTotalCount). */
+  /** Every request sent, delivered or not. */
   get totalCount(): number {
     return this.#totalCount;
   }
 
-  /** Bytes of every request sent plus every reply delivered (the course's GetTotalBytes). */
+  /** Bytes of every request sent plus every reply delivered. */
   get totalBytes(): number {
     return this.#totalBytes;
   }
 
-  /** Requests dispatched to the current incarnation of `id` (the course's GetCount). */
+  /** Requests dispatched to the current incarnation of `id`. */
   rpcCount(id: NodeId): number {
     return this.#servers.get(id)?.dispatched ?? 0;
   }
