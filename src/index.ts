@@ -4,8 +4,11 @@
  */
 export type {
   HardState,
+  JsonLimits,
+  LogEdit,
   LogEntry,
   NodeId,
+  RaftContext,
   RaftMessage,
   RaftTiming,
   Role,
@@ -14,11 +17,11 @@ export type {
 export * from './errors.js';
 export type { Proposed, RaftNodeEvents, RaftNodeOptions } from './api/raft-node.js';
 export { DEFAULT_COMMAND_LIMITS, DEFAULT_TIMING, RaftNode, createRaftNode } from './api/raft-node.js';
-export type { StateMachine } from './api/state-machine.js';
+export type { SnapshotMeta, StateMachine } from './api/state-machine.js';
 export { CommandLog } from './app/command-log.js';
 export { CRYPTO_RANDOM } from './node/crypto-random.js';
 export { REAL_CLOCK } from './node/real-clock.js';
-export type { NodeStatus, Submission } from './node/node-host.js';
+export type { NodeStatus, NodeStep, RoleChange, Submission } from './node/node-host.js';
 export type {
   AppliedEntry,
   Clock,

@@ -6,8 +6,15 @@
 export { InvariantChecker, InvariantViolation } from './invariants.js';
 export { SeededRandom } from './seeded-random.js';
 export { SimClock, SimulationStalledError } from './sim-clock.js';
-export type { SimClusterEvents, SimClusterOptions } from './sim-cluster.js';
+export type { SimClusterEvents, SimClusterOptions, SimNodeOptions } from './sim-cluster.js';
 export { SIM_TIMING, SimCluster, SimulationFailure } from './sim-cluster.js';
 export type { WireCodec } from './sim-network.js';
 export { JSON_CODEC, SimEndpoint, SimNetwork } from './sim-network.js';
 export { MemoryStorage } from '../storage/memory-storage.js';
+// What a simulated node is: the same RaftNode and StateMachine as a real one.
+export type { Proposed, RaftNode, RaftNodeEvents } from '../api/raft-node.js';
+export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
+export { CommandLog } from '../app/command-log.js';
+export * from '../errors.js';
+export type { NodeStatus, NodeStep, RoleChange, Submission } from '../node/node-host.js';
+export type { AppliedEntry, PersistedState } from '../node/providers.js';
