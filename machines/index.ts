@@ -11,4 +11,5 @@ export * from './progress.js';
 export * from './raft-machine.js';
 export * from './replication.js';
 export * from './role.js';
+export * from './step.js';
 export * from './timing.js';
