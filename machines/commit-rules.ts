@@ -1,7 +1,9 @@
-/** The leader's commit rule (Figure 2 and section 5.4.2), as pure functions. */
+/** The commit rules (Figure 2 and section 5.4.2), leader's and follower's, as pure functions. */
 import type { PeerProgress } from './context.js';
 import { quorumSize } from './election-rules.js';
 import type { RaftLog } from './log.js';
+import { vouchedIndex } from './log-matching.js';
+import type { AppendEntries } from './messages.js';
 
 /**
  * The highest index a quorum holds: the leader counts itself only up to what its storage
@@ -25,4 +27,13 @@ export function nextCommitIndex(
 ): number {
   const candidate = quorumMatchIndex(ownPersistedIndex, followers);
   return candidate > commitIndex && log.termAt(candidate) === currentTerm ? candidate : commitIndex;
+}
+
+/**
+ * A follower's commitIndex after accepting `request`: the leader's commit index, but only
+ * up to the last entry this request vouches for, never the follower's whole log (entries
+ * past it may be a stale leader's); and it never goes back.
+ */
+export function followerCommitIndex(commitIndex: number, request: AppendEntries): number {
+  return Math.max(commitIndex, Math.min(request.leaderCommit, vouchedIndex(request)));
 }

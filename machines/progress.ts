@@ -1,7 +1,13 @@
 /** The leader's per-peer bookkeeping rules: what a reply tells it about a follower. */
 import type { PeerProgress } from './context.js';
 import type { RaftLog } from './log.js';
-import type { AppendEntriesReply, ConflictHint, NodeId } from './messages.js';
+import type {
+  AppendEntriesAccepted,
+  AppendEntriesRejected,
+  AppendEntriesReply,
+  ConflictHint,
+  NodeId,
+} from './messages.js';
 
 /** A new leader knows nothing of its followers' logs: it probes each, from its own end. */
 export function initialProgress(peers: readonly NodeId[], log: RaftLog): Record<NodeId, PeerProgress> {
@@ -13,20 +19,44 @@ export function initialProgress(peers: readonly NodeId[], log: RaftLog): Record<
 }
 
 /**
- * What a reply of the current term changes, or null when it must be ignored. A success is
- * a fact (matchIndex only grows) and switches to streaming. A rejection counts only if it
- * answers the outstanding probe, or, while streaming, shows the logs diverged; nextIndex
- * then follows the fast back-up, never below what is known to match.
+ * What a reply of the current term changes, or null when it must be ignored: the leader's
+ * rule for AppendEntries replies, `replyCounts` and then the progress it leads to.
  */
 export function progressAfterReply(
   progress: PeerProgress,
   reply: AppendEntriesReply,
   log: RaftLog,
 ): PeerProgress | null {
-  if (reply.success) return progressAfterMatch(progress, reply.matchIndex);
-  if (reply.conflict === undefined) return null;
-  if (progress.mode === 'probe' && reply.inReplyTo !== progress.probeRpcId) return null;
-  const backedUp = nextIndexAfterConflict(reply.conflict, log);
+  if (!replyCounts(progress, reply)) return null;
+  return reply.success
+    ? progressAfterMatch(progress, reply.matchIndex)
+    : progressAfterConflict(progress, reply.conflict, log);
+}
+
+/**
+ * Whether a reply of the current term tells the leader something. A success is a fact
+ * (matchIndex only grows), whichever request it answers. A rejection counts only if it
+ * says where the logs diverge and, while probing, answers the outstanding probe.
+ */
+export function replyCounts(
+  progress: PeerProgress,
+  reply: AppendEntriesReply,
+): reply is AppendEntriesAccepted | (AppendEntriesRejected & { readonly conflict: ConflictHint }) {
+  if (reply.success) return true;
+  if (reply.conflict === undefined) return false;
+  return progress.mode !== 'probe' || reply.inReplyTo === progress.probeRpcId;
+}
+
+/**
+ * The logs diverged: nextIndex follows the fast back-up, never below what is known to
+ * match nor past the leader's end, and the leader probes again from there.
+ */
+export function progressAfterConflict(
+  progress: PeerProgress,
+  conflict: ConflictHint,
+  log: RaftLog,
+): PeerProgress {
+  const backedUp = nextIndexAfterConflict(conflict, log);
   const nextIndex = Math.min(Math.max(progress.matchIndex + 1, backedUp), log.lastIndex + 1);
   return { matchIndex: progress.matchIndex, nextIndex, mode: 'probe', probeRpcId: null };
 }
