@@ -13,12 +13,22 @@ import { isLogUpToDate, quorumSize } from './election-rules.js';
 import type { NodeEvent } from './events.js';
 import type { LogEdit } from './log-edit.js';
 import { applyLogEdit } from './log-edit.js';
-import { decideAppend } from './log-matching.js';
+import { appendEdit, conflictHint, logMatchesPrev, vouchedIndex } from './log-matching.js';
 import type { LogEntry } from './log.js';
-import type { NodeId, RaftMessage, RaftRequest, RequestVote, RequestVoteReply } from './messages.js';
-import { nextCommitIndex } from './commit-rules.js';
-import { initialProgress, progressAfterMatch, progressAfterReply } from './progress.js';
-import { planAppend, planAppends } from './replication.js';
+import type {
+  AppendEntries,
+  AppendEntriesReply,
+  ConflictHint,
+  InstallSnapshot,
+  NodeId,
+  RaftMessage,
+  RaftRequest,
+  RequestVote,
+} from './messages.js';
+import { followerCommitIndex, nextCommitIndex } from './commit-rules.js';
+import { initialProgress, progressAfterConflict, progressAfterMatch, replyCounts } from './progress.js';
+import type { AppendReason } from './replication.js';
+import { planAppends } from './replication.js';
 
 /** Effects and rules, named so the host and the path tests can provide their own. */
 const effects = setup({
@@ -36,7 +46,6 @@ const effects = setup({
   guards: {
     isHigherTerm: ({ context, event }) => 'term' in event && event.term > context.currentTerm,
     isStaleTerm: ({ context, event }) => 'term' in event && event.term < context.currentTerm,
-    isCurrentTerm: ({ context, event }) => 'term' in event && event.term === context.currentTerm,
     /** Figure 2: not a stale term, no other vote this term, and the candidate's log is up to date. */
     canGrantVote: ({ context, event }) => {
       if (event.type !== 'RequestVote' || event.term < context.currentTerm) return false;
@@ -47,6 +56,21 @@ const effects = setup({
     isVoteForThisElection: ({ context, event }) =>
       event.type === 'RequestVoteReply' && event.term === context.currentTerm && event.voteGranted,
     hasVoteQuorum: ({ context }) => context.votes.length >= quorumSize(context.peers.length + 1),
+    /** Figure 2, receiver step 2: the log holds prevLogIndex with prevLogTerm (log-matching.ts). */
+    logMatchesPrev: ({ context, event }) =>
+      event.type === 'AppendEntries' && logMatchesPrev(context.log, event),
+    /**
+     * A reply that tells the leader nothing: of an older term, from no follower of ours, a
+     * refused snapshot (matchIndex 0), or a rejection that does not count (progress.ts:
+     * no conflict hint, or not the outstanding probe).
+     */
+    isUncountedReply: ({ context, event }) => {
+      if (event.type !== 'AppendEntriesReply' && event.type !== 'InstallSnapshotReply') return false;
+      const progress = context.progress[event.from];
+      if (event.term !== context.currentTerm || progress === undefined) return true;
+      return event.type === 'AppendEntriesReply' ? !replyCounts(progress, event) : event.matchIndex === 0;
+    },
+    isAppendAccepted: ({ event }) => event.type === 'AppendEntriesReply' && event.success,
     /** The application's snapshot covers entries this log still holds, all committed. */
     isSnapshotUseful: ({ context, event }) =>
       event.type === 'Snapshot' &&
@@ -102,19 +126,27 @@ function replyTo(context: RaftContext, request: RaftRequest) {
   return { from: context.id, to: request.from, term: context.currentTerm, inReplyTo: request.rpcId };
 }
 
-/** The answer to a RequestVote, with currentTerm; whether it grants is the transition's guard's call. */
-function voteReply(context: RaftContext, event: NodeEvent, voteGranted: boolean): RequestVoteReply {
-  assertEvent(event, 'RequestVote');
-  return { type: 'RequestVoteReply', ...replyTo(context, event), voteGranted };
+/** An action answering a request of `type` with the one message `build` makes. */
+function answer<T extends RaftRequest>(
+  type: T['type'],
+  build: (context: RaftContext, request: T) => RaftMessage,
+) {
+  return effects.enqueueActions(({ context, event, enqueue }) => {
+    assertEvent(event, type as RaftRequest['type']);
+    enqueue({ type: 'send', params: { messages: [build(context, event as T)] } });
+  });
 }
 
-const sendVoteGranted = effects.enqueueActions(({ context, event, enqueue }) => {
-  enqueue({ type: 'send', params: { messages: [voteReply(context, event, true)] } });
-});
+/** The answer to a RequestVote, with currentTerm; whether it grants is the transition's guard's call. */
+const voteReply = (voteGranted: boolean) =>
+  answer('RequestVote', (context, request: RequestVote) => ({
+    type: 'RequestVoteReply',
+    ...replyTo(context, request),
+    voteGranted,
+  }));
 
-const sendVoteRefused = effects.enqueueActions(({ context, event, enqueue }) => {
-  enqueue({ type: 'send', params: { messages: [voteReply(context, event, false)] } });
-});
+const sendVoteGranted = voteReply(true);
+const sendVoteRefused = voteReply(false);
 
 const recordVote = effects.assign(({ context, event }) => {
   assertEvent(event, 'RequestVoteReply');
@@ -143,14 +175,6 @@ const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
   enqueue({ type: 'send', params: { messages } });
 });
 
-/** End of the host's turn: what was proposed goes to every streaming follower, batched. */
-const replicateNewEntries = effects.enqueueActions(({ context, enqueue }) => {
-  const { messages, progress, nextRpcId } = planAppends(context, context.peers, 'stream');
-  if (messages.length === 0) return;
-  enqueue.assign({ progress, nextRpcId });
-  enqueue({ type: 'send', params: { messages } });
-});
-
 /** A leader appends a batch of commands in its term; storage gets one edit. */
 const appendProposals = effects.enqueueActions(({ context, event, enqueue }) => {
   assertEvent(event, 'Propose');
@@ -161,102 +185,118 @@ const appendProposals = effects.enqueueActions(({ context, event, enqueue }) => 
   enqueue({ type: 'persistLog', params: edit });
 });
 
+/** The answer to an AppendEntries, with currentTerm; what it says is the transition's call. */
+function appendReply(
+  context: RaftContext,
+  request: AppendEntries,
+  outcome: { success: true; matchIndex: number } | { success: false; conflict?: ConflictHint },
+): AppendEntriesReply {
+  return { type: 'AppendEntriesReply', ...replyTo(context, request), ...outcome };
+}
+
 /** Refuses an AppendEntries without looking at the log: its term is not one to follow. */
-const refuseAppend = effects.enqueueActions(({ context, event, enqueue }) => {
-  assertEvent(event, 'AppendEntries');
-  const refusal = { type: 'AppendEntriesReply', ...replyTo(context, event), success: false } as const;
-  enqueue({ type: 'send', params: { messages: [refusal] } });
-});
+const refuseAppend = answer('AppendEntries', (context, request: AppendEntries) =>
+  appendReply(context, request, { success: false }),
+);
 
 const followSender = effects.assign(({ event }) => {
   assertEvent(event, ['AppendEntries', 'InstallSnapshot']);
   return { leaderId: event.from };
 });
 
-/** Figure 2's AppendEntries receiver: consistency check, one log edit, commit, reply. */
-const acceptAppendEntries = effects.enqueueActions(({ context, event, enqueue }) => {
+/** Receiver steps 3-4: truncate at the first conflicting entry and append what is new, as one edit. */
+const appendNewEntries = effects.enqueueActions(({ context, event, enqueue }) => {
   assertEvent(event, 'AppendEntries');
-  const decision = decideAppend(context.log, event);
-  const reply = { type: 'AppendEntriesReply', ...replyTo(context, event) } as const;
-  if (!decision.ok) {
-    const rejection = { ...reply, success: false, conflict: decision.conflict } as const;
-    enqueue({ type: 'send', params: { messages: [rejection] } });
-    return;
-  }
-  const { edit, matchIndex } = decision;
-  if (edit !== null) {
-    enqueue.assign(({ context: current }) => ({
-      log: applyLogEdit(current.log, edit),
-      persistedIndex: Math.min(current.persistedIndex, edit.from - 1),
-    }));
-    enqueue({ type: 'persistLog', params: edit });
-  }
-  // Only up to the last entry this request vouches for, never the follower's whole log.
-  const commitIndex = Math.max(context.commitIndex, Math.min(event.leaderCommit, matchIndex));
-  if (commitIndex !== context.commitIndex) enqueue.assign({ commitIndex });
-  enqueue({ type: 'send', params: { messages: [{ ...reply, success: true, matchIndex }] } });
+  const edit = appendEdit(context.log, event);
+  if (edit === null) return;
+  enqueue.assign(({ context: current }) => ({
+    log: applyLogEdit(current.log, edit),
+    persistedIndex: Math.min(current.persistedIndex, edit.from - 1),
+  }));
+  enqueue({ type: 'persistLog', params: edit });
 });
 
-/**
- * A follower's answer: update its progress; on success commit what a quorum holds and keep
- * streaming; on a rejection that counts, probe again at once from the backed-up nextIndex.
- */
-const handleAppendReply = effects.enqueueActions(({ context, event, enqueue }) => {
-  assertEvent(event, 'AppendEntriesReply');
-  const current = context.progress[event.from];
-  if (current === undefined) return;
-  const updated = progressAfterReply(current, event, context.log);
-  if (updated !== null) followUp(context, event.from, updated, event.success, enqueue);
+/** Receiver step 5: commit up to leaderCommit, within what this request vouches for. */
+const followLeaderCommit = effects.assign(({ context, event }) => {
+  assertEvent(event, 'AppendEntries');
+  return { commitIndex: followerCommitIndex(context.commitIndex, event) };
 });
 
-/** A follower installed the snapshot: it holds everything up to its last index. */
-const handleSnapshotReply = effects.enqueueActions(({ context, event, enqueue }) => {
-  assertEvent(event, 'InstallSnapshotReply');
-  const current = context.progress[event.from];
-  if (current === undefined || event.matchIndex === 0) return;
-  followUp(context, event.from, progressAfterMatch(current, event.matchIndex), true, enqueue);
-});
+/** Success, with the last index this request vouches for (never the follower's whole log). */
+const sendAppendAccepted = answer('AppendEntries', (context, request: AppendEntries) =>
+  appendReply(context, request, { success: true, matchIndex: vouchedIndex(request) }),
+);
 
-/** After a reply changed a follower's progress: commit, then stream more or probe again. */
-function followUp(
+/** The consistency check failed: a rejection with the hint for the leader's fast back-up. */
+const sendAppendConflict = answer('AppendEntries', (context, request: AppendEntries) =>
+  appendReply(context, request, { success: false, conflict: conflictHint(context.log, request) }),
+);
+
+/** The answering follower's progress, changed by `update`; the guards made sure it has one. */
+function updateProgress(
   context: RaftContext,
   peer: NodeId,
-  updated: PeerProgress,
-  matched: boolean,
-  enqueue: FollowUpEnqueue,
-): void {
-  const progress = { ...context.progress, [peer]: updated };
-  const after = { ...context, progress };
-  const commitIndex = matched ? commitFor(after) : context.commitIndex;
-  const planned = planAppend(
-    { ...after, commitIndex },
-    peer,
-    context.nextRpcId,
-    matched ? 'stream' : 'probe',
-  );
-  enqueue.assign({
-    progress: planned === null ? progress : { ...progress, [peer]: planned.progress },
-    commitIndex,
-    nextRpcId: planned === null ? context.nextRpcId : context.nextRpcId + 1,
-  });
-  if (planned !== null) enqueue({ type: 'send', params: { messages: [planned.message] } });
+  update: (progress: PeerProgress) => PeerProgress,
+) {
+  const progress = context.progress[peer];
+  if (progress === undefined) throw new Error(`no progress for ${peer}: the reply should not have counted`);
+  return { progress: { ...context.progress, [peer]: update(progress) } };
 }
 
-type FollowUpEnqueue = Parameters<Parameters<typeof effects.enqueueActions>[0]>[0]['enqueue'];
+/** Figure 2, "if successful": the follower holds what it says; matchIndex and nextIndex follow. */
+const advanceMatch = effects.assign(({ context, event }) => {
+  assertEvent(event, ['AppendEntriesReply', 'InstallSnapshotReply']);
+  if (!('matchIndex' in event)) throw new Error('advanceMatch: a rejection matches nothing');
+  return updateProgress(context, event.from, (progress) => progressAfterMatch(progress, event.matchIndex));
+});
 
-/** The leader's own log became durable further: it may now count itself up to there. */
-const commitPersisted = effects.assign(({ context }) => ({ commitIndex: commitFor(context) }));
+/** Figure 2, "if AppendEntries fails because of log inconsistency": nextIndex backs up (fast back-up). */
+const backUpNextIndex = effects.assign(({ context, event }) => {
+  assertEvent(event, 'AppendEntriesReply');
+  if (event.success || event.conflict === undefined)
+    throw new Error('backUpNextIndex: no conflict to back up by');
+  const { conflict } = event;
+  return updateProgress(context, event.from, (progress) =>
+    progressAfterConflict(progress, conflict, context.log),
+  );
+});
 
-function commitFor(context: RaftContext): number {
-  const followers = Object.values(context.progress);
-  return nextCommitIndex(
+/** Figure 2's commit rule (commit-rules.ts): the highest index a quorum holds, if of the current term. */
+const advanceCommitIndex = effects.assign(({ context }) => ({
+  commitIndex: nextCommitIndex(
     context.commitIndex,
     context.currentTerm,
     context.log,
     context.persistedIndex,
-    followers,
-  );
+    Object.values(context.progress),
+  ),
+}));
+
+/** AppendEntries (or the snapshot) to `peers` for `reason`, numbered from nextRpcId; nothing when none is due. */
+function appendTo(
+  peers: (context: RaftContext, event: NodeEvent) => readonly NodeId[],
+  reason: AppendReason,
+) {
+  return effects.enqueueActions(({ context, event, enqueue }) => {
+    const { messages, progress, nextRpcId } = planAppends(context, peers(context, event), reason);
+    if (messages.length === 0) return;
+    enqueue.assign({ progress, nextRpcId });
+    enqueue({ type: 'send', params: { messages } });
+  });
 }
+
+/** The follower whose reply is being handled. */
+function answering(_: RaftContext, event: NodeEvent): NodeId[] {
+  assertEvent(event, ['AppendEntriesReply', 'InstallSnapshotReply']);
+  return [event.from];
+}
+
+/** End of the host's turn: what was proposed goes to every streaming follower, batched. */
+const replicateNewEntries = appendTo((context) => context.peers, 'stream');
+/** The answering follower streams: whatever new entries the window allows. */
+const streamEntries = appendTo(answering, 'stream');
+/** The answering follower's logs diverged: one probe from the backed-up nextIndex. */
+const probeFollower = appendTo(answering, 'probe');
 
 /** Figure 13's receiver: install a snapshot newer than what is committed here, then reply. */
 const installSnapshot = effects.enqueueActions(({ context, event, enqueue }) => {
@@ -278,14 +318,12 @@ const installSnapshot = effects.enqueueActions(({ context, event, enqueue }) => 
 });
 
 /** Refuses a snapshot of a term not to follow, answering with currentTerm. */
-const refuseSnapshot = effects.enqueueActions(({ context, event, enqueue }) => {
-  assertEvent(event, 'InstallSnapshot');
-  enqueue({ type: 'send', params: { messages: [snapshotReply(context, event, 0)] } });
-});
+const refuseSnapshot = answer('InstallSnapshot', (context, request: InstallSnapshot) =>
+  snapshotReply(context, request, 0),
+);
 
-function snapshotReply(context: RaftContext, event: NodeEvent, matchIndex: number): RaftMessage {
-  assertEvent(event, 'InstallSnapshot');
-  return { type: 'InstallSnapshotReply', ...replyTo(context, event), matchIndex };
+function snapshotReply(context: RaftContext, request: InstallSnapshot, matchIndex: number): RaftMessage {
+  return { type: 'InstallSnapshotReply', ...replyTo(context, request), matchIndex };
 }
 
 /** The application's snapshot: the log through its index is discarded, its term kept. */
@@ -320,13 +358,18 @@ const raftSetup = effects.extend({
     sendHeartbeats,
     refuseAppend,
     followSender,
-    acceptAppendEntries,
-    handleAppendReply,
-    handleSnapshotReply,
+    appendNewEntries,
+    followLeaderCommit,
+    sendAppendAccepted,
+    sendAppendConflict,
+    advanceMatch,
+    backUpNextIndex,
+    advanceCommitIndex,
+    streamEntries,
+    probeFollower,
     installSnapshot,
     refuseSnapshot,
     takeSnapshot,
-    commitPersisted,
     replicateNewEntries,
     appendProposals,
     recordPersisted,
@@ -372,9 +415,22 @@ export const raftMachine = raftSetup.createMachine({
           },
           { actions: ['adoptHigherTerm', 'sendVoteRefused'] },
         ],
+        // Figure 2's AppendEntries receiver. Any request of the current term is the leader's,
+        // so the timer restarts whether or not the logs match.
         AppendEntries: [
           { guard: 'isStaleTerm', actions: 'refuseAppend' },
-          { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'acceptAppendEntries'] },
+          {
+            guard: 'logMatchesPrev',
+            target: '.waiting',
+            actions: [
+              'adoptHigherTerm',
+              'followSender',
+              'appendNewEntries',
+              'followLeaderCommit',
+              'sendAppendAccepted',
+            ],
+          },
+          { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'sendAppendConflict'] },
         ],
         InstallSnapshot: [
           { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
@@ -427,12 +483,28 @@ export const raftMachine = raftSetup.createMachine({
           { actions: 'refuseAppend' },
         ],
         RequestVoteReply: stepDown,
-        AppendEntriesReply: [stepDown, { guard: 'isCurrentTerm', actions: 'handleAppendReply' }],
+        // Figure 2's rules for leaders: on a success, matchIndex, commit, and stream on; on a
+        // rejection that counts (the only kind left), back nextIndex up and probe again.
+        AppendEntriesReply: [
+          stepDown,
+          { guard: 'isUncountedReply' }, // dropped
+          { guard: 'isAppendAccepted', actions: ['advanceMatch', 'advanceCommitIndex', 'streamEntries'] },
+          { actions: ['backUpNextIndex', 'probeFollower'] },
+        ],
         InstallSnapshot: [stepDownToHandle, { actions: 'refuseSnapshot' }],
-        InstallSnapshotReply: [stepDown, { guard: 'isCurrentTerm', actions: 'handleSnapshotReply' }],
+        // The follower installed the snapshot: it holds everything up to its last index.
+        InstallSnapshotReply: [
+          stepDown,
+          { guard: 'isUncountedReply' }, // dropped
+          { actions: ['advanceMatch', 'advanceCommitIndex', 'streamEntries'] },
+        ],
         Propose: { actions: 'appendProposals' },
         Flush: { actions: 'replicateNewEntries' },
-        LogPersisted: { guard: 'isPersistedEntryCurrent', actions: ['recordPersisted', 'commitPersisted'] },
+        // The leader's own log became durable further: it may now count itself up to there.
+        LogPersisted: {
+          guard: 'isPersistedEntryCurrent',
+          actions: ['recordPersisted', 'advanceCommitIndex'],
+        },
       },
     },
   },

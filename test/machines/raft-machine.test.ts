@@ -1,5 +1,7 @@
 /** The statechart against Figure 2 of the Raft paper, one rule at a time. */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { NodeEvent } from '../../machines/index.js';
+import { raftMachine } from '../../machines/index.js';
 import type { TestNode } from './machine-harness.js';
 import {
   TEST_TIMING,
@@ -324,6 +326,28 @@ describe('leader', () => {
     expect(node.context().progress.c).toEqual(before);
   });
 
+  it('ignores replies that do not count: an older term, a node it does not lead, a refused snapshot', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1), hardState: { currentTerm: 1, votedFor: null } });
+    await node.lead();
+    const before = node.context();
+    const conflict = { conflictTerm: 0, conflictIndex: 1, logLength: 0 };
+    const stray = [
+      appendAccepted('b', 1, 1),
+      appendRejected('b', 1, conflict, node.lastAppendTo('b')),
+      appendAccepted('z', 2, 1),
+      appendRejected('z', 2, conflict),
+      appendRejected('b', 2), // no conflict hint: not a log mismatch
+      { type: 'InstallSnapshotReply', from: 'b', to: 'a', term: 2, inReplyTo: 1, matchIndex: 0 },
+      { type: 'InstallSnapshotReply', from: 'z', to: 'a', term: 2, inReplyTo: 1, matchIndex: 1 },
+    ] as const;
+    for (const reply of stray) expect(node.deliver(reply), JSON.stringify(reply)).toEqual([]);
+    expect(node.context()).toMatchObject({
+      commitIndex: before.commitIndex,
+      nextRpcId: before.nextRpcId,
+      progress: before.progress,
+    });
+  });
+
   it('appends a batch of proposals in its term, and sends them at the end of the turn', async () => {
     node = spawnNode();
     await node.lead();
@@ -387,5 +411,54 @@ describe('no-op on election (real nodes; off for the course)', () => {
     node.deliver({ type: 'LogPersisted', index: 2, term: 2 });
     node.deliver(appendAccepted('b', 2, 2));
     expect(node.context().commitIndex).toBe(2);
+  });
+});
+
+describe("the chart's guards", () => {
+  it('are total: each answers every event, in every role, without throwing', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 2), hardState: { currentTerm: 2, votedFor: null } });
+    const contexts = [node.context()];
+    await node.campaign();
+    contexts.push(node.context());
+    await node.lead();
+    contexts.push(node.context());
+    const conflict = { conflictTerm: 1, conflictIndex: 1, logLength: 1 };
+    const events: NodeEvent[] = [
+      requestVote('b', 3),
+      voteReply('z', 4, true),
+      appendEntries('b', 4, { prevLogIndex: 9, prevLogTerm: 9, leaderCommit: 9 }),
+      appendEntries('z', 4, { entries: entriesWithTerms(4) }),
+      appendAccepted('z', 4, 7),
+      appendRejected('b', 4, conflict),
+      appendRejected('b', 4),
+      {
+        type: 'InstallSnapshot',
+        from: 'b',
+        to: 'a',
+        term: 4,
+        rpcId: 1,
+        lastIncludedIndex: 5,
+        lastIncludedTerm: 4,
+        offset: 0,
+        data: '',
+        done: true,
+      },
+      { type: 'InstallSnapshotReply', from: 'z', to: 'a', term: 4, inReplyTo: 1, matchIndex: 3 },
+      { type: 'Propose', commands: [] },
+      { type: 'Flush' },
+      { type: 'LogPersisted', index: 9, term: 9 },
+      { type: 'Snapshot', index: 9, data: '' },
+    ];
+    const guards = Object.entries(raftMachine.implementations.guards);
+    expect(guards.length).toBeGreaterThan(5);
+    for (const context of contexts) {
+      for (const event of events) {
+        for (const [name, guard] of guards) {
+          const call = () =>
+            (guard as (args: unknown, params: unknown) => unknown)({ context, event }, undefined);
+          expect(call, `${name} on ${event.type}`).not.toThrow();
+        }
+      }
+    }
   });
 });
