@@ -40,7 +40,13 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
   let root: unknown = undefined;
   const actor = createActor(machine, {
     clock,
-    input: { id: 'a', peers: ['b', 'c'], timing: TEST_TIMING, noopOnElection: false, log: new ArrayRaftLog() },
+    input: {
+      id: 'a',
+      peers: ['b', 'c'],
+      timing: TEST_TIMING,
+      noopOnElection: false,
+      log: new ArrayRaftLog(),
+    },
     inspect: (inspection) => {
       if (inspection.actorRef !== root) return;
       if (inspection.type === '@xstate.event') received.push(inspection.event.type);
