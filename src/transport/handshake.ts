@@ -13,7 +13,8 @@
  * knows which configured peer it is talking to (C must be one) and the client that it
  * reached the node it meant to (S). Only nonces and MACs travel: never the secret.
  *
- * Pure: the socket wiring lives in peer-link.ts (client) and inbound-connection.ts (server).
+ * Pure, no sockets: handshake-machine.ts orders these steps, with the timeout, and
+ * peer-link.ts (client) and inbound-connection.ts (server) wire that machine to a socket.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Ajv } from 'ajv';
@@ -148,7 +149,8 @@ export class ClientHandshake {
 
   constructor(
     private readonly self: NodeId,
-    private readonly peer: NodeId,
+    /** The node this side means to reach: what the server must prove to be. */
+    readonly peer: NodeId,
     private readonly secret: string,
   ) {}
 

@@ -1,21 +1,18 @@
 /**
- * One accepted connection: the server side of the handshake, then every frame decoded,
- * checked against the wire schema and the authenticated peer, and delivered. The first
- * thing wrong closes the connection with a reason and a log line, and from then on nothing
- * more from it reaches the node (ws may already have parsed frames that followed).
+ * One accepted connection: the server side of the handshake (handshake-machine.ts, with its
+ * actions done on this socket), then every frame decoded, checked against the wire schema
+ * and the authenticated peer, and delivered. The first thing wrong closes the connection
+ * with a reason and a log line, and from then on nothing more from it reaches the node (ws
+ * may already have parsed frames that followed).
  */
 import type { RawData, WebSocket } from 'ws';
+import { createActor } from 'xstate';
 import type { NodeId, RaftMessage } from '../../machines/index.js';
-import {
-  AUTH_FAILED_REASON,
-  CLOSE_AUTH_FAILED,
-  CLOSE_INVALID_FRAME,
-  HANDSHAKE_TIMEOUT_REASON,
-  closeSocket,
-} from './close-codes.js';
+import { CLOSE_AUTH_FAILED, CLOSE_INVALID_FRAME, closeSocket } from './close-codes.js';
 import type { FrameCodec } from './codec.js';
 import { FRAME_TOO_LARGE_ERROR } from './frame-limit.js';
 import { ServerHandshake } from './handshake.js';
+import { handshakeMachine } from './handshake-machine.js';
 import type { TransportLogger } from './options.js';
 import { frameBytes } from './raw-frame.js';
 import type { StatsCounter } from './stats.js';
@@ -38,34 +35,51 @@ export interface InboundContext {
 
 export function acceptInbound(socket: WebSocket, remote: string, context: InboundContext): void {
   const { logger, stats, codec } = context;
-  const handshake = new ServerHandshake(context.self, context.secret, (id) => context.isPeer(id));
-  let state: 'handshake' | 'open' | 'refused' = 'handshake';
   let peer: NodeId = '';
+  /** Refused, or a protocol error: nothing more from this connection reaches the node. */
+  let refused = false;
 
-  const refuseConnection = (why: string, reason: string): void => {
-    state = 'refused';
-    stats.add('refusedConnections');
-    logger.warn({ remote, why }, 'refused a connection: authentication failed');
-    closeSocket(socket, CLOSE_AUTH_FAILED, reason);
+  const handshake = createActor(
+    handshakeMachine.provide({
+      actions: {
+        send: (_, { frame }) => socket.send(frame),
+        refuse: (_, { why, reason }) => {
+          refused = true;
+          stats.add('refusedConnections');
+          logger.warn({ remote, why }, 'refused a connection: authentication failed');
+          closeSocket(socket, CLOSE_AUTH_FAILED, reason);
+        },
+        authenticated: (_, params) => {
+          peer = params.peer;
+          logger.info({ peer, remote }, 'peer connected (inbound)');
+          context.authenticated(peer, socket);
+        },
+      },
+    }),
+    {
+      input: {
+        handshake: new ServerHandshake(context.self, context.secret, (id) => context.isPeer(id)),
+        timeoutMs: context.handshakeTimeoutMs,
+      },
+    },
+  );
+  const stopHandshake = (): void => {
+    if (handshake.getSnapshot().matches('authenticating')) handshake.send({ type: 'closed' });
   };
   const refuseFrame = (why: string): void => {
-    state = 'refused';
+    refused = true;
     stats.add('rejected');
     logger.warn({ peer, remote, why }, 'refused an invalid frame; connection closed');
     closeSocket(socket, CLOSE_INVALID_FRAME, `invalid frame: ${why}`);
   };
 
-  const timer = setTimeout(() => {
-    if (state === 'handshake')
-      refuseConnection('no hello within handshakeTimeoutMs', HANDSHAKE_TIMEOUT_REASON);
-  }, context.handshakeTimeoutMs);
-  timer.unref();
-  socket.on('close', () => clearTimeout(timer));
+  socket.on('close', stopHandshake);
 
   socket.on('error', (error: Error & { code?: string }) => {
     // Protocol errors only (a server-side socket reports no I/O errors here); ws is closing it.
-    if (state === 'refused') return;
-    state = 'refused';
+    if (refused) return;
+    refused = true;
+    stopHandshake();
     stats.add('rejected');
     if (error.code === FRAME_TOO_LARGE_ERROR) {
       logger.warn(
@@ -78,19 +92,10 @@ export function acceptInbound(socket: WebSocket, remote: string, context: Inboun
   });
 
   socket.on('message', (data: RawData, isBinary: boolean) => {
-    if (state === 'refused') return;
+    if (refused) return;
     const frame = frameBytes(data);
-    if (state === 'handshake') {
-      const step = isBinary
-        ? { ok: false as const, why: 'the hello is a binary frame' }
-        : handshake.onHello(frame.toString('utf8'));
-      if (!step.ok) return refuseConnection(step.why, AUTH_FAILED_REASON);
-      clearTimeout(timer);
-      state = 'open';
-      peer = handshake.peer ?? '';
-      if (step.reply !== undefined) socket.send(step.reply);
-      logger.info({ peer, remote }, 'peer connected (inbound)');
-      context.authenticated(peer, socket);
+    if (handshake.getSnapshot().matches('authenticating')) {
+      handshake.send({ type: 'frame', text: isBinary ? undefined : frame.toString('utf8') });
       return;
     }
     if (isBinary !== codec.binary) return refuseFrame(`expected a ${codec.binary ? 'binary' : 'text'} frame`);
@@ -105,5 +110,5 @@ export function acceptInbound(socket: WebSocket, remote: string, context: Inboun
     context.deliver(checked.message);
   });
 
-  socket.send(handshake.challenge());
+  handshake.start(); // sends the challenge and starts the handshake timeout
 }

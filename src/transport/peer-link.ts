@@ -1,24 +1,19 @@
 /**
  * The one outbound connection to one peer, used only for sending: connect, authenticate
- * (the client side of the handshake), then write frames; on any close, reconnect after a
- * backoff delay. Frames wait in a bounded queue while the peer is unreachable, still
+ * (the client side of handshake-machine.ts), then write frames; on any close, reconnect
+ * after a backoff delay. Frames wait in a bounded queue while the peer is unreachable, still
  * authenticating, or its socket holds more than HIGH_WATER_BYTES unsent (backpressure);
  * `send` never blocks and never throws.
  */
 import type { RawData, WebSocket } from 'ws';
+import { createActor } from 'xstate';
 import type { NodeId } from '../../machines/index.js';
 import { backoffDelay } from './backoff.js';
-import {
-  AUTH_FAILED_REASON,
-  CLOSE_AUTH_FAILED,
-  CLOSE_GOING_AWAY,
-  CLOSE_INVALID_FRAME,
-  HANDSHAKE_TIMEOUT_REASON,
-  closeSocket,
-} from './close-codes.js';
+import { CLOSE_AUTH_FAILED, CLOSE_GOING_AWAY, CLOSE_INVALID_FRAME, closeSocket } from './close-codes.js';
 import type { FrameCodec } from './codec.js';
 import { FRAME_TOO_LARGE_ERROR } from './frame-limit.js';
 import { ClientHandshake } from './handshake.js';
+import { handshakeMachine } from './handshake-machine.js';
 import type { BackoffOptions, TransportLogger } from './options.js';
 import { OutboundQueue } from './outbound-queue.js';
 import { frameBytes } from './raw-frame.js';
@@ -133,41 +128,37 @@ export class PeerLink {
     this.#socket = socket;
     this.#ready = false;
     this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
-    const handshake = new ClientHandshake(context.self, peer, context.secret);
-    let phase: 'challenge' | 'welcome' | 'ready' | 'failed' = 'challenge';
-
-    const fail = (why: string, reason: string): void => {
-      phase = 'failed';
-      context.stats.add('refusedConnections');
-      context.logger.warn({ peer, url: this.url, why }, 'refused a peer: authentication failed');
-      closeSocket(socket, CLOSE_AUTH_FAILED, reason);
-    };
-    const timer = setTimeout(() => {
-      if (phase === 'challenge' || phase === 'welcome')
-        fail('no welcome within handshakeTimeoutMs', HANDSHAKE_TIMEOUT_REASON);
-    }, context.handshakeTimeoutMs);
-    timer.unref();
+    const handshake = createActor(
+      handshakeMachine.provide({
+        actions: {
+          send: (_, { frame }) => socket.send(frame),
+          refuse: (_, { why, reason }) => {
+            context.stats.add('refusedConnections');
+            context.logger.warn({ peer, url: this.url, why }, 'refused a peer: authentication failed');
+            closeSocket(socket, CLOSE_AUTH_FAILED, reason);
+          },
+          authenticated: () => {
+            this.#ready = true;
+            this.#attempt = 0;
+            this.#outageLogged = false;
+            context.logger.info({ peer, url: this.url }, 'peer connected (outbound)');
+            this.#flush();
+          },
+        },
+      }),
+      {
+        input: {
+          handshake: new ClientHandshake(context.self, peer, context.secret),
+          timeoutMs: context.handshakeTimeoutMs,
+        },
+      },
+    );
 
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      const text = isBinary ? '' : frameBytes(data).toString('utf8');
-      if (phase === 'challenge') {
-        const step = handshake.onChallenge(text);
-        if (!step.ok) return fail(step.why, AUTH_FAILED_REASON);
-        phase = 'welcome';
-        if (step.reply !== undefined) socket.send(step.reply);
-      } else if (phase === 'welcome') {
-        const step = handshake.onWelcome(text);
-        if (!step.ok) return fail(step.why, AUTH_FAILED_REASON);
-        clearTimeout(timer);
-        phase = 'ready';
-        this.#ready = true;
-        this.#attempt = 0;
-        this.#outageLogged = false;
-        context.logger.info({ peer, url: this.url }, 'peer connected (outbound)');
-        this.#flush();
-      } else if (phase === 'ready') {
+      if (handshake.getSnapshot().matches('authenticating')) {
+        handshake.send({ type: 'frame', text: isBinary ? undefined : frameBytes(data).toString('utf8') });
+      } else if (this.#ready) {
         // The accepting side sends nothing after its welcome: this connection carries our frames only.
-        phase = 'failed';
         this.#ready = false;
         context.stats.add('rejected');
         context.logger.warn(
@@ -192,14 +183,14 @@ export class PeerLink {
     });
 
     socket.on('close', (code: number, reasonBytes: Buffer) => {
-      clearTimeout(timer);
+      if (handshake.getSnapshot().matches('authenticating')) handshake.send({ type: 'closed' });
       if (this.#socket !== socket) return;
       const wasReady = this.#ready;
       this.#socket = undefined;
       this.#ready = false;
       if (this.#closed) return;
       const reason = reasonBytes.toString('utf8');
-      if (code === CLOSE_AUTH_FAILED && phase !== 'failed') {
+      if (code === CLOSE_AUTH_FAILED && !handshake.getSnapshot().matches('failed')) {
         context.logger.warn(
           { peer, url: this.url, code, reason },
           'peer refused this node: check that both share the secret and list each other as peers',
@@ -210,6 +201,8 @@ export class PeerLink {
       }
       this.#scheduleReconnect();
     });
+
+    handshake.start(); // the handshake timeout runs from here, the connect included
   }
 
   #scheduleReconnect(): void {
