@@ -9,6 +9,17 @@ import type {
   NodeId,
 } from './messages.js';
 
+/**
+ * The leader's progress for `peer`, if `peer` is one of its followers. An own-property
+ * lookup: a message from "constructor" or "__proto__" must not find Object.prototype's.
+ */
+export function progressOf(
+  progress: Readonly<Record<NodeId, PeerProgress>>,
+  peer: NodeId,
+): PeerProgress | undefined {
+  return Object.hasOwn(progress, peer) ? progress[peer] : undefined;
+}
+
 /** A new leader knows nothing of its followers' logs: it probes each, from its own end. */
 export function initialProgress(peers: readonly NodeId[], log: RaftLog): Record<NodeId, PeerProgress> {
   const progress: Record<NodeId, PeerProgress> = {};

@@ -26,7 +26,13 @@ import type {
   RequestVote,
 } from './messages.js';
 import { followerCommitIndex, nextCommitIndex } from './commit-rules.js';
-import { initialProgress, progressAfterConflict, progressAfterMatch, replyCounts } from './progress.js';
+import {
+  initialProgress,
+  progressAfterConflict,
+  progressAfterMatch,
+  progressOf,
+  replyCounts,
+} from './progress.js';
 import type { AppendReason } from './replication.js';
 import { planAppends } from './replication.js';
 
@@ -66,7 +72,7 @@ const effects = setup({
      */
     isUncountedReply: ({ context, event }) => {
       if (event.type !== 'AppendEntriesReply' && event.type !== 'InstallSnapshotReply') return false;
-      const progress = context.progress[event.from];
+      const progress = progressOf(context.progress, event.from);
       if (event.term !== context.currentTerm || progress === undefined) return true;
       return event.type === 'AppendEntriesReply' ? !replyCounts(progress, event) : event.matchIndex === 0;
     },
@@ -238,7 +244,7 @@ function updateProgress(
   peer: NodeId,
   update: (progress: PeerProgress) => PeerProgress,
 ) {
-  const progress = context.progress[peer];
+  const progress = progressOf(context.progress, peer);
   if (progress === undefined) throw new Error(`no progress for ${peer}: the reply should not have counted`);
   return { progress: { ...context.progress, [peer]: update(progress) } };
 }

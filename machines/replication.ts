@@ -1,6 +1,7 @@
 /** What a leader sends one follower, and what that does to its progress: pure planning. */
 import type { PeerProgress, RaftContext, SnapshotRecord } from './context.js';
 import { checkJsonValue } from './json-value.js';
+import { progressOf } from './progress.js';
 import type { LogEntry } from './log.js';
 import type { AppendEntries, InstallSnapshot, NodeId } from './messages.js';
 
@@ -27,7 +28,7 @@ export function planAppend(
   rpcId: number,
   reason: AppendReason,
 ): PlannedAppend | null {
-  const progress = context.progress[peer];
+  const progress = progressOf(context.progress, peer);
   if (progress === undefined) return null;
   const probing = progress.mode === 'probe';
   const { log, limits } = context;

@@ -336,6 +336,10 @@ describe('leader', () => {
       appendRejected('b', 1, conflict, node.lastAppendTo('b')),
       appendAccepted('z', 2, 1),
       appendRejected('z', 2, conflict),
+      // Names that an object lookup would find on Object.prototype.
+      appendAccepted('constructor', 2, 1),
+      appendRejected('__proto__', 2, conflict),
+      appendAccepted('toString', 2, 1),
       appendRejected('b', 2), // no conflict hint: not a log mismatch
       { type: 'InstallSnapshotReply', from: 'b', to: 'a', term: 2, inReplyTo: 1, matchIndex: 0 },
       { type: 'InstallSnapshotReply', from: 'z', to: 'a', term: 2, inReplyTo: 1, matchIndex: 1 },
