@@ -9,7 +9,7 @@
  */
 import type { ExecutableActionObject, SnapshotFrom } from 'xstate';
 import { initialTransition, transition } from 'xstate';
-import type { RaftContext, RaftInput } from './context.js';
+import type { HardState, RaftContext, RaftInput } from './context.js';
 import type { NodeEvent } from './events.js';
 import type { LogEdit } from './log-edit.js';
 import type { RaftMessage } from './messages.js';
@@ -101,6 +101,11 @@ export interface StepResult {
   readonly logEdits: readonly LogEdit[];
   /** Every timer effect, in order. */
   readonly timers: readonly TimerEffect[];
+  /**
+   * The term and vote, when this step changed them (else null): make them durable, with
+   * the step's log edits, before sending any of its messages (etcd's `Ready.HardState`).
+   */
+  readonly hardState: HardState | null;
 }
 
 /**
@@ -129,7 +134,7 @@ export function initialStep(input: RaftInput, options: StepOptions = {}): StepRe
   const [snapshot, actions] = withElectionTimeout(options.electionTimeout, () =>
     initialTransition(stepMachine, withLog),
   );
-  return finish(snapshot, actions, {});
+  return finish(snapshot, actions, {}, null);
 }
 
 /**
@@ -142,7 +147,9 @@ export function initialStep(input: RaftInput, options: StepOptions = {}): StepRe
 export function step(state: RaftState, event: StepEvent, options: StepOptions = {}): StepResult {
   let pending = state.timers;
   if (isTimerEvent(event)) {
-    if (!(event.type in pending)) return { state, effects: [], messages: [], logEdits: [], timers: [] };
+    if (!(event.type in pending)) {
+      return { state, effects: [], messages: [], logEdits: [], timers: [], hardState: null };
+    }
     // It fired: no longer pending, so the exit of its state has nothing to cancel.
     const { [event.type]: _fired, ...rest } = pending;
     pending = rest;
@@ -152,7 +159,7 @@ export function step(state: RaftState, event: StepEvent, options: StepOptions = 
     // how XState's own scheduler delivers them.
     transition(stepMachine, state.snapshot, event as NodeEvent),
   );
-  return finish(snapshot, actions, pending);
+  return finish(snapshot, actions, pending, state.context);
 }
 
 /** Whether an event is a timer's (the `event` of a `startTimer` effect). */
@@ -200,6 +207,7 @@ function finish(
   snapshot: RaftSnapshot,
   actions: readonly ExecutableActionObject[],
   pendingBefore: Readonly<Record<string, StartTimerEffect>>,
+  before: HardState | null,
 ): StepResult {
   if (snapshot.status !== 'active') throw snapshot.error ?? new Error(`the machine is ${snapshot.status}`);
   const effects: Effect[] = [];
@@ -234,7 +242,14 @@ function finish(
     messages: effects.flatMap((e) => (e.type === 'send' ? e.messages : [])),
     logEdits: effects.flatMap((e) => (e.type === 'persistLog' ? [e.edit] : [])),
     timers: effects.filter((e): e is TimerEffect => e.type === 'startTimer' || e.type === 'cancelTimer'),
+    hardState: hardStateChange(before, snapshot.context),
   };
+}
+
+function hardStateChange(before: HardState | null, after: RaftContext): HardState | null {
+  if (before === null) return null;
+  if (before.currentTerm === after.currentTerm && before.votedFor === after.votedFor) return null;
+  return { currentTerm: after.currentTerm, votedFor: after.votedFor };
 }
 
 /** One XState action as an effect; null for what the step already resolved (a raised event). */

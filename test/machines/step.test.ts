@@ -112,6 +112,8 @@ describe('one node stepped by hand', () => {
       { ...vote, to: 'c', rpcId: 2 },
     ]);
     expect(next.logEdits).toEqual([]);
+    expect(next.hardState).toEqual({ currentTerm: 1, votedFor: 'a' });
+    expect(start.hardState).toBeNull();
     // The follower's timer fired, so there is nothing to cancel: only the candidate's starts.
     expect(next.timers).toEqual([started(next, 'electionTimeout')]);
     expect(started(next, 'electionTimeout').delayMs).toBe(612);
@@ -265,12 +267,11 @@ class TinyCluster {
   #apply(id: NodeId, result: StepResult): void {
     this.states.set(id, result.state);
     this.history.get(id)!.push(result);
-    const { log, currentTerm, votedFor } = result.state.context;
+    const { log } = result.state.context;
     const disk = this.disks.get(id)!;
-    const hardStateChanged =
-      currentTerm !== disk.hardState.currentTerm || votedFor !== disk.hardState.votedFor;
-    if (hardStateChanged) disk.hardState = { currentTerm, votedFor };
-    const wrote = hardStateChanged || result.logEdits.length > 0;
+    // The step says when the term or vote changed: that is what goes to disk.
+    if (result.hardState !== null) disk.hardState = result.hardState;
+    const wrote = result.hardState !== null || result.logEdits.length > 0;
     for (const effect of result.effects) {
       switch (effect.type) {
         case 'startTimer':
