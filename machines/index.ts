@@ -1,3 +1,9 @@
+/**
+ * raftchart/machines: the Raft statechart, its messages and events, the pure rules it uses
+ * and the pure step. No I/O, no timers, no `node:` import: it loads in a browser.
+ *
+ * @module raftchart/machines
+ */
 export * from './commit-rules.js';
 export * from './context.js';
 export * from './election-rules.js';

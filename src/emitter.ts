@@ -4,7 +4,8 @@
  * were added; an `error` event with no listener is dropped, not thrown: a failed node
  * reports through its `failure` as well.
  */
-type Listener<Args extends unknown[]> = (...args: Args) => void;
+/** A listener of an event whose arguments are `Args`. */
+export type Listener<Args extends unknown[]> = (...args: Args) => void;
 type AnyListener = (...args: unknown[]) => void;
 
 export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {

@@ -1,6 +1,8 @@
 /**
  * raftchart: embed a Raft node in a Node.js application. The statechart and its rules are
  * `raftchart/machines`; the in-process simulator is `raftchart/sim`.
+ *
+ * @module raftchart
  */
 export type {
   HardState,
@@ -14,6 +16,7 @@ export type {
   Role,
   SnapshotRecord,
 } from '../machines/index.js';
+export type { Listener } from './emitter.js';
 export * from './errors.js';
 export type { Proposed, RaftNodeEvents, RaftNodeOptions } from './api/raft-node.js';
 export { DEFAULT_COMMAND_LIMITS, DEFAULT_TIMING, RaftNode, createRaftNode } from './api/raft-node.js';
@@ -31,6 +34,7 @@ export type {
   StorageBatch,
   Transport,
 } from './node/providers.js';
+export type { FileStorageOptions } from './storage/file-storage.js';
 export { FileStorage } from './storage/file-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
 export {

@@ -2,6 +2,8 @@
  * raftchart/sim: a whole Raft cluster in one process on virtual time, deterministic from its
  * seed, for testing an application's state machine on a faulty cluster. Browser-safe: no
  * `node:` import and no Node-only package.
+ *
+ * @module raftchart/sim
  */
 export { InvariantChecker, InvariantViolation } from './invariants.js';
 export { SeededRandom } from './seeded-random.js';
@@ -15,6 +17,7 @@ export { MemoryStorage } from '../storage/memory-storage.js';
 export type { Proposed, RaftNode, RaftNodeEvents } from '../api/raft-node.js';
 export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
+export type { Listener } from '../emitter.js';
 export * from '../errors.js';
 export type { NodeStatus, NodeStep, RoleChange, Submission } from '../node/node-host.js';
 export type { AppliedEntry, PersistedState } from '../node/providers.js';

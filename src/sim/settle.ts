@@ -6,7 +6,8 @@
 interface Platform {
   setImmediate?: (callback: () => void) => unknown;
   MessageChannel?: new () => {
-    port1: { onmessage: (() => void) | null };
+    // unref exists in Node (where setImmediate is used anyway), not in browsers.
+    port1: { onmessage: (() => void) | null; unref?: () => void };
     port2: { postMessage(message: null): void };
   };
 }
@@ -21,6 +22,8 @@ function viaMessageChannel(): Promise<void> {
     if (platform.MessageChannel === undefined) throw new Error('settle needs setImmediate or MessageChannel');
     const channel = new platform.MessageChannel();
     channel.port1.onmessage = () => waiting.shift()?.();
+    // A runtime that counts open ports (Node without setImmediate) must still exit when done.
+    channel.port1.unref?.();
     post = () => channel.port2.postMessage(null);
   }
   const send = post;

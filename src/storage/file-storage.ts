@@ -29,7 +29,7 @@ export interface FileStorageOptions {
    * Where recovery reports what it discarded (a torn last write, an unrecorded snapshot), and
    * a write what it could not clean up.
    */
-  readonly warn?: Warn;
+  readonly warn?: (message: string, details: object) => void;
   /**
    * false skips every fsync: a killed process still loses nothing (the OS has the data),
    * but a power failure may. For tests and benchmarks only.

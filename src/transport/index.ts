@@ -5,6 +5,7 @@ export type { WsTransport } from './ws-transport.js';
 export { createWsTransport } from './ws-transport.js';
 export type { FrameCodec } from './codec.js';
 export { JSON_FRAME_CODEC, MSGPACK_FRAME_CODEC, WIRE_CODEC } from './codec.js';
+export type { FrameCheck } from './wire-schema.js';
 export { checkInboundFrame, validateRaftMessage, RAFT_MESSAGE_SCHEMA } from './wire-schema.js';
 export {
   CLOSE_AUTH_FAILED,
