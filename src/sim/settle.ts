@@ -6,8 +6,8 @@
 interface Platform {
   setImmediate?: (callback: () => void) => unknown;
   MessageChannel?: new () => {
-    // unref exists in Node (where setImmediate is used anyway), not in browsers.
-    port1: { onmessage: (() => void) | null; unref?: () => void };
+    // ref/unref exist in Node (where setImmediate is used anyway), not in browsers.
+    port1: { onmessage: (() => void) | null; ref?: () => void; unref?: () => void };
     port2: { postMessage(message: null): void };
   };
 }
@@ -21,10 +21,16 @@ function viaMessageChannel(): Promise<void> {
   if (post === undefined) {
     if (platform.MessageChannel === undefined) throw new Error('settle needs setImmediate or MessageChannel');
     const channel = new platform.MessageChannel();
-    channel.port1.onmessage = () => waiting.shift()?.();
-    // A runtime that counts open ports (Node without setImmediate) must still exit when done.
-    channel.port1.unref?.();
-    post = () => channel.port2.postMessage(null);
+    const { port1, port2 } = channel;
+    // A runtime that counts open ports holds its process open only while a settle is due.
+    port1.onmessage = () => {
+      waiting.shift()?.();
+      if (waiting.length === 0) port1.unref?.();
+    };
+    post = () => {
+      port1.ref?.();
+      port2.postMessage(null);
+    };
   }
   const send = post;
   return new Promise((resolve) => {
