@@ -20,9 +20,9 @@ export function leafState(value: unknown): string {
 
 export function summarize(context: RaftContext, stateValue: unknown, appliedIndex: number): NodeSummary {
   const { log } = context;
+  const logStart = Math.max(log.snapshotIndex + 1, log.lastIndex - LOG_WINDOW + 1);
   const logTerms: number[] = [];
-  for (let index = log.snapshotIndex + 1; index <= log.lastIndex; index++)
-    logTerms.push(log.termAt(index) ?? 0);
+  for (let index = logStart; index <= log.lastIndex; index++) logTerms.push(log.termAt(index) ?? 0);
   const progress: Record<string, PeerProgressSummary> = {};
   for (const [peer, p] of Object.entries(context.progress)) {
     progress[peer] = { nextIndex: p.nextIndex, matchIndex: p.matchIndex, mode: p.mode };
