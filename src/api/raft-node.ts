@@ -17,9 +17,17 @@ import { Emitter } from '../emitter.js';
 import { InvalidCommandError, NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
-import type { NodeStatus, NodeStep, Submission } from '../node/node-host.js';
+import type { InputRecord, NodeStatus, NodeStep, Submission } from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
-import type { AppliedEntry, Clock, RandomSource, Storage, Transport } from '../node/providers.js';
+import type {
+  AppliedEntry,
+  Clock,
+  PersistedState,
+  RandomSource,
+  Storage,
+  Transport,
+} from '../node/providers.js';
+import type { PendingTimer, TimerKind } from '../node/timer-tap.js';
 import { REAL_CLOCK } from '../node/real-clock.js';
 import { validateCommandLimits } from '../node/validate-options.js';
 import type { StateMachine } from './state-machine.js';
@@ -102,6 +110,12 @@ export interface RaftNodeEvents<Result> {
   snapshotWritten: [SnapshotRecord];
   /** A message left for the transport (after what it depends on became durable). */
   sent: [RaftMessage];
+  /** A message from a peer reached the node (before its statechart handles it). */
+  received: [RaftMessage];
+  /** One of the chart's timers was set (its deadline on the node's clock) or ended (null). */
+  timer: [kind: TimerKind, deadline: number | null];
+  /** Every input of the statechart with its outputs, while someone listens: a recorder's feed. */
+  input: [InputRecord];
 }
 
 // Methods, not function-typed fields: a RaftNode<C, undefined> is then usable as a RaftNode<C, unknown>.
@@ -163,6 +177,10 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     host.on('logWritten', (edit, prevTerm) => this.emit('logWritten', edit, prevTerm));
     host.on('snapshotWritten', (snapshot) => this.emit('snapshotWritten', snapshot));
     host.on('sent', (message) => this.emit('sent', message));
+    host.on('received', (message) => this.emit('received', message));
+    host.on('timer', (kind, deadline) => this.emit('timer', kind, deadline));
+    // A recorder costs nothing until one listens; the host records only while this does.
+    if (this.listenerCount('input') > 0) host.on('input', (record) => this.emit('input', record));
     host.on('error', (error) => {
       this.#failAll(error);
       this.emit('error', error);
@@ -241,6 +259,21 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     if (host?.failure) throw host.failure;
     if (host === null || this.#stopped) throw new NodeStoppedError(this.id);
     return host;
+  }
+
+  /** What storage held when the node started: where a recording of its inputs begins. */
+  get recovered(): PersistedState {
+    return this.#liveHost().recovered;
+  }
+
+  /** The chart's timers now pending, with their deadlines on the node's clock. */
+  pendingTimers(): PendingTimer[] {
+    return this.#host?.pendingTimers() ?? [];
+  }
+
+  /** For a simulator: it moved a pending timer (by its clock handle) to a new deadline. */
+  timerMoved(handle: unknown, deadline: number): void {
+    this.#host?.timerMoved(handle, deadline);
   }
 
   /** The failure that stopped this node, or null while it runs (or was stopped on purpose). */

@@ -5,6 +5,9 @@
  * WebSocket, or a recording. Browser-safe.
  */
 import type { NodeId, RaftMessage, Role } from '../../machines/index.js';
+import type { TimerKind } from '../node/timer-tap.js';
+
+export type { TimerKind };
 
 /** A node's state as the cluster view shows it, after a step. */
 export interface NodeSummary {
@@ -41,9 +44,6 @@ export interface PeerProgressSummary {
 
 /** How many of a log's last entries a summary carries: the grid's width, and a bound on its cost. */
 export const LOG_WINDOW = 256;
-
-/** The chart's two timers. */
-export type TimerKind = 'electionTimeout' | 'heartbeatInterval';
 
 /** `at` is the source's clock in ms: virtual time for a simulation, wall time for real nodes. */
 export type InspectEvent =

@@ -45,6 +45,8 @@ import type {
   Transport,
 } from './providers.js';
 import { DEFAULT_SNAPSHOT_CHUNK, SnapshotAssembler, chunkSnapshot } from './snapshot-chunks.js';
+import type { PendingTimer, TimerKind } from './timer-tap.js';
+import { TimerTap } from './timer-tap.js';
 import { validateMembership, validateSnapshotChunk, validateTiming } from './validate-options.js';
 
 export interface NodeHostOptions {
@@ -105,6 +107,30 @@ export interface NodeStep {
   readonly status: NodeStatus;
   /** The actor's context after the step; read it, never edit it. */
   readonly context: RaftContext;
+  /** The chart's state value after the step, e.g. `{ leader: 'heartbeating' }`. */
+  readonly value: unknown;
+}
+
+/**
+ * One input of the node's statechart and what it did with it: enough to replay the node
+ * through the pure machine and check that it does the same. `at` is the node's clock.
+ */
+export interface InputRecord {
+  readonly at: number;
+  /** A message, a local event, a timer's `xstate.after...` event, or `xstate.init` on start. */
+  readonly event: AnyEventObject;
+  /** The election timeout drawn during this step, if one was (the step's only random draw). */
+  readonly electionTimeoutMs: number | null;
+  readonly messages: readonly RaftMessage[];
+  readonly edits: readonly LogEdit[];
+}
+
+interface OpenRecord {
+  readonly at: number;
+  readonly event: AnyEventObject;
+  electionTimeoutMs: number | null;
+  readonly messages: RaftMessage[];
+  readonly edits: LogEdit[];
 }
 
 export interface NodeHostEvents {
@@ -118,8 +144,14 @@ export interface NodeHostEvents {
   snapshotWritten: [SnapshotRecord];
   /** A message left for the transport (after what it depends on became durable). */
   sent: [RaftMessage];
+  /** A message addressed to this node arrived (a whole snapshot once reassembled). */
+  received: [RaftMessage];
   /** The actor failed; the node has stopped. */
   error: [NodeFailedError];
+  /** One of the chart's timers was set (its deadline on the node's clock) or ended (null). */
+  timer: [kind: TimerKind, deadline: number | null];
+  /** Every input of the statechart, with its outputs, while someone listens (a recorder). */
+  input: [InputRecord];
 }
 
 interface QueuedMessage {
@@ -157,6 +189,9 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   #waiting: QueuedMessage[] = [];
   readonly #snapshots = new SnapshotAssembler();
   readonly #applyQueue: ApplyQueue;
+  readonly #timers: TimerTap;
+  readonly #recovered: PersistedState;
+  #recording: OpenRecord | null = null;
 
   /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
   static async create(options: NodeHostOptions): Promise<NodeHost> {
@@ -179,6 +214,8 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     // committed entries after it again, as the leader's commit index reaches them.
     this.#applyQueue = new ApplyQueue(options.applySink ?? DROP, 0, (error) => this.#fail(error));
     if (snapshot !== undefined) this.#applyQueue.pushSnapshot(snapshot);
+    this.#recovered = persisted;
+    this.#timers = new TimerTap(options.clock, (kind, deadline) => this.emit('timer', kind, deadline));
     const { random } = options;
     const machine = raftMachine.provide({
       actions: {
@@ -186,7 +223,16 @@ export class NodeHost extends Emitter<NodeHostEvents> {
         persistLog: (_, edit) => this.#recordEdit(edit),
       },
       delays: {
-        electionTimeout: ({ context }) => electionTimeoutMs(context.timing, (span) => random.int(span)),
+        electionTimeout: ({ context }) => {
+          this.#timers.expect('electionTimeout');
+          const ms = electionTimeoutMs(context.timing, (span) => random.int(span));
+          if (this.#recording !== null) this.#recording.electionTimeoutMs = ms;
+          return ms;
+        },
+        heartbeatInterval: ({ context }) => {
+          this.#timers.expect('heartbeatInterval');
+          return context.timing.heartbeatIntervalMs;
+        },
       },
     });
     this.#actor = createActor(machine, {
@@ -199,7 +245,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
         ...(options.noopOnElection === undefined ? {} : { noopOnElection: options.noopOnElection }),
         ...(snapshot === undefined ? {} : { snapshot }),
       },
-      clock: options.clock,
+      clock: this.#timers,
       // Only to name the event being processed (timer firings never pass through send).
       inspect: (inspection) => this.#noteEvent(inspection),
     });
@@ -241,7 +287,9 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     if (this.#stopped || !this.#started) return;
     if (message.to !== this.id || !isRaftMessageType(message.type)) return;
     const whole = message.type === 'InstallSnapshot' ? this.#snapshots.accept(message) : message;
-    if (whole !== null) this.#deliver(whole);
+    if (whole === null) return;
+    this.emit('received', whole);
+    this.#deliver(whole);
   }
 
   /**
@@ -300,10 +348,31 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#actor.send(event);
   }
 
+  /** What storage held when the node was created: where a recording starts. */
+  get recovered(): PersistedState {
+    return this.#recovered;
+  }
+
+  /** The chart's timers now pending, with their deadlines on the node's clock. */
+  pendingTimers(): PendingTimer[] {
+    return this.#timers.pending();
+  }
+
+  /** A simulator moved a pending timer on its clock (to fire it early, or align it). */
+  timerMoved(handle: unknown, deadline: number): void {
+    this.#timers.moved(handle, deadline);
+  }
+
   /** Recorded on arrival, so a failure and the step feed can name the event that caused it. */
   #noteEvent(inspection: InspectionEvent): void {
-    if (inspection.type === '@xstate.event' && inspection.actorRef === this.#actor) {
-      this.#lastEvent = inspection.event;
+    if (inspection.type !== '@xstate.event' || inspection.actorRef !== this.#actor) return;
+    const { event } = inspection;
+    this.#lastEvent = event;
+    // Inputs come from outside (send) or from a timer; a raised event is the step's own work.
+    const input = inspection.sourceRef === undefined || event.type.startsWith('xstate.after.');
+    if (input && this.listenerCount('input') > 0) {
+      const at = this.#options.clock.now();
+      this.#recording = { at, event, electionTimeoutMs: null, messages: [], edits: [] };
     }
   }
 
@@ -323,7 +392,12 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       this.emit('role', { id: this.id, role, term: context.currentTerm, at: this.#options.clock.now() });
     }
     if (this.listenerCount('step') > 0)
-      this.emit('step', { event: this.#lastEvent, status: this.status(), context });
+      this.emit('step', { event: this.#lastEvent, status: this.status(), context, value: state.value });
+    const record = this.#recording;
+    if (record !== null) {
+      this.#recording = null;
+      this.emit('input', record);
+    }
   }
 
   #fail(error: unknown): void {
@@ -337,11 +411,13 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   // --- the ready loop ---
 
   #record(messages: readonly RaftMessage[]): void {
+    this.#recording?.messages.push(...messages);
     for (const message of messages) this.#outbox.push(message);
     this.#queueFlush();
   }
 
   #recordEdit(edit: LogEdit): void {
+    this.#recording?.edits.push(edit);
     this.#pendingEdit = this.#pendingEdit === null ? edit : mergeLogEdits(this.#pendingEdit, edit);
     this.#queueFlush();
   }
