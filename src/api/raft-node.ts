@@ -4,6 +4,7 @@
  * default, plus what an application needs: proposals that resolve once applied, the
  * application's state machine fed in order, and automatic snapshots.
  */
+import type { InspectionEvent } from 'xstate';
 import type {
   JsonLimits,
   LogEdit,
@@ -69,6 +70,11 @@ export interface RaftNodeOptions<Command, Result> {
   readonly noopOnElection?: boolean;
   /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk on the wire; default 1 MiB. */
   readonly maxSnapshotChunk?: number;
+  /**
+   * XState's inspection hook, attached to the node's statechart actor: e.g. the `inspect` of
+   * `@statelyai/inspect`'s `createBrowserInspector()` or `createWebSocketInspector()`.
+   */
+  readonly inspect?: (inspection: InspectionEvent) => void;
   /** Deepest nesting of arrays and objects a command may have; default 100. */
   readonly maxCommandDepth?: number;
   /** Largest command, in bytes of its JSON text; default 1 MiB. */
@@ -164,6 +170,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       applySink: { apply: (entry) => this.#apply(entry), restore: (snapshot) => this.#restore(snapshot) },
       ...(options.noopOnElection === undefined ? {} : { noopOnElection: options.noopOnElection }),
       ...(options.maxSnapshotChunk === undefined ? {} : { maxSnapshotChunk: options.maxSnapshotChunk }),
+      ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     host.on('role', ({ role, term }) => this.emit('role', { role, term }));
     host.on('step', (step) => {

@@ -64,6 +64,8 @@ export interface NodeHostOptions {
   readonly maxSnapshotChunk?: number;
   /** A new leader appends a no-op entry (command null) so earlier entries commit; default true. */
   readonly noopOnElection?: boolean;
+  /** XState's inspection hook for the node's actor (e.g. @statelyai/inspect's `inspect`). */
+  readonly inspect?: (inspection: InspectionEvent) => void;
 }
 
 export interface NodeStatus {
@@ -246,8 +248,12 @@ export class NodeHost extends Emitter<NodeHostEvents> {
         ...(snapshot === undefined ? {} : { snapshot }),
       },
       clock: this.#timers,
-      // Only to name the event being processed (timer firings never pass through send).
-      inspect: (inspection) => this.#noteEvent(inspection),
+      // To name the event being processed (timer firings never pass through send), and for
+      // whoever else inspects the actor.
+      inspect: (inspection) => {
+        this.#noteEvent(inspection);
+        options.inspect?.(inspection);
+      },
     });
     this.#actor.subscribe({
       next: (state) => this.#afterStep(state),
