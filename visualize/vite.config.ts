@@ -1,0 +1,22 @@
+/**
+ * Builds the cluster view page: root visualize/, output visualize/dist. `base: './'` makes
+ * every asset URL relative, so the built page works from any path (a supervisor's route, a
+ * file server, a copy on disk) and needs no network: everything it uses is bundled.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: './',
+  // The page imports src/ and machines/ from the package root above it.
+  server: { fs: { allow: [fileURLToPath(new URL('..', import.meta.url))] } },
+  build: {
+    outDir: fileURLToPath(new URL('dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+  },
+});
