@@ -1,0 +1,84 @@
+/**
+ * `npm run screenshots`: refreshes the two screenshots the README shows,
+ * docs/screenshots/simulation.png (the page's own simulation) and docs/screenshots/live.png
+ * (a real 3-process cluster from `raftchart cluster`). Skipped unless RAFTCHART_SCREENSHOTS=1,
+ * so `npm test` never rewrites committed files; the tests keep theirs under test-results/.
+ */
+import { resolve } from 'node:path';
+
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+import type { StaticServer } from './browser.js';
+import {
+  HOOK_MS,
+  LiveCluster,
+  WatchedPage,
+  launchChromium,
+  propose,
+  requireBuiltPage,
+  serveDirectory,
+  setFastestSpeed,
+  waitForCommitted,
+  waitForLeader,
+  waitForNodes,
+} from './browser.js';
+
+const SCREENSHOTS = resolve('docs/screenshots');
+/** `npm start`'s seed, so the picture is the run a reader gets. */
+const SEED = 7;
+
+describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshots', () => {
+  let server: StaticServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    requireBuiltPage();
+    server = await serveDirectory();
+    browser = await launchChromium();
+  }, HOOK_MS);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  }, HOOK_MS);
+
+  it('docs/screenshots/simulation.png: 5 simulated nodes, a leader, entries committed', async () => {
+    const watched = await WatchedPage.open(
+      browser,
+      `${server.url}?seed=${SEED}&nodes=5`,
+      'screenshot-simulation',
+    );
+    try {
+      await setFastestSpeed(watched.page);
+      await waitForLeader(watched);
+      for (const command of ['set x 1', 'set y 2', 'set x 3']) await propose(watched.page, command);
+      // The election's no-op and the three commands: a picture with something in it.
+      await waitForCommitted(watched, 4);
+      await watched.page.locator('[data-testid="pause"]').click();
+      await watched.screenshot('docs', `${SCREENSHOTS}/simulation.png`);
+      watched.expectNoErrors();
+    } finally {
+      await watched.close();
+    }
+  });
+
+  it('docs/screenshots/live.png: a real 3-process cluster with its leader', async () => {
+    const cluster = await LiveCluster.start(3);
+    try {
+      const watched = await WatchedPage.open(browser, cluster.url, 'screenshot-live');
+      try {
+        await waitForNodes(watched, 3);
+        await waitForLeader(watched);
+        await propose(watched.page, 'set greeting hello');
+        await waitForCommitted(watched, 2);
+        await watched.screenshot('docs', `${SCREENSHOTS}/live.png`);
+        watched.expectNoErrors();
+      } finally {
+        await watched.close();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  });
+});
