@@ -101,6 +101,47 @@ program
   });
 
 program
+  .command('cluster')
+  .description(
+    'run a local cluster of real nodes on 127.0.0.1 and serve the visualizer page and its API (kill, restart)',
+  )
+  .option('-n, --nodes <count>', 'number of nodes (1 to 9)', integer(1), 3)
+  .option(
+    '--http <host:port>',
+    'where the page and the cluster API are served (default 127.0.0.1:8080, or a free port)',
+  )
+  .option(
+    '--data <dir>',
+    "the cluster's directory: data, logs, secret (default: a new one under the OS temp dir)",
+  )
+  .option(
+    '--base-port <port>',
+    "node i's ports: transport base+i, client API base+100+i, feed base+200+i",
+    integer(1),
+  )
+  .option('--snapshot-every <entries>', "the nodes' --snapshot-every", integer(0))
+  .action(
+    async (options: {
+      nodes: number;
+      http?: string;
+      data?: string;
+      basePort?: number;
+      snapshotEvery?: number;
+    }) => {
+      const { runCluster } = await import('./cluster.js');
+      const abort = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+        process.once(signal, () => abort.abort());
+      await runCluster({
+        ...options,
+        write: (line) => console.log(line),
+        warn: (line) => console.error(line),
+        signal: abort.signal,
+      });
+    },
+  );
+
+program
   .command('chart')
   .description("print the Raft role statechart's states and transitions, read off the machine definition")
   .action(() => {
