@@ -2,8 +2,8 @@
  * Virtual time for a whole simulated cluster: actors' `after` timers, network delays and
  * the tests' own sleeps all live in one heap ordered by (due, sequence).
  *
- * Only the driver (`run`) advances time, one timer at a time: it fires the earliest timer
- * at its due time, lets every pending promise settle, and repeats. Nothing can advance the
+ * Only the driver (`run`, or `step` for a single timer) advances time, one timer at a time:
+ * it fires the earliest timer at its due time, lets every pending promise settle, and repeats. Nothing can advance the
  * clock from inside an actor's transition, because there is no synchronous advance at
  * all, and XState cancels a timer only when the transition that leaves its state commits.
  * (XState's own simulated clock jumps to the end of an increment first, which collapses
@@ -63,6 +63,31 @@ export class SimClock implements Clock {
     this.#byHandle.delete(timer.seq);
   }
 
+  /**
+   * Moves a pending timer to fire at `dueAt` instead (never before now): a fault injector's
+   * "time out now" or "align these timers". It keeps its handle and its creation order
+   * among timers due at the same time. Returns false if `handle` is not pending.
+   */
+  reschedule(handle: unknown, dueAt: number): boolean {
+    const timer = this.#byHandle.get(handle as number);
+    if (timer === undefined) return false;
+    // The old heap entry is skipped once cancelled (lazy deletion, as clearTimeout does).
+    timer.cancelled = true;
+    const moved: SimTimer = { ...timer, due: Math.max(this.#now, dueAt), cancelled: false };
+    this.#heap.push(moved);
+    this.#byHandle.set(moved.seq, moved);
+    return true;
+  }
+
+  /** Due time of the earliest pending timer: when the next thing happens; undefined if none is. */
+  nextDue(): number | undefined {
+    for (let top = this.#heap.peek(); top !== undefined; top = this.#heap.peek()) {
+      if (!top.cancelled) return top.due;
+      this.#heap.pop();
+    }
+    return undefined;
+  }
+
   /** A promise that resolves after `ms` of virtual time (only while `run` drives the clock). */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.setTimeout(resolve, ms));
@@ -87,8 +112,7 @@ export class SimClock implements Clock {
    * task (and in everything it starts) runs as it would in real time, only faster.
    */
   async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#driving) throw new Error('SimClock.run is already driving this clock; it cannot be nested');
-    this.#driving = true;
+    this.#takeDriver('run');
     try {
       let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
       task().then(
@@ -109,6 +133,35 @@ export class SimClock implements Clock {
     }
   }
 
+  /**
+   * Fires exactly one timer, the earliest (advancing time to its due time), with the promise
+   * work before and after it settled, as `run` does between two timers: stepping one timer
+   * at a time gives the same run as `runFor`. Returns false, firing nothing, if none is
+   * pending. Refused while `run` drives the clock.
+   */
+  async step(): Promise<boolean> {
+    this.#takeDriver('step');
+    try {
+      await settle();
+      if (this.#faulted) throw this.#fault;
+      const fired = this.#fireNext();
+      await settle();
+      if (this.#faulted) throw this.#fault;
+      return fired;
+    } finally {
+      this.#driving = false;
+    }
+  }
+
+  #takeDriver(what: string): void {
+    if (this.#driving) {
+      throw new Error(
+        `SimClock.${what}: the clock is already being driven (by run or step); it cannot be nested`,
+      );
+    }
+    this.#driving = true;
+  }
+
   /** Lets `ms` of virtual time pass, firing every timer due in it, up to and including its end. */
   runFor(ms: number): Promise<void> {
     const end = this.#now + Math.max(0, ms);
@@ -116,7 +169,7 @@ export class SimClock implements Clock {
       await this.sleep(ms);
       // A timer created during the run and due exactly at `end` sorts after this sleep in
       // (due, sequence) order; a zero sleep queues behind it, until none is left.
-      while ((this.#nextDue() ?? Infinity) <= end) await this.sleep(0);
+      while ((this.nextDue() ?? Infinity) <= end) await this.sleep(0);
     });
   }
 
@@ -125,18 +178,9 @@ export class SimClock implements Clock {
    * Refuses when no timer is pending.
    */
   async runToNextTimer(): Promise<void> {
-    const due = this.#nextDue();
+    const due = this.nextDue();
     if (due === undefined) throw new SimulationStalledError(this.#now);
     await this.runFor(due - this.#now);
-  }
-
-  /** Due time of the earliest live timer, dropping cancelled ones from the top. */
-  #nextDue(): number | undefined {
-    for (let top = this.#heap.peek(); top !== undefined; top = this.#heap.peek()) {
-      if (!top.cancelled) return top.due;
-      this.#heap.pop();
-    }
-    return undefined;
   }
 
   #fireNext(): boolean {

@@ -14,11 +14,12 @@ import { Emitter } from '../emitter.js';
 import { ConfigError } from '../errors.js';
 import type { NodeStatus, RoleChange } from '../node/node-host.js';
 import type { PersistedState } from '../node/providers.js';
+import type { PendingTimer } from '../node/timer-tap.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { InvariantChecker } from './invariants.js';
 import { SeededRandom } from './seeded-random.js';
 import { SimClock } from './sim-clock.js';
-import type { SimEndpoint } from './sim-network.js';
+import type { Latency, SimEndpoint } from './sim-network.js';
 import { SimNetwork } from './sim-network.js';
 
 /** Heartbeats ten times a second, elections after 300-600 ms of silence. */
@@ -37,6 +38,7 @@ export type SimNodeOptions = Pick<
   | 'maxCommandDepth'
   | 'maxCommandBytes'
   | 'maxSnapshotChunk'
+  | 'inspect'
 >;
 
 export interface SimClusterOptions<Command = unknown, Result = unknown> extends SimNodeOptions {
@@ -49,6 +51,8 @@ export interface SimClusterOptions<Command = unknown, Result = unknown> extends 
   readonly timing?: RaftTiming;
   /** Start with an unreliable network (lost, delayed requests and replies); default false. */
   readonly unreliable?: boolean;
+  /** Extra delay of every message that gets through (`SimNetwork.setLatency`); default none. */
+  readonly latency?: Latency;
   /**
    * The application: a fresh state machine for each node each time it starts, as a real
    * process starts empty and restores from its snapshot. Default: a CommandLog each.
@@ -76,7 +80,15 @@ interface Member<Command, Result> {
   incarnation: number;
 }
 
-export interface SimClusterEvents {
+/** How far apart `spreadElectionTimers` puts the nodes' election timeouts by default. */
+export const TIMER_SPREAD_MS = 150;
+
+export interface SimClusterEvents<Command = unknown, Result = unknown> {
+  /**
+   * A node incarnation was created and is about to start: an observer attaches its listeners
+   * here, to see its first step (and an `input` listener must be there before start).
+   */
+  starting: [RaftNode<Command, Result>];
   role: [RoleChange];
   /** A node handed a committed entry (no-ops included) to its application. */
   applied: [NodeId, AppliedEntry];
@@ -84,7 +96,9 @@ export interface SimClusterEvents {
   restored: [NodeId, SnapshotRecord];
 }
 
-export class SimCluster<Command = unknown, Result = unknown> extends Emitter<SimClusterEvents> {
+export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
+  SimClusterEvents<Command, Result>
+> {
   readonly seed: number;
   readonly ids: readonly NodeId[];
   readonly timing: RaftTiming;
@@ -93,6 +107,9 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
   readonly checker = new InvariantChecker();
   readonly #members = new Map<NodeId, Member<Command, Result>>();
   readonly #connected = new Set<NodeId>();
+  // Links cut one way (from\0to), by setLink or partition: they stay cut across crashes and
+  // connects, until set up again or healed.
+  readonly #cut = new Set<string>();
   readonly #options: SimClusterOptions<Command, Result>;
 
   constructor(options: SimClusterOptions<Command, Result>) {
@@ -107,6 +124,7 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
     this.#options = options;
     this.network = new SimNetwork(this.clock, new SeededRandom(this.seed, 'network'));
     this.network.setReliable(!options.unreliable);
+    if (options.latency !== undefined) this.network.setLatency(options.latency);
     for (const id of this.ids) {
       this.#members.set(id, { node: null, storage: null, saved: undefined, endpoint: null, incarnation: 0 });
     }
@@ -136,6 +154,7 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
       ids: _ids,
       size: _size,
       unreliable: _unreliable,
+      latency: _latency,
       ...nodeOptions
     } = this.#options;
     const node = new RaftNode<Command, Result>({
@@ -165,6 +184,7 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
     node.on('error', (error) => this.clock.fail(error));
     Object.assign(member, { node, storage, endpoint });
     this.network.addServer(endpoint);
+    this.emit('starting', node);
     await node.start();
     return node;
   }
@@ -185,14 +205,14 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
     Object.assign(member, { node: null, storage: null, endpoint: null });
   }
 
-  /** Links `id` with every connected node, both ways. */
+  /** Links `id` with every connected node, both ways (except links cut by `setLink` or `partition`). */
   connect(id: NodeId): void {
     this.#member(id);
     this.#connected.add(id);
     for (const other of this.#connected) {
       if (other === id) continue;
-      this.network.setLink(id, other, true);
-      this.network.setLink(other, id, true);
+      this.network.setLink(id, other, this.isLinkUp(id, other));
+      this.network.setLink(other, id, this.isLinkUp(other, id));
     }
   }
 
@@ -208,6 +228,115 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
 
   isConnected(id: NodeId): boolean {
     return this.#connected.has(id);
+  }
+
+  /**
+   * Cuts (`up` false) or restores one direction of one link: messages from `from` to `to`.
+   * A cut link stays cut while its nodes crash, restart and reconnect, until set up again
+   * or `heal()`ed; a restored one carries messages once both nodes are connected.
+   */
+  setLink(from: NodeId, to: NodeId, up: boolean): void {
+    this.#member(from);
+    this.#member(to);
+    if (from === to) throw new ConfigError(`a link joins two different nodes, got "${from}" to itself`);
+    if (up) this.#cut.delete(linkKey(from, to));
+    else this.#cut.add(linkKey(from, to));
+    this.network.setLink(from, to, this.isLinkUp(from, to));
+  }
+
+  /** Whether messages from `from` reach `to` now: both connected, and that link not cut. */
+  isLinkUp(from: NodeId, to: NodeId): boolean {
+    return (
+      from !== to && this.#connected.has(from) && this.#connected.has(to) && !this.#cut.has(linkKey(from, to))
+    );
+  }
+
+  /**
+   * Splits the cluster into groups that cannot talk to each other: every link between two
+   * groups cut, every link inside a group up, every running node in a group connected. A
+   * node in no group is alone. Replaces any earlier cut; `heal()` undoes it.
+   */
+  partition(groups: readonly (readonly NodeId[])[]): void {
+    const groupOf = new Map<NodeId, number>();
+    groups.forEach((group, index) => {
+      for (const id of group) {
+        this.#member(id);
+        if (groupOf.has(id)) throw new ConfigError(`node "${id}" is in two groups of the partition`);
+        groupOf.set(id, index);
+      }
+    });
+    const group = (id: NodeId): number | string => groupOf.get(id) ?? `alone:${id}`;
+    this.#cut.clear();
+    for (const from of this.ids) {
+      for (const to of this.ids)
+        if (from !== to && group(from) !== group(to)) this.#cut.add(linkKey(from, to));
+    }
+    this.#relink([...groupOf.keys()]);
+  }
+
+  /** Every link up and every running node connected: the end of every partition and cut. */
+  heal(): void {
+    this.#cut.clear();
+    this.#relink(this.ids);
+  }
+
+  /** Connects the running nodes among `ids`, then sets every link to what it should be. */
+  #relink(ids: readonly NodeId[]): void {
+    for (const id of ids) if (this.#member(id).node !== null) this.#connected.add(id);
+    for (const from of this.ids) {
+      for (const to of this.ids) if (from !== to) this.network.setLink(from, to, this.isLinkUp(from, to));
+    }
+  }
+
+  /**
+   * Makes node `id`'s pending election timer (the chart's real `after` timer, not a new
+   * event) due now: it fires at the clock's next step, before anything due later. Returns
+   * false if the node is down or has no election timer pending (a leader has none).
+   */
+  timeoutNow(id: NodeId): boolean {
+    const [timer] = this.#electionTimers([id]);
+    if (timer === undefined) return false;
+    this.#moveTimer(timer, this.clock.now());
+    return true;
+  }
+
+  /**
+   * Makes the election timers of the running nodes among `ids` (default all) due at the same
+   * moment, the earliest of their deadlines: they time out together and split the vote.
+   * Returns the nodes whose timer moved (leaders and crashed nodes have none).
+   */
+  alignElectionTimers(ids: readonly NodeId[] = this.ids): NodeId[] {
+    const timers = this.#electionTimers(ids);
+    const due = Math.min(...timers.map(({ timer }) => timer.deadline));
+    for (const timer of timers) this.#moveTimer(timer, due);
+    return timers.map(({ node }) => node.id);
+  }
+
+  /**
+   * Spreads the election timers of the running nodes among `ids` (default all), in that
+   * order, `spacingMs` apart from the earliest of their deadlines: the first times out well
+   * before the others and wins the election alone. Returns the nodes whose timer moved.
+   */
+  spreadElectionTimers(ids: readonly NodeId[] = this.ids, spacingMs = TIMER_SPREAD_MS): NodeId[] {
+    const timers = this.#electionTimers(ids);
+    const first = Math.min(...timers.map(({ timer }) => timer.deadline));
+    timers.forEach((timer, i) => this.#moveTimer(timer, first + i * spacingMs));
+    return timers.map(({ node }) => node.id);
+  }
+
+  #electionTimers(ids: readonly NodeId[]): { node: RaftNode<Command, Result>; timer: PendingTimer }[] {
+    const found: { node: RaftNode<Command, Result>; timer: PendingTimer }[] = [];
+    for (const id of ids) {
+      const node = this.#member(id).node;
+      const timer = node?.pendingTimers().find(({ kind }) => kind === 'electionTimeout');
+      if (node && timer) found.push({ node, timer });
+    }
+    return found;
+  }
+
+  #moveTimer({ node, timer }: { node: RaftNode<Command, Result>; timer: PendingTimer }, due: number): void {
+    const at = Math.max(due, this.clock.now());
+    if (this.clock.reschedule(timer.handle, at)) node.timerMoved(timer.handle, at);
   }
 
   /** The live node `id`, or null while it is crashed. */
@@ -233,9 +362,26 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
     try {
       return await this.clock.run(task);
     } catch (error) {
-      if (error instanceof SimulationFailure) throw error;
-      throw new SimulationFailure(this.seed, this.clock.now(), error);
+      throw this.#failure(error);
     }
+  }
+
+  /**
+   * Fires the clock's next timer alone (one election or heartbeat timeout, one message
+   * arriving...) and lets what it started settle: `SimClock.step`. False if none is pending.
+   */
+  async step(): Promise<boolean> {
+    try {
+      return await this.clock.step();
+    } catch (error) {
+      throw this.#failure(error);
+    }
+  }
+
+  #failure(error: unknown): SimulationFailure {
+    return error instanceof SimulationFailure
+      ? error
+      : new SimulationFailure(this.seed, this.clock.now(), error);
   }
 
   /** Lets `ms` of virtual time pass. */
@@ -262,4 +408,8 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<Sim
       this.clock.fail(error);
     }
   }
+}
+
+function linkKey(from: NodeId, to: NodeId): string {
+  return `${from}\u0000${to}`;
 }

@@ -9,15 +9,66 @@
  * - A reply is lost if, by the time it is sent, the caller's link to the server is disabled
  *   or the server was deleted or replaced (so a crashed server never acknowledges).
  * - Long reordering: 2/3 of replies arrive 200-2199 ms late, skewed toward the low end.
+ * - Latency (off by default): every message that gets through also waits a delay drawn
+ *   uniformly in [min, max] ms, so that messages are visibly in flight.
  * - Counters: every request sent (total count and bytes, lost or not), requests dispatched
  *   per server incarnation, and the bytes of replies actually delivered.
+ * - Events, for an observer drawing the network: each message `sent` (with the time it is
+ *   due, if it is going to arrive), then `delivered` or `dropped` (with why), under one id.
  */
 import type { NodeId, RaftMessage, RaftReply, RaftRequest } from '../../machines/index.js';
 import { expectsReply, isRequest, stringifyJson } from '../../machines/index.js';
 import type { Transport } from '../node/providers.js';
 import type { SeededRandom } from './seeded-random.js';
 import type { SimClock } from './sim-clock.js';
+import { Emitter } from '../emitter.js';
 import { utf8Bytes } from '../utf8-bytes.js';
+
+/**
+ * Why a message never reached its receiver:
+ * - `lost`: the unreliable network lost the request (its handler never ran);
+ * - `replyLost`: the unreliable network lost the reply (the handler ran);
+ * - `linkDown`: the link from sender to receiver was cut when it was sent;
+ * - `nodeDown`: the receiver was down (crashed, or restarted since the call) when it was sent
+ *   or when it arrived;
+ * - `stray`: a reply that answers no outstanding call (never, from a correct node).
+ */
+export type DropReason = 'lost' | 'replyLost' | 'linkDown' | 'nodeDown' | 'stray';
+
+/** A message left its sender. `id` counts messages from 1; `deliverAt` is null if it will be dropped. */
+export interface NetworkSent {
+  readonly id: number;
+  readonly at: number;
+  readonly message: RaftMessage;
+  readonly deliverAt: number | null;
+}
+
+/** A message reached its receiver (just before the receiver handles it). */
+export interface NetworkDelivered {
+  readonly id: number;
+  readonly at: number;
+  readonly message: RaftMessage;
+}
+
+export interface NetworkDropped {
+  readonly id: number;
+  readonly at: number;
+  readonly message: RaftMessage;
+  readonly reason: DropReason;
+}
+
+/** A message is `sent`, then `delivered` or `dropped`, under the same id, in virtual time order. */
+export interface SimNetworkEvents {
+  sent: [NetworkSent];
+  delivered: [NetworkDelivered];
+  dropped: [NetworkDropped];
+}
+
+/** Extra delay of every message that gets through, uniform in [minMs, maxMs]. */
+export interface Latency {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
 
 /** Serializes a message for the wire: the receiver gets a copy, and the length is counted. */
 export interface WireCodec {
@@ -83,9 +134,11 @@ export class SimEndpoint implements Transport {
   }
 }
 
-export class SimNetwork {
+export class SimNetwork extends Emitter<SimNetworkEvents> {
   #reliable = true;
   #longReordering = false;
+  #latency: Latency = { minMs: 0, maxMs: 0 };
+  #messages = 0;
   #totalCount = 0;
   #totalBytes = 0;
   #strayReplies = 0;
@@ -98,7 +151,9 @@ export class SimNetwork {
     readonly clock: SimClock,
     readonly random: SeededRandom,
     readonly codec: WireCodec = JSON_CODEC,
-  ) {}
+  ) {
+    super();
+  }
 
   /** A new endpoint for a node incarnation; the previous one for `id` is closed for good. */
   attach(id: NodeId): SimEndpoint {
@@ -138,6 +193,24 @@ export class SimNetwork {
     this.#longReordering = longReordering;
   }
 
+  /**
+   * Every message that gets through waits `minMs`-`maxMs` more (one draw per message from
+   * the network's stream when they differ); default 0-0, no draw. Integers, min <= max.
+   */
+  setLatency(latency: Latency): void {
+    const { minMs, maxMs } = latency;
+    if (!Number.isSafeInteger(minMs) || !Number.isSafeInteger(maxMs) || minMs < 0 || maxMs < minMs) {
+      throw new RangeError(
+        `latency must be whole milliseconds with 0 <= minMs <= maxMs, got ${minMs}-${maxMs}`,
+      );
+    }
+    this.#latency = { minMs, maxMs };
+  }
+
+  get latency(): Latency {
+    return this.#latency;
+  }
+
   /** Every request sent, delivered or not. */
   get totalCount(): number {
     return this.#totalCount;
@@ -165,14 +238,19 @@ export class SimNetwork {
   }
 
   #call(caller: SimEndpoint, request: RaftRequest): void {
+    const id = ++this.#messages;
     const encoded = this.codec.encode(request);
     this.#totalCount++;
     this.#totalBytes += utf8Bytes(encoded);
     const server = this.#servers.get(request.to);
-    if (!caller.linkEnabled(request.to) || server === undefined) return; // no reply, no effect
+    // No reply, no effect.
+    if (!caller.linkEnabled(request.to)) return this.#dropAtSend(id, request, 'linkDown');
+    if (server === undefined) return this.#dropAtSend(id, request, 'nodeDown');
     const delay = this.#reliable ? 0 : this.random.int(26);
     const dropped = !this.#reliable && this.random.chance(100, 1000);
-    if (dropped) return;
+    if (dropped) return this.#dropAtSend(id, request, 'lost');
+    const wait = delay + this.#drawLatency();
+    this.emit('sent', { id, at: this.clock.now(), message: request, deliverAt: this.clock.now() + wait });
     this.clock.setTimeout(() => {
       server.dispatched++;
       if (expectsReply(request)) {
@@ -181,8 +259,8 @@ export class SimNetwork {
         if (queue === undefined) this.#pending.set(key, [{ caller, server }]);
         else queue.push({ caller, server });
       }
-      server.endpoint.receive(this.codec.decode(encoded));
-    }, delay);
+      this.#arrive(id, request, server.endpoint, encoded);
+    }, wait);
   }
 
   #reply(reply: RaftReply): void {
@@ -190,22 +268,49 @@ export class SimNetwork {
     const queue = this.#pending.get(key);
     const call = queue?.shift();
     if (queue?.length === 0) this.#pending.delete(key);
+    const id = ++this.#messages;
     if (call === undefined) {
       this.#strayReplies++;
-      return;
+      return this.#dropAtSend(id, reply, 'stray');
     }
     const serverGone = this.#servers.get(reply.from) !== call.server;
-    if (serverGone || !call.caller.linkEnabled(reply.from)) return;
-    if (!this.#reliable && this.random.chance(100, 1000)) return;
+    if (serverGone) return this.#dropAtSend(id, reply, 'nodeDown');
+    if (!call.caller.linkEnabled(reply.from)) return this.#dropAtSend(id, reply, 'linkDown');
+    if (!this.#reliable && this.random.chance(100, 1000)) return this.#dropAtSend(id, reply, 'replyLost');
     const encoded = this.codec.encode(reply);
     let delay = 0;
     if (this.#longReordering && this.random.chance(600, 900)) {
       delay = 200 + this.random.int(this.random.int(1999));
     }
+    const wait = delay + this.#drawLatency();
+    this.emit('sent', { id, at: this.clock.now(), message: reply, deliverAt: this.clock.now() + wait });
     this.clock.setTimeout(() => {
       this.#totalBytes += utf8Bytes(encoded);
-      call.caller.receive(this.codec.decode(encoded));
-    }, delay);
+      this.#arrive(id, reply, call.caller, encoded);
+    }, wait);
+  }
+
+  #drawLatency(): number {
+    const { minMs, maxMs } = this.#latency;
+    return maxMs === minMs ? minMs : minMs + this.random.int(maxMs - minMs);
+  }
+
+  /** A message that will not arrive: sent and dropped at once. */
+  #dropAtSend(id: number, message: RaftMessage, reason: DropReason): void {
+    const at = this.clock.now();
+    this.emit('sent', { id, at, message, deliverAt: null });
+    this.emit('dropped', { id, at, message, reason });
+  }
+
+  /** A message at its receiver's endpoint, which may have closed (crashed) while it flew. */
+  #arrive(id: number, message: RaftMessage, to: SimEndpoint, encoded: string): void {
+    const at = this.clock.now();
+    if (to.closed) {
+      this.emit('dropped', { id, at, message, reason: 'nodeDown' });
+      return;
+    }
+    this.emit('delivered', { id, at, message });
+    to.receive(this.codec.decode(encoded));
   }
 }
 

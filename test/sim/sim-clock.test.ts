@@ -371,3 +371,152 @@ describe('SimClock.run failure modes', () => {
     await expect(clock.runFor(10)).rejects.toBe('plain string');
   });
 });
+
+describe('SimClock.nextDue', () => {
+  it('is the due time of the earliest pending timer, skipping cancelled ones, undefined when none', async () => {
+    const clock = new SimClock();
+    expect(clock.nextDue()).toBeUndefined();
+    const early = clock.setTimeout(() => {}, 10);
+    clock.setTimeout(() => {}, 30);
+    expect(clock.nextDue()).toBe(10);
+    clock.clearTimeout(early);
+    expect(clock.nextDue()).toBe(30);
+    await clock.runFor(30);
+    expect(clock.nextDue()).toBeUndefined();
+  });
+});
+
+describe('SimClock.reschedule', () => {
+  it('moves a pending timer earlier or later, keeping its handle', async () => {
+    const clock = new SimClock();
+    const log: Array<[string, number]> = [];
+    const at = (name: string, ms: number) => clock.setTimeout(() => log.push([name, clock.now()]), ms);
+    const sooner = at('sooner', 500);
+    const later = at('later', 20);
+    at('fixed', 100);
+    expect(clock.reschedule(sooner, 50)).toBe(true);
+    expect(clock.reschedule(later, 200)).toBe(true);
+    expect(clock.nextDue()).toBe(50);
+    await clock.runFor(1_000);
+    expect(log).toEqual([
+      ['sooner', 50],
+      ['fixed', 100],
+      ['later', 200],
+    ]);
+    expect(clock.firedTimers).toBe(4); // three timers and the run's sleep: no ghost of a moved one
+  });
+
+  it('never moves a timer into the past: a due time before now fires now', async () => {
+    const clock = new SimClock();
+    await clock.runFor(100);
+    const fired: number[] = [];
+    const handle = clock.setTimeout(() => fired.push(clock.now()), 400);
+    clock.reschedule(handle, 0);
+    expect(clock.nextDue()).toBe(100);
+    await clock.runFor(0);
+    expect(fired).toEqual([100]);
+  });
+
+  it('keeps creation order among timers due at the same time', async () => {
+    const clock = new SimClock();
+    const log: string[] = [];
+    const first = clock.setTimeout(() => log.push('first'), 300);
+    clock.setTimeout(() => log.push('second'), 10);
+    const third = clock.setTimeout(() => log.push('third'), 200);
+    clock.reschedule(third, 10);
+    clock.reschedule(first, 10);
+    await clock.runFor(10);
+    expect(log).toEqual(['first', 'second', 'third']);
+  });
+
+  it('can be cleared once moved, and refuses unknown, fired or cleared handles', async () => {
+    const clock = new SimClock();
+    const log: string[] = [];
+    const moved = clock.setTimeout(() => log.push('moved'), 10);
+    clock.reschedule(moved, 20);
+    clock.clearTimeout(moved);
+    const fired = clock.setTimeout(() => log.push('fired'), 5);
+    await clock.runFor(50);
+    expect(log).toEqual(['fired']);
+    expect(clock.reschedule(moved, 60)).toBe(false);
+    expect(clock.reschedule(fired, 60)).toBe(false);
+    expect(clock.reschedule(12345, 60)).toBe(false);
+    expect(clock.nextDue()).toBeUndefined();
+  });
+
+  it('works from inside a callback while run drives the clock', async () => {
+    const clock = new SimClock();
+    const log: Array<[string, number]> = [];
+    const victim = clock.setTimeout(() => log.push(['victim', clock.now()]), 500);
+    clock.setTimeout(() => clock.reschedule(victim, clock.now()), 40);
+    await clock.runFor(600);
+    expect(log).toEqual([['victim', 40]]);
+  });
+});
+
+describe('SimClock.step', () => {
+  it('fires exactly one timer, the earliest, even when others are due at the same time', async () => {
+    const clock = new SimClock();
+    const log: Array<[string, number]> = [];
+    const at = (name: string, ms: number) => clock.setTimeout(() => log.push([name, clock.now()]), ms);
+    at('b', 20);
+    at('a1', 10);
+    at('a2', 10);
+    await expect(clock.step()).resolves.toBe(true);
+    expect(log).toEqual([['a1', 10]]);
+    expect(clock.now()).toBe(10);
+    await clock.step();
+    expect(log).toEqual([
+      ['a1', 10],
+      ['a2', 10],
+    ]);
+    await clock.step();
+    expect(clock.now()).toBe(20);
+    await expect(clock.step()).resolves.toBe(false);
+    expect(clock.now()).toBe(20);
+    expect(clock.firedTimers).toBe(3);
+  });
+
+  it('settles the promise work a timer started before it returns', async () => {
+    const clock = new SimClock();
+    const log: string[] = [];
+    clock.setTimeout(() => {
+      log.push('timer');
+      void (async () => {
+        for (let i = 0; i < 20; i++) await Promise.resolve();
+        log.push('chain done');
+      })();
+    }, 5);
+    await clock.step();
+    expect(log).toEqual(['timer', 'chain done']);
+  });
+
+  it('stepping timer by timer gives the same run as runFor', async () => {
+    const trace = async (drive: (clock: SimClock) => Promise<void>) => {
+      const clock = new SimClock();
+      const seen: string[] = [];
+      startPeriodic(clock, 30, () => {
+        seen.push(`a@${clock.now()}`);
+        if (clock.now() % 90 === 0) clock.setTimeout(() => seen.push(`echo@${clock.now()}`), 0);
+      });
+      startPeriodic(clock, 45, () => seen.push(`b@${clock.now()}`));
+      await drive(clock);
+      return seen;
+    };
+    const ran = await trace((clock) => clock.runFor(400));
+    const stepped = await trace(async (clock) => {
+      while ((clock.nextDue() ?? Infinity) <= 400) await clock.step();
+    });
+    expect(stepped).toEqual(ran);
+  });
+
+  it('is refused while run drives the clock, and rejects with a fault', async () => {
+    const clock = new SimClock();
+    await clock.run(async () => {
+      await expect(clock.step()).rejects.toThrow(/nested/);
+    });
+    const error = new Error('broken');
+    clock.setTimeout(() => clock.fail(error), 1);
+    await expect(clock.step()).rejects.toBe(error);
+  });
+});

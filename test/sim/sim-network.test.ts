@@ -11,7 +11,7 @@ import type {
 import { isRequest } from '../../machines/index.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
-import type { SimEndpoint, WireCodec } from '../../src/sim/sim-network.js';
+import type { NetworkDropped, SimEndpoint, WireCodec } from '../../src/sim/sim-network.js';
 import { SimNetwork } from '../../src/sim/sim-network.js';
 
 interface Received {
@@ -594,5 +594,144 @@ describe('long reordering', () => {
     for (const received of b.inbox) b.endpoint.send(replyTo(received.message as RaftRequest));
     await clock.runFor(3000);
     expect(a.inbox).toEqual([]);
+  });
+});
+
+/** Every event of `network`, in order, as `phase id from->to type` with its times. */
+function recordEvents(network: SimNetwork) {
+  const log: string[] = [];
+  const drops: NetworkDropped[] = [];
+  const line = (phase: string, id: number, message: RaftMessage, rest: string) =>
+    log.push(`${phase} ${id} ${message.from}->${message.to} ${message.type}${rest}`);
+  network.on('sent', ({ id, at, message, deliverAt }) =>
+    line('sent', id, message, ` @${at} due ${deliverAt}`),
+  );
+  network.on('delivered', ({ id, at, message }) => line('delivered', id, message, ` @${at}`));
+  network.on('dropped', (drop) => {
+    drops.push(drop);
+    line('dropped', drop.id, drop.message, ` @${drop.at} ${drop.reason}`);
+  });
+  return { log, drops };
+}
+
+describe('events', () => {
+  it('a call: the request and its reply are each sent, then delivered, under ids counted from 1', async () => {
+    const { clock, network, a, b } = linkedPair({ b: { autoReply: true } });
+    const { log } = recordEvents(network);
+    await callVote(clock, a);
+    expect(b.inbox).toHaveLength(1);
+    expect(log).toEqual([
+      'sent 1 a->b RequestVote @0 due 0',
+      'delivered 1 a->b RequestVote @0',
+      'sent 2 b->a RequestVoteReply @0 due 0',
+      'delivered 2 b->a RequestVoteReply @0',
+    ]);
+  });
+
+  it('a delivered event comes before the receiver handles the message', async () => {
+    const { clock, network, a, b } = linkedPair();
+    const order: string[] = [];
+    network.on('delivered', () => order.push(`delivered (inbox ${b.inbox.length})`));
+    await callVote(clock, a);
+    expect(order).toEqual(['delivered (inbox 0)']);
+  });
+
+  it('says why a message is dropped: link down, node down, lost, reply lost, stray', async () => {
+    const { clock, network, a, b } = pair();
+    const { drops } = recordEvents(network);
+    sendVote(a); // links start disabled
+    linkBoth(network, 'a', 'b');
+    network.setLink('a', 'nobody', true);
+    sendVote(a, 'nobody');
+    b.endpoint.send(replyTo(vote('a', 'b'))); // answers no call
+    const answered = await callVote(clock, a);
+    network.setLink('a', 'b', false);
+    b.endpoint.send(replyTo(answered)); // the call's link is down now
+    network.setReliable(false);
+    linkBoth(network, 'a', 'b');
+    sendVotes(a, 200);
+    await clock.runFor(100);
+    for (const received of b.inbox.slice(1)) b.endpoint.send(replyTo(received.message as RaftRequest));
+    await clock.runFor(100);
+    const reasons = drops.map((drop) => drop.reason);
+    expect(reasons.slice(0, 4)).toEqual(['linkDown', 'nodeDown', 'stray', 'linkDown']);
+    expect(reasons).toContain('lost');
+    expect(reasons).toContain('replyLost');
+    // Each drop names the message dropped and happens at the time it was decided.
+    expect(drops[1]!.message.to).toBe('nobody');
+    expect(drops.every((drop) => drop.at <= clock.now())).toBe(true);
+  });
+
+  it('a dropped message was sent with no due time; a delivered one at its due time', async () => {
+    const { clock, network, a } = linkedPair({ seed: 5, b: { autoReply: true } });
+    const sent = new Map<number, number | null>();
+    const delivered = new Map<number, number>();
+    const dropped = new Set<number>();
+    network.on('sent', ({ id, deliverAt }) => sent.set(id, deliverAt));
+    network.on('delivered', ({ id, at }) => delivered.set(id, at));
+    network.on('dropped', ({ id }) => dropped.add(id));
+    network.setReliable(false);
+    network.setLongReordering(true);
+    sendVotes(a, 300);
+    await settle(network);
+    expect(dropped.size).toBeGreaterThan(0);
+    for (const [id, deliverAt] of sent) {
+      if (dropped.has(id)) expect(deliverAt).toBeNull();
+      else expect(delivered.get(id)).toBe(deliverAt);
+    }
+    expect(delivered.size + dropped.size).toBe(sent.size);
+  });
+
+  it('a message in flight to a node that restarts is dropped on arrival (node down)', async () => {
+    const { clock, network, a } = linkedPair();
+    network.setLatency({ minMs: 10, maxMs: 10 });
+    const { log } = recordEvents(network);
+    sendVote(a);
+    join(network, 'b'); // b restarts: the message flies to its closed endpoint
+    await clock.runFor(20);
+    expect(log).toEqual(['sent 1 a->b RequestVote @0 due 10', 'dropped 1 a->b RequestVote @10 nodeDown']);
+  });
+});
+
+describe('latency', () => {
+  it('delays every request and reply by min-max ms, every value occurring, on top of other delays', async () => {
+    const { clock, network, a, b } = linkedPair({ seed: 9, b: { autoReply: true } });
+    network.setLatency({ minMs: 10, maxMs: 30 });
+    sendVotes(a, 2000);
+    await clock.runFor(100);
+    const requestDelays = b.inbox.map((r) => r.at); // all sent at t=0
+    expect(Math.min(...requestDelays)).toBe(10);
+    expect(Math.max(...requestDelays)).toBe(30);
+    expect(new Set(requestDelays).size).toBe(21);
+    const handledAt = new Map(b.inbox.map((r) => [(r.message as RaftRequest).rpcId, r.at]));
+    const replyDelays = a.inbox.map((r) => r.at - handledAt.get((r.message as RaftReply).inReplyTo)!);
+    expect(Math.min(...replyDelays)).toBe(10);
+    expect(Math.max(...replyDelays)).toBe(30);
+    expect(a.inbox).toHaveLength(2000);
+  });
+
+  it('a fixed latency draws nothing: the unreliable network loses the same messages as without it', async () => {
+    const run = async (latency: number) => {
+      const { clock, network, a, b } = linkedPair({ seed: 23, b: { autoReply: true } });
+      network.setReliable(false);
+      network.setLatency({ minMs: latency, maxMs: latency });
+      sendVotes(a, 500);
+      await clock.runFor(200);
+      return { handled: b.inbox.map((r) => r.at - latency), answered: a.inbox.length };
+    };
+    expect(await run(7)).toEqual(await run(0));
+  });
+
+  it('refuses latencies that are not whole, ordered, non-negative milliseconds', () => {
+    const { network } = setup();
+    for (const [minMs, maxMs] of [
+      [-1, 5],
+      [10, 5],
+      [1.5, 3],
+      [0, Infinity],
+    ] as const) {
+      expect(() => network.setLatency({ minMs, maxMs })).toThrow(RangeError);
+    }
+    expect(network.latency).toEqual({ minMs: 0, maxMs: 0 });
   });
 });
