@@ -663,7 +663,7 @@ describe('events', () => {
   });
 
   it('a dropped message was sent with no due time; a delivered one at its due time', async () => {
-    const { clock, network, a } = linkedPair({ seed: 5, b: { autoReply: true } });
+    const { network, a } = linkedPair({ seed: 5, b: { autoReply: true } });
     const sent = new Map<number, number | null>();
     const delivered = new Map<number, number>();
     const dropped = new Set<number>();
