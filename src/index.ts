@@ -19,7 +19,18 @@ export type {
 export type { Listener } from './emitter.js';
 export * from './errors.js';
 export type { Proposed, RaftNodeEvents, RaftNodeOptions } from './api/raft-node.js';
-export { DEFAULT_COMMAND_LIMITS, DEFAULT_TIMING, RaftNode, createRaftNode } from './api/raft-node.js';
+export { DEFAULT_COMMAND_LIMITS, DEFAULT_TIMING, RaftNode } from './api/raft-node.js';
+export type {
+  CreateRaftNodeOptions,
+  InspectableRaftNode,
+  InspectionFeedAddress,
+} from './api/create-raft-node.js';
+export { createRaftNode } from './api/create-raft-node.js';
+export type { FeedFrame, FeedHello } from './inspect/feed-protocol.js';
+export type { InspectEvent, NodeSummary, PeerProgressSummary, TimerKind } from './inspect/inspect-event.js';
+export type { InspectionFeed, InspectionFeedOptions } from './inspect/feed-server.js';
+export { serveInspectionFeed } from './inspect/feed-server.js';
+export { inspectToken } from './inspect/inspect-token.js';
 export type { SnapshotMeta, StateMachine } from './api/state-machine.js';
 export { CommandLog } from './app/command-log.js';
 export { CRYPTO_RANDOM } from './node/crypto-random.js';

@@ -2,13 +2,16 @@
  * The embedding API: a Raft node for an application, over any transport and storage.
  * It is the node host (the same one the simulator runs) with real time and randomness by
  * default, plus what an application needs: proposals that resolve once applied, the
- * application's state machine fed in order, and automatic snapshots.
+ * application's state machine fed in order, and automatic snapshots. Browser-safe, since
+ * the simulator runs it; `createRaftNode` (create-raft-node.ts) adds what only Node has,
+ * the inspection feed's server.
  */
 import type { InspectionEvent } from 'xstate';
 import type {
   JsonLimits,
   LogEdit,
   NodeId,
+  RaftContext,
   RaftMessage,
   RaftTiming,
   SnapshotRecord,
@@ -288,6 +291,18 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     return this.#host?.failure ?? null;
   }
 
+  /**
+   * The statechart's state now, its context and state value: what an inspector that
+   * connects late starts from (the `step` events carry the same after every step). Read
+   * it, never edit it. Throws NodeStoppedError before `start()`.
+   */
+  chartState(): { readonly context: RaftContext; readonly value: unknown } {
+    const host = this.#host;
+    if (host === null) throw new NodeStoppedError(this.id);
+    const { context, value } = host.actorSnapshot();
+    return { context, value };
+  }
+
   status(): NodeStatus {
     const host = this.#host;
     if (host === null) throw new NodeStoppedError(this.id);
@@ -332,11 +347,4 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
   #failAll(error: Error): void {
     for (const index of [...this.#pending.keys()]) this.#settle(index, (pending) => pending.reject(error));
   }
-}
-
-/** Creates a node; `start()` it to recover from storage and join the cluster. */
-export function createRaftNode<Command = unknown, Result = unknown>(
-  options: RaftNodeOptions<Command, Result>,
-): RaftNode<Command, Result> {
-  return new RaftNode(options);
 }

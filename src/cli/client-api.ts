@@ -1,7 +1,11 @@
 /**
  * A node's HTTP API for clients (and the multi-process tests): propose a command, read the
- * node's status, read what it applied. JSON in and out; every error is a JSON body
- * `{error, message}` whose message says what to do. Routes and status codes: docs/node.md.
+ * node's status, read what it applied; and, for the visualizer, control endpoints that cut
+ * the node's links. JSON in and out; every error is a JSON body `{error, message}` whose
+ * message says what to do. Routes and status codes: docs/node.md.
+ *
+ * Browsers: pages served from loopback may call it (CORS), pages from elsewhere may not, so
+ * a web site the user visits cannot drive a node on their machine.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -16,8 +20,12 @@ import {
   NotLeaderError,
   ProposalTimeoutError,
 } from '../errors.js';
+import { inspectToken, presentedToken, tokenMatches } from '../inspect/inspect-token.js';
 import type { HttpLimits } from '../net/http-limits.js';
 import { applyHttpLimits } from '../net/http-limits.js';
+import { isLoopbackHost, isLoopbackOrigin } from '../net/loopback.js';
+import type { BlockRequest } from '../transport/blocked-peers.js';
+import type { WsTransport } from '../transport/ws-transport.js';
 
 export interface ClientApiOptions {
   /** Largest request body accepted, in bytes; a larger one gets 413. */
@@ -26,6 +34,18 @@ export interface ClientApiOptions {
   readonly peerClients: Readonly<Record<NodeId, string>>;
   /** Connection limits; default CLIENT_HTTP_LIMITS. */
   readonly limits?: HttpLimits;
+  /** The control endpoints (`POST /control/block`); without this they answer 404. */
+  readonly control?: ControlOptions;
+}
+
+export interface ControlOptions {
+  /** What `/control/block` acts on. */
+  readonly transport: Pick<WsTransport, 'setBlocked' | 'blocked'>;
+  /**
+   * The cluster secret: a request from another machine (or from a page of another origin)
+   * must carry it, or its inspection token, as `Authorization: Bearer <it>`.
+   */
+  readonly secret: string;
 }
 
 /**
@@ -56,7 +76,12 @@ class HttpRefusal extends Error {
   }
 }
 
-const ROUTES: Readonly<Record<string, string>> = { '/status': 'GET', '/applied': 'GET', '/propose': 'POST' };
+const ROUTES: Readonly<Record<string, string>> = {
+  '/status': 'GET',
+  '/applied': 'GET',
+  '/propose': 'POST',
+  '/control/block': 'POST',
+};
 
 export function createClientApi(
   node: RaftNode<unknown, number>,
@@ -64,6 +89,7 @@ export function createClientApi(
   options: ClientApiOptions,
 ): Server {
   const server = createServer((request, response) => {
+    if (allowOrigin(request, response)) return;
     route(node, log, options, request, response).catch((error: unknown) => {
       if (error instanceof HttpRefusal) return reply(response, error.status, error.body);
       reply(response, 500, {
@@ -84,7 +110,7 @@ async function route(
   response: ServerResponse,
 ): Promise<void> {
   const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  const method = ROUTES[path];
+  const method = path.startsWith('/control/') && options.control === undefined ? undefined : ROUTES[path];
   if (method === undefined) {
     throw new HttpRefusal(404, {
       error: 'NotFound',
@@ -106,8 +132,9 @@ async function route(
     return reply(response, status.failure === null ? 200 : 503, status);
   }
   if (path === '/applied') return reply(response, 200, { commands: log.commands });
+  if (path === '/control/block') return block(options.control!, request, response, options.maxBodyBytes);
 
-  const body = await readJsonBody(request, options.maxBodyBytes);
+  const body = await readJsonBody(request, options.maxBodyBytes, '{"command": ...}');
   if (typeof body !== 'object' || body === null || Array.isArray(body) || !('command' in body)) {
     throw new HttpRefusal(400, {
       error: 'BadRequest',
@@ -119,6 +146,83 @@ async function route(
   } catch (error) {
     throw refusalFor(error, options.peerClients);
   }
+}
+
+/** `POST /control/block {"peers": [...], "outbound"?: [...], "inbound"?: [...]}`: sets the blocked peers. */
+async function block(
+  control: ControlOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  maxBytes: number,
+): Promise<void> {
+  authorizeControl(control, request);
+  const body = await readJsonBody(request, maxBytes, '{"peers": [...]}');
+  const blockRequest = asBlockRequest(body);
+  try {
+    control.transport.setBlocked(blockRequest);
+  } catch (error) {
+    throw new HttpRefusal(400, { error: 'BadRequest', message: (error as Error).message });
+  }
+  reply(response, 200, control.transport.blocked());
+}
+
+/** Control is for this machine's users, or whoever holds the secret (or its inspection token). */
+function authorizeControl(control: ControlOptions, request: IncomingMessage): void {
+  const origin = request.headers.origin;
+  const local =
+    isLoopbackHost(request.socket.remoteAddress ?? '') && (origin === undefined || isLoopbackOrigin(origin));
+  if (local || tokenMatches(presentedToken(request), [control.secret, inspectToken(control.secret)])) return;
+  throw new HttpRefusal(401, {
+    error: 'Unauthorized',
+    message:
+      'control endpoints answer requests from this machine only, or with the cluster secret ' +
+      '(or its inspection token) as Authorization: Bearer <token>',
+  });
+}
+
+function asBlockRequest(body: unknown): BlockRequest {
+  const problem = new HttpRefusal(400, {
+    error: 'BadRequest',
+    message:
+      'the body must be a JSON object {"peers": [ids]}, blocking both ways, with optional ' +
+      '"outbound" and "inbound" lists for one direction; {"peers": []} unblocks all',
+  });
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw problem;
+  const fields = body as Record<string, unknown>;
+  const lists: Record<string, readonly string[]> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (key !== 'peers' && key !== 'outbound' && key !== 'inbound') throw problem;
+    if (!Array.isArray(value) || !value.every((id) => typeof id === 'string')) throw problem;
+    lists[key] = value as string[];
+  }
+  return lists;
+}
+
+/**
+ * CORS for pages served from loopback (the visualizer): their requests may be read, and
+ * their preflight is answered here (true: the request is done). Other origins get no CORS
+ * headers, so their browser refuses the call.
+ */
+function allowOrigin(request: IncomingMessage, response: ServerResponse): boolean {
+  const origin = request.headers.origin;
+  const allowed = origin !== undefined && isLoopbackOrigin(origin);
+  if (allowed) {
+    response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('vary', 'origin');
+  }
+  if (request.method !== 'OPTIONS' || origin === undefined) return false;
+  if (!allowed) {
+    reply(response, 403, {
+      error: 'Forbidden',
+      message: `a page from ${origin} may not call this node: serve it from 127.0.0.1 or localhost`,
+    });
+    return true;
+  }
+  response.setHeader('access-control-allow-methods', 'GET, POST');
+  response.setHeader('access-control-allow-headers', 'content-type, authorization');
+  response.setHeader('access-control-max-age', '600');
+  response.writeHead(204).end();
+  return true;
 }
 
 /** The HTTP answer to a proposal's typed error; anything else stays a 500. */
@@ -151,7 +255,7 @@ function isJsonType(header: string | undefined): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+async function readJsonBody(request: IncomingMessage, maxBytes: number, shape: string): Promise<unknown> {
   if (!isJsonType(request.headers['content-type'])) {
     throw new HttpRefusal(415, {
       error: 'UnsupportedMediaType',
@@ -182,7 +286,7 @@ async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise
   } catch (error) {
     throw new HttpRefusal(400, {
       error: 'BadRequest',
-      message: `the body must be JSON {"command": ...}: ${error instanceof Error ? error.message : String(error)}`,
+      message: `the body must be JSON ${shape}: ${error instanceof Error ? error.message : String(error)}`,
     });
   }
 }

@@ -14,3 +14,4 @@ export {
   CLOSE_REPLACED,
   CLOSE_TOO_LARGE,
 } from './close-codes.js';
+export type { BlockRequest, BlockedPeers } from './blocked-peers.js';

@@ -17,6 +17,8 @@ export interface TransportStats {
    * maxPendingConnections unauthenticated ones were open.
    */
   readonly refusedConnections: number;
+  /** Frames dropped, either way, because their peer is blocked (`setBlocked`). */
+  readonly blocked: number;
   /** Frames waiting in the outbound queues now. */
   readonly queued: number;
 }
@@ -30,6 +32,7 @@ export class StatsCounter {
     dropped: 0,
     rejected: 0,
     refusedConnections: 0,
+    blocked: 0,
   };
 
   add(counter: Counter, n = 1): void {

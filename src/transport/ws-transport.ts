@@ -15,6 +15,8 @@ import type { NodeId, RaftMessage } from '../../machines/index.js';
 import { RaftError } from '../errors.js';
 import { applyHttpLimits } from '../net/http-limits.js';
 import type { Transport } from '../node/providers.js';
+import type { BlockRequest, BlockedPeers } from './blocked-peers.js';
+import { NOTHING_BLOCKED, resolveBlock } from './blocked-peers.js';
 import { CLOSE_GOING_AWAY, CLOSE_REPLACED, closeSocket } from './close-codes.js';
 import { WIRE_CODEC } from './codec.js';
 import { frameLimitedWebSocket } from './frame-limit.js';
@@ -33,6 +35,15 @@ export interface WsTransport extends Transport {
   /** Where the server listens (the real port when `listen.port` was 0); after `start`. */
   address(): { readonly host: string; readonly port: number };
   stats(): TransportStats;
+  /**
+   * Cuts links on purpose: every frame to and from the peers given (or only one direction,
+   * `{ outbound, inbound }`) is dropped and counted in `stats().blocked`, until the next call
+   * replaces the sets (`setBlocked([])` unblocks all). The connections stay up, so unblocking
+   * is instant. Throws ConfigError for an id that is not a peer.
+   */
+  setBlocked(peers: BlockRequest): void;
+  /** The peers blocked now, each direction sorted. */
+  blocked(): BlockedPeers;
   /** `close()`, then waits until the server and every connection have closed. */
   stop(): Promise<void>;
 }
@@ -53,6 +64,9 @@ class WebSocketTransport implements WsTransport {
   readonly #inbound = new Map<NodeId, WebSocket>();
   readonly #pending: PendingConnections;
   readonly #warned = new Set<string>();
+  #blocked: BlockedPeers = NOTHING_BLOCKED;
+  #blockedOut: ReadonlySet<NodeId> = new Set();
+  #blockedIn: ReadonlySet<NodeId> = new Set();
   #deliver: ((message: RaftMessage) => void) | undefined;
   #server: Server | undefined;
   /** Settles once the server is listening or failed to: only then can it be closed for good. */
@@ -148,6 +162,18 @@ class WebSocketTransport implements WsTransport {
     return this.#stats.snapshot(queued);
   }
 
+  setBlocked(peers: BlockRequest): void {
+    const blocked = resolveBlock(peers, new Set(this.#links.keys()));
+    this.#blocked = blocked;
+    this.#blockedOut = new Set(blocked.outbound);
+    this.#blockedIn = new Set(blocked.inbound);
+    this.#options.logger.info({ node: this.#options.id, ...blocked }, 'blocked peers set');
+  }
+
+  blocked(): BlockedPeers {
+    return this.#blocked;
+  }
+
   send(message: RaftMessage): void {
     const { logger, maxFrameBytes, id } = this.#options;
     if (this.#state === 'closed') return this.#stats.add('dropped');
@@ -161,6 +187,7 @@ class WebSocketTransport implements WsTransport {
       );
       return;
     }
+    if (this.#blockedOut.has(message.to)) return this.#stats.add('blocked');
     const checked = validateRaftMessage(message);
     if (!checked.ok) {
       // The peer would refuse it and close the connection: better not to send it at all.
@@ -264,6 +291,7 @@ class WebSocketTransport implements WsTransport {
       this.#stats.add('dropped');
       return;
     }
+    if (this.#blockedIn.has(message.from)) return this.#stats.add('blocked');
     this.#stats.add('received');
     try {
       deliver(message);

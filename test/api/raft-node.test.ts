@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { StateMachine } from '../../src/api/state-machine.js';
 import type { RaftNode } from '../../src/api/raft-node.js';
 import { checkJsonValue } from '../../machines/index.js';
-import { createRaftNode } from '../../src/api/raft-node.js';
+import { createRaftNode } from '../../src/api/create-raft-node.js';
 import {
   ConfigError,
   InvalidCommandError,

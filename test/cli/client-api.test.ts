@@ -10,7 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RaftNode } from '../../src/api/raft-node.js';
-import { createRaftNode } from '../../src/api/raft-node.js';
+import { createRaftNode } from '../../src/api/create-raft-node.js';
 import { CommandLog } from '../../src/app/command-log.js';
 import { CLIENT_HTTP_LIMITS, createClientApi } from '../../src/cli/client-api.js';
 import { NotLeaderError } from '../../src/errors.js';
