@@ -89,6 +89,10 @@ program
   .option('--max-command-bytes <bytes>', 'largest command accepted, as JSON (default 1048576)', integer(1))
   .option('--max-command-depth <levels>', 'deepest nesting of a command accepted (default 100)', integer(1))
   .option('--log-level <level>', 'debug, info, warn or error')
+  .option(
+    '--inspect <host:port>',
+    'serve the inspection feed (WebSocket) here; off loopback, clients need the token of the cluster secret',
+  )
   .action(async (options: Record<string, unknown>) => {
     const config = resolveNodeConfig(options, process.env, (message) =>
       console.error(`raftchart: warning: ${message}`),

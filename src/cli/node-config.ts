@@ -26,6 +26,8 @@ export interface NodeConfig {
   /** Largest proposed command, in bytes of JSON (default 1 MiB). */
   readonly maxCommandBytes?: number;
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** host:port of the inspection feed (WebSocket), when it is served. */
+  readonly inspect?: string;
 }
 
 const ADDRESS = '^[^\\s:]+:[0-9]{1,5}$';
@@ -50,6 +52,7 @@ const schema = {
     // Bounded so one command, plus its envelope, always fits a frame the transport can size.
     maxCommandBytes: { type: 'integer', minimum: 1, maximum: MAX_COMMAND_BYTES_LIMIT },
     logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
+    inspect: { type: 'string', pattern: ADDRESS },
   },
 } as const;
 
@@ -81,6 +84,7 @@ export function resolveNodeConfig(
     'maxCommandDepth',
     'maxCommandBytes',
     'logLevel',
+    'inspect',
   ]) {
     if (flags[key] !== undefined) merged[key] = flags[key];
   }

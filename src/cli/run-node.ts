@@ -7,11 +7,13 @@
  */
 import { once } from 'node:events';
 import { pino } from 'pino';
-import { DEFAULT_COMMAND_LIMITS, createRaftNode } from '../api/raft-node.js';
+import { createRaftNode } from '../api/create-raft-node.js';
+import { DEFAULT_COMMAND_LIMITS } from '../api/raft-node.js';
 import { CommandLog } from '../app/command-log.js';
 import type { Server } from 'node:http';
 import { ConfigError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
+import { isLoopbackHost } from '../net/loopback.js';
 import { FileStorage } from '../storage/file-storage.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/options.js';
 import { createWsTransport } from '../transport/ws-transport.js';
@@ -41,6 +43,8 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     warn: (message, details) => logger.warn(details, message),
   });
   const log = new CommandLog();
+  const feedAddress =
+    config.inspect === undefined ? undefined : inspectionFeedAt(config.inspect, config.secret);
   const node = createRaftNode<unknown, number>({
     id: config.id,
     peers: Object.keys(config.peers),
@@ -50,6 +54,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     maxCommandBytes,
     ...(config.maxCommandDepth === undefined ? {} : { maxCommandDepth: config.maxCommandDepth }),
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
+    ...(feedAddress === undefined ? {} : { inspectionFeed: feedAddress }),
   });
   node.on('role', ({ role, term }) => logger.info({ role, term }, 'role changed'));
   const failed = new Promise<NodeFailedError | Error>((resolve) => node.on('error', resolve));
@@ -59,22 +64,28 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
   const api = createClientApi(node, log, {
     maxBodyBytes: maxCommandBytes + ENVELOPE_BYTES,
     peerClients: config.peerClients ?? {},
+    control: { transport, secret: config.secret },
   });
   // Every address is bound before the node joins: a node that cannot serve never takes part.
   try {
     await listen(api, config.client);
     await transport.start();
+    await node.start(); // binds the inspection feed first, if asked for
   } catch (error) {
     api.close();
     await transport.stop();
     await storage.close();
     throw error;
   }
-  await node.start();
   logger.info(
     { listen: config.listen, client: config.client, peers: Object.keys(config.peers) },
     'node started',
   );
+  if (node.feed !== null) {
+    const access =
+      feedAddress?.secret === undefined ? 'loopback: no token' : 'the token of the cluster secret';
+    logger.info({ url: node.feed.url, access }, 'inspection feed served');
+  }
 
   const failure = signal.aborted
     ? null
@@ -99,6 +110,12 @@ async function listen(api: Server, address: string): Promise<void> {
       `cannot listen for clients on ${address} (--client): ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/** The feed's address; off loopback its clients need the token of the cluster secret. */
+function inspectionFeedAt(address: string, secret: string): { host: string; port: number; secret?: string } {
+  const [host, port] = splitAddress(address);
+  return isLoopbackHost(host) ? { host, port } : { host, port, secret };
 }
 
 function splitAddress(address: string): [string, number] {
