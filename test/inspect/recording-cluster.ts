@@ -55,3 +55,47 @@ export class RecordedCluster {
     return this.#recorders.get(id)!.length;
   }
 }
+
+function leaderOf(cluster: SimCluster): NodeId | undefined {
+  return cluster.ids.find((id) => cluster.status(id)?.role === 'leader');
+}
+
+/** A faulty run: elections, proposals, a crashed leader, a partitioned follower, snapshots. */
+export async function faultyRun(seed: number): Promise<RecordedCluster> {
+  const recorded = new RecordedCluster({ seed, size: 3, snapshotEvery: 4 });
+  const { cluster } = recorded;
+  await recorded.startAll();
+  await cluster.run(async () => {
+    const propose = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await cluster.clock.sleep(50);
+        const leader = leaderOf(cluster);
+        if (leader !== undefined) cluster.node(leader)!.submit(`c${cluster.clock.now()}`);
+      }
+    };
+    await cluster.clock.sleep(1_500);
+    await propose(6);
+    // Crash the leader; the others elect a new one; the old one comes back and catches up.
+    const first = leaderOf(cluster)!;
+    cluster.crash(first);
+    await cluster.clock.sleep(1_500);
+    await propose(5);
+    await recorded.start(first);
+    cluster.connect(first);
+    await cluster.clock.sleep(1_000);
+    // Partition a follower away; it campaigns alone; it rejoins and steps down.
+    const follower = cluster.ids.find((id) => id !== leaderOf(cluster))!;
+    cluster.disconnect(follower);
+    await propose(8);
+    await cluster.clock.sleep(1_500);
+    cluster.connect(follower);
+    await cluster.clock.sleep(1_500);
+    // An unreliable network: lost and delayed messages.
+    cluster.network.setReliable(false);
+    await propose(6);
+    await cluster.clock.sleep(1_000);
+    cluster.network.setReliable(true);
+    await cluster.clock.sleep(1_000);
+  });
+  return recorded;
+}
