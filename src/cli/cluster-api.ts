@@ -22,8 +22,8 @@ import type { ClusterSupervisor } from './cluster-supervisor.js';
 /** One node as `GET /api/cluster` describes it. */
 export interface ClusterNodeView {
   readonly id: string;
-  /** Its inspection feed, `ws://127.0.0.1:<port>`; null when nodes run without one. */
-  readonly feedUrl: string | null;
+  /** Its inspection feed, `ws://127.0.0.1:<port>` (open to this machine without a token). */
+  readonly feedUrl: string;
   /** Its HTTP client API (POST /propose, GET /status, GET /applied). */
   readonly clientUrl: string;
   /** Its process id; null while it is down. */
@@ -45,15 +45,11 @@ export type ApiHandler = (request: IncomingMessage, response: ServerResponse) =>
 const USAGE = 'use GET /api/cluster, POST /api/nodes/<id>/kill or POST /api/nodes/<id>/restart';
 const NODE_ACTION = /^\/api\/nodes\/([^/]+)\/(kill|restart)$/;
 
-export function clusterView(
-  supervisor: ClusterSupervisor,
-  nodes: readonly NodePlan[],
-  feeds: boolean,
-): ClusterView {
+export function clusterView(supervisor: ClusterSupervisor, nodes: readonly NodePlan[]): ClusterView {
   return {
     nodes: nodes.map((node) => ({
       id: node.id,
-      feedUrl: feeds ? feedUrl(node) : null,
+      feedUrl: feedUrl(node),
       clientUrl: clientUrl(node),
       pid: supervisor.pid(node.id),
       up: supervisor.isRunning(node.id),
@@ -61,19 +57,15 @@ export function clusterView(
   };
 }
 
-export function createClusterApi(
-  supervisor: ClusterSupervisor,
-  nodes: readonly NodePlan[],
-  feeds: boolean,
-): ApiHandler {
+export function createClusterApi(supervisor: ClusterSupervisor, nodes: readonly NodePlan[]): ApiHandler {
   const viewOf = (id: string): ClusterNodeView =>
-    clusterView(supervisor, nodes, feeds).nodes.find((node) => node.id === id)!;
+    clusterView(supervisor, nodes).nodes.find((node) => node.id === id)!;
   return async (request, response) => {
     request.resume(); // no route reads a body
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/api/cluster') {
       if (!allow(request, response, 'GET')) return;
-      return sendJson(response, 200, clusterView(supervisor, nodes, feeds));
+      return sendJson(response, 200, clusterView(supervisor, nodes));
     }
     const action = NODE_ACTION.exec(path);
     if (action === null) return sendJson(response, 404, { error: 'NotFound', message: USAGE });

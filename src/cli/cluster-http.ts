@@ -11,13 +11,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors.js';
 import { applyHttpLimits } from '../net/http-limits.js';
+import { isLoopbackHost, isLoopbackOrigin } from '../net/loopback.js';
 import { CLIENT_HTTP_LIMITS } from './client-api.js';
 import type { ApiHandler } from './cluster-api.js';
 import { sendJson } from './cluster-api.js';
 import type { StaticHandler } from './static-server.js';
-
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
-const LOOPBACK_ORIGIN = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 export function createClusterServer(api: ApiHandler, page: StaticHandler): Server {
   const server = createServer((request, response) => {
@@ -41,8 +39,7 @@ async function handle(
   response: ServerResponse,
 ): Promise<void> {
   const port = (server.address() as AddressInfo).port;
-  const host = request.headers.host ?? '';
-  if (!LOOPBACK_NAMES.some((name) => host === `${name}:${port}`)) {
+  if (!addressedToUs(request.headers.host, port)) {
     return sendJson(response, 403, {
       error: 'ForbiddenHost',
       message: `this server answers only requests to http://127.0.0.1:${port}: open that address`,
@@ -52,7 +49,7 @@ async function handle(
   if (path !== '/api' && !path.startsWith('/api/')) return page(request, response);
   const origin = request.headers.origin;
   if (origin !== undefined) {
-    if (!LOOPBACK_ORIGIN.test(origin)) {
+    if (!isLoopbackOrigin(origin)) {
       return sendJson(response, 403, {
         error: 'ForbiddenOrigin',
         message: `pages from ${origin} may not use this cluster's API: open http://127.0.0.1:${port}/`,
@@ -69,6 +66,13 @@ async function handle(
     }
   }
   return api(request, response);
+}
+
+/** The Host header names this server: a loopback name and its port. */
+function addressedToUs(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const at = host.lastIndexOf(':');
+  return at > 0 && host.slice(at + 1) === String(port) && isLoopbackHost(host.slice(0, at));
 }
 
 /** Where the server ended up listening, and whether that is the port asked for. */

@@ -29,8 +29,6 @@ export interface NodePlan {
 export interface ClusterPlan {
   readonly nodes: readonly NodePlan[];
   readonly secretFile: string;
-  /** Whether each node serves its inspection feed (`raftchart node --inspect`). */
-  readonly feeds: boolean;
   readonly snapshotEvery?: number;
 }
 
@@ -98,7 +96,8 @@ export function nodeArguments(plan: ClusterPlan, id: string): string[] {
     address(node.listenPort),
     '--client',
     address(node.clientPort),
-    ...(plan.feeds ? ['--inspect', address(node.inspectPort)] : []),
+    '--inspect',
+    address(node.inspectPort),
     '--data',
     node.dataDir,
     '--secret-file',

@@ -43,8 +43,6 @@ export const DEFAULT_HTTP = `${CLUSTER_HOST}:8080`;
 
 /** The built page, from dist/src/cli/ up to the package's root. */
 const PAGE_DIR = fileURLToPath(new URL('../../../visualize/dist/', import.meta.url));
-/** Until `raftchart node --inspect` exists, nodes run without a feed. */
-const NODES_SERVE_FEEDS = false;
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 
 const NOT_BUILT_PAGE = `<!doctype html>
@@ -64,7 +62,6 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   const plan: ClusterPlan = {
     nodes: await planNodes(options.nodes, data.root, options.basePort),
     secretFile: data.secretFile,
-    feeds: NODES_SERVE_FEEDS,
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
   };
   let up = false;
@@ -86,7 +83,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   };
   const supervisor = new ClusterSupervisor({ plan, cli: CLI, onExit, onStart });
   const server = createClusterServer(
-    createClusterApi(supervisor, plan.nodes, plan.feeds),
+    createClusterApi(supervisor, plan.nodes),
     createStaticHandler({ root: PAGE_DIR, notBuiltPage: NOT_BUILT_PAGE }),
   );
   const listening = await listenOn(server, httpHost, httpPort, options.http === undefined);
@@ -122,8 +119,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
       for (const node of plan.nodes) {
         const role = started.statuses.get(node.id)?.role ?? '';
         options.write(
-          `  ${node.id}  ${role.padEnd(8)}  client ${clientUrl(node)}  ` +
-            (plan.feeds ? `feed ${feedUrl(node)}  ` : '') +
+          `  ${node.id}  ${role.padEnd(8)}  client ${clientUrl(node)}  feed ${feedUrl(node)}  ` +
             `pid ${supervisor.pid(node.id)}  log ${node.logFile}`,
         );
       }

@@ -11,7 +11,7 @@ const CLI = 'dist/src/cli/main.js';
 
 export interface ApiNode {
   readonly id: string;
-  readonly feedUrl: string | null;
+  readonly feedUrl: string;
   readonly clientUrl: string;
   readonly pid: number | null;
   readonly up: boolean;

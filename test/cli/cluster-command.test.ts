@@ -3,12 +3,14 @@
  * on 127.0.0.1; kill and restart through the API, crashes reported, SIGTERM stops it all.
  * The tests run in order on one cluster; waits are generous (a busy 2-core machine).
  */
+import { once } from 'node:events';
 import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { freePort } from '../transport/helpers.js';
 import type { ApiNode, NodeStatus } from './cluster-command-run.js';
 import { ClusterCommand, alive, statusOf, until } from './cluster-command-run.js';
@@ -115,7 +117,19 @@ describe('raftchart cluster', () => {
       expect(node.up).toBe(true);
       expect(alive(node.pid!)).toBe(true);
       expect(node.clientUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      if (node.feedUrl !== null) expect(node.feedUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+      expect(node.feedUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+$/);
+    }
+  });
+
+  it("serves each node's inspection feed at its feedUrl", async () => {
+    for (const node of await cluster.nodes(url)) {
+      const socket = new WebSocket(node.feedUrl);
+      try {
+        const [frame] = (await once(socket, 'message')) as [Buffer];
+        expect(JSON.parse(frame.toString())).toMatchObject({ node: node.id });
+      } finally {
+        socket.terminate();
+      }
     }
   });
 

@@ -1,7 +1,12 @@
 /** The README's examples and sample output, checked as a user would see them. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ClusterCommand } from '../cli/cluster-command-run.js';
+import { freePort } from '../transport/helpers.js';
 import { runDocExample } from './doc-example.js';
 
 describe('README', () => {
@@ -16,12 +21,35 @@ describe('README', () => {
     expect(lines).toContain('after the partition: counter = 7');
   });
 
-  it("its sample of npm start's output is what `raftchart sim --seed 7` prints", () => {
-    const readme = readFileSync('README.md', 'utf8');
-    expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.start).toMatch(/ sim --seed 7$/);
-    const sample = /It\nprints each role change[\s\S]*?```\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(sample, 'the README shows a sample of the sim').toBeDefined();
-    const [header, ...events] = sample!.trimEnd().split('\n');
+  it("its quick start's sample is what `npm start` (raftchart cluster) prints, up to ports, pids, paths and who leads", async () => {
+    expect(JSON.parse(readFileSync('package.json', 'utf8')).scripts.start).toMatch(
+      / && node dist\/src\/cli\/main\.js cluster$/,
+    );
+    const sample = sampleUnder('Quick start');
+    expect(sample).toContain(
+      'raftchart: 3-node cluster up; open http://127.0.0.1:8080/?live=http://127.0.0.1:8080',
+    );
+    const sampleDir = /data, logs and secret in (\S+)$/.exec(sample[0] ?? '')?.[1];
+    expect(sampleDir, "the sample's first line names the data directory").toBeDefined();
+
+    const dir = await mkdtemp(join(tmpdir(), 'raftchart-readme-'));
+    const cluster = new ClusterCommand(['--http', `127.0.0.1:${await freePort()}`, '--data', dir]);
+    try {
+      await cluster.waitForOutput(/^Ctrl-C to stop$/m, 90_000);
+      const printed = cluster.stdout
+        .trimEnd()
+        .split('\n')
+        // Printed only while the page is not built, which `npm start` builds first.
+        .filter((line) => !line.includes('the visualizer page is not built'));
+      expect(printed.map((line) => shape(line, dir))).toEqual(sample.map((line) => shape(line, sampleDir!)));
+    } finally {
+      await cluster.destroy();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('its sample of the terminal simulation is what `raftchart sim --seed 7` prints', () => {
+    const [header, ...events] = sampleUnder('Watch a simulation in the terminal');
     expect(header).toBe('raftchart: simulated 5-node cluster, seed 7 (replay: --seed 7); Ctrl-C to stop');
     const printed = execFileSync(
       process.execPath,
@@ -29,6 +57,28 @@ describe('README', () => {
       { encoding: 'utf8', timeout: 60_000 },
     ).split('\n');
     expect(printed[0]).toBe('raftchart: simulated 5-node cluster, seed 7 (replay: --seed 7)');
+    expect(events.length).toBeGreaterThan(5);
     expect(printed.slice(1, 1 + events.length)).toEqual(events);
   });
 });
+
+/** The lines of the first plain (no language) code block in the README's section `heading`. */
+function sampleUnder(heading: string): string[] {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? '';
+  // Fenced blocks in order, each [info string, body]: the fences pair up, so a closing fence is never an opening.
+  const blocks = [...section.matchAll(/^```(.*)\n([\s\S]*?)^```$/gm)];
+  const sample = blocks.find(([, info]) => info === '')?.[2];
+  expect(sample, `the README shows a sample under "## ${heading}"`).toBeDefined();
+  return sample!.trimEnd().split('\n');
+}
+
+/** A line of `raftchart cluster` output without what differs from run to run. */
+function shape(line: string, dir: string): string {
+  return line
+    .replaceAll(dir, '<dir>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+    .replace(/\bpid \d+/g, 'pid <pid>')
+    .replace(/\b(leader|follower) +/g, '<role> ')
+    .replace(/\/api\/nodes\/n\d+\//g, '/api/nodes/<id>/');
+}
