@@ -126,14 +126,18 @@ export function parseRecording(text: string, name = 'recording'): Recording {
     try {
       value = JSON.parse(row);
     } catch {
-      if (sections.length === 0) fail(line, notJson(line, 'and no header came before it'));
-      if (torn !== null) fail(torn, notJson(torn, 'and neither is the next line'));
+      if (sections.length === 0) {
+        fail(
+          line,
+          'the line is not JSON, and no header came before it: is this a file written by raftchart node --record?',
+        );
+      }
+      if (torn !== null) fail(torn, notJson('and neither is the next line'));
       torn = line;
       continue;
     }
     const type = typeof value === 'object' && value !== null ? (value as { type?: unknown }).type : undefined;
-    if (torn !== null && type !== 'recording')
-      fail(torn, notJson(torn, 'yet lines of the same section follow it'));
+    if (torn !== null && type !== 'recording') fail(torn, notJson('yet lines of the same section follow it'));
     if (type === 'recording') {
       const header = checkHeader(value, line, fail);
       const first = sections[0];
@@ -189,8 +193,11 @@ interface MutableSection {
 
 type Fail = (line: number, problem: string) => never;
 
-function notJson(line: number, why: string): string {
-  return `line ${line} is not JSON, ${why}: the file is damaged beyond a crash's cut-off last line (edited by hand?)`;
+/** What a line that breaks the format was: edited by hand, or damaged on disk. */
+const DAMAGED = '; the file was edited or damaged: fix the line, or record the node again';
+
+function notJson(why: string): string {
+  return `the line is not JSON, ${why}${DAMAGED}`;
 }
 
 // --- schemas: the shape of each line; what they cannot say is checked after them ---
@@ -323,15 +330,16 @@ const validateLocalEvent = ajv.compile({
 const LOCAL_EVENTS = new Set(['Propose', 'Flush', 'LogPersisted', 'Snapshot']);
 const TIMER_EVENT = /^xstate\.after\.(electionTimeout|heartbeatInterval)\.[^\s]+$/;
 
-function checkHeader(value: unknown, line: number, fail: Fail): RecordingHeader {
+function checkHeader(value: unknown, line: number, failWith: Fail): RecordingHeader {
   const version = (value as { version?: unknown }).version;
   if (typeof version === 'number' && version > RECORDING_VERSION) {
-    fail(
+    failWith(
       line,
       `the recording is format version ${version}, newer than this raftchart reads ` +
         `(${RECORDING_VERSION}): replay it with the raftchart that wrote it, or a newer one`,
     );
   }
+  const fail: Fail = (at, problem) => failWith(at, `${problem}${DAMAGED}`);
   if (!validateHeader(value)) fail(line, `the header ${describe(validateHeader.errors)}`);
   const header = value as RecordingHeader;
   try {
@@ -343,7 +351,8 @@ function checkHeader(value: unknown, line: number, fail: Fail): RecordingHeader 
   return header;
 }
 
-function checkInput(value: unknown, line: number, section: MutableSection, fail: Fail): RecordedInput {
+function checkInput(value: unknown, line: number, section: MutableSection, failWith: Fail): RecordedInput {
+  const fail: Fail = (at, problem) => failWith(at, `${problem}${DAMAGED}`);
   if (!validateInput(value)) fail(line, `the input ${describe(validateInput.errors)}`);
   const input = value as RecordedInput;
   const { event } = input;
@@ -365,7 +374,7 @@ function checkInput(value: unknown, line: number, section: MutableSection, fail:
     );
   } else if (isRaftMessageType(event.type)) {
     const checked = validateRaftMessage(event);
-    if (!checked.ok) fail(line, `the input event: ${checked.reason.replace(/^frame/, 'message')}`);
+    if (!checked.ok) fail(line, `the input event ${event.type}${checked.reason.replace(/^frame/, '')}`);
   } else if (LOCAL_EVENTS.has(event.type)) {
     if (!validateLocalEvent(event))
       fail(line, `the input event ${event.type} ${describe(validateLocalEvent.errors)}`);
