@@ -146,6 +146,16 @@ program
   );
 
 program
+  .command('diagram')
+  .description('write the statechart diagram, generated from the machine: <dir>/statechart.svg and statechart.mmd')
+  .option('-o, --out <dir>', 'directory to write them to', 'docs')
+  .action(async (options: { out: string }) => {
+    // Loaded on demand: the layout library is large, and only this command needs it.
+    const { writeDiagram } = await import('./diagram.js');
+    for (const path of await writeDiagram(options.out)) console.log(`wrote ${path}`);
+  });
+
+program
   .command('chart')
   .description("print the Raft role statechart's states and transitions, read off the machine definition")
   .action(() => {
