@@ -134,8 +134,9 @@ program
     }) => {
       const { runCluster } = await import('./cluster.js');
       const abort = new AbortController();
-      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
-        process.once(signal, () => abort.abort());
+      // `on`, not `once`: a second Ctrl-C while the nodes stop must not kill this process
+      // before them (the nodes run in their own process group, and would be left running).
+      for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => abort.abort());
       await runCluster({
         ...options,
         write: (line) => console.log(line),
