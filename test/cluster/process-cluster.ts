@@ -20,6 +20,8 @@ interface Member {
   readonly id: string;
   readonly raftPort: number;
   readonly clientPort: number;
+  /** Where its inspection feed listens (`--inspect`), if the cluster serves feeds. */
+  readonly feedPort: number | null;
   readonly dir: string;
   process: ChildProcess | null;
   output: string;
@@ -43,7 +45,8 @@ export class ProcessCluster {
     this.#root = root;
   }
 
-  static async create(size: number): Promise<ProcessCluster> {
+  /** `inspect`: every node serves its inspection feed on 127.0.0.1 (`feedUrl`). */
+  static async create(size: number, options: { inspect?: boolean } = {}): Promise<ProcessCluster> {
     const root = await mkdtemp(join(tmpdir(), 'raftchart-cluster-'));
     const members: Member[] = [];
     for (let i = 0; i < size; i++) {
@@ -52,6 +55,7 @@ export class ProcessCluster {
         id,
         raftPort: await freePort(),
         clientPort: await freePort(),
+        feedPort: options.inspect === true ? await freePort() : null,
         dir: join(root, id),
         process: null,
         output: '',
@@ -99,6 +103,7 @@ export class ProcessCluster {
         '--data',
         member.dir,
         ...peers,
+        ...(member.feedPort === null ? [] : ['--inspect', `127.0.0.1:${member.feedPort}`]),
       ],
       { env: { ...process.env, RAFTCHART_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -125,6 +130,13 @@ export class ProcessCluster {
   /** Where the node's client API listens. */
   clientUrl(id: string): string {
     return `http://127.0.0.1:${this.#member(id).clientPort}`;
+  }
+
+  /** Where the node's inspection feed listens (a cluster created with `inspect`). */
+  feedUrl(id: string): string {
+    const { feedPort } = this.#member(id);
+    if (feedPort === null) throw new Error('this cluster serves no feeds: create it with { inspect: true }');
+    return `ws://127.0.0.1:${feedPort}/`;
   }
 
   async status(id: string): Promise<Status | null> {
