@@ -20,11 +20,22 @@ export interface ChartTransition {
 export interface ChartState {
   readonly path: string;
   readonly entry: readonly string[];
+  /** The path of the child it starts in; null for a leaf. */
+  readonly initial: string | null;
 }
 
 /** Every state node but the root, parents before children. */
 export function chartStates(machine: AnyStateMachine): ChartState[] {
-  return descendants(machine.root).map((node) => ({ path: pathOf(node), entry: actionNames(node.entry) }));
+  return descendants(machine.root).map((node) => ({
+    path: pathOf(node),
+    entry: actionNames(node.entry),
+    initial: initialOf(node),
+  }));
+}
+
+/** The path of the state the machine starts in (a child of the root). */
+export function chartInitial(machine: AnyStateMachine): string | null {
+  return initialOf(machine.root);
 }
 
 /** Every transition as defined: each guarded alternative, each `after` and `always`, separately. */
@@ -49,13 +60,7 @@ export function formatChartOutline(machine: AnyStateMachine): string {
     lines.push(`  ${state.path}${entry}`);
   }
   lines.push('transitions:');
-  for (const t of chartTransitions(machine)) {
-    const guard = t.guard === null ? '' : ` [${t.guard}]`;
-    const target = t.target === null ? '(targetless)' : `-> ${t.target}`;
-    const reenter = t.reenter ? ' (re-entered)' : '';
-    const actions = t.actions.length > 0 ? ` / ${t.actions.join(', ')}` : '';
-    lines.push(`  ${t.source || '(any role)'}: ${t.trigger}${guard} ${target}${reenter}${actions}`);
-  }
+  for (const t of chartTransitions(machine)) lines.push(`  ${transitionKey(t)}`);
   return lines.join('\n');
 }
 
@@ -69,9 +74,17 @@ export function describeTakenTransition(t: AnyTransitionDefinition): ChartTransi
   return describe(t.source, trigger, t);
 }
 
-/** One key per transition as defined, equal for the definition and for the transition taken. */
+/**
+ * One key per transition as defined, equal for the definition and for the transition taken:
+ * its line of the outline, e.g. `leader.heartbeating: after heartbeatInterval -> leader.heartbeating
+ * (re-entered)`. The diagram tags each transition's element with it.
+ */
 export function transitionKey(t: ChartTransition): string {
-  return `${t.source || '(root)'} ${t.trigger} [${t.guard ?? ''}] -> ${t.target ?? '(targetless)'} / ${t.actions.join(',')}`;
+  const guard = t.guard === null ? '' : ` [${t.guard}]`;
+  const target = t.target === null ? '(targetless)' : `-> ${t.target}`;
+  const reenter = t.reenter ? ' (re-entered)' : '';
+  const actions = t.actions.length > 0 ? ` / ${t.actions.join(', ')}` : '';
+  return `${t.source || '(any role)'}: ${t.trigger}${guard} ${target}${reenter}${actions}`;
 }
 
 function describe(node: AnyStateNode, trigger: string, t: TransitionLike): ChartTransition {
@@ -95,6 +108,11 @@ interface TransitionLike {
 
 function descendants(node: AnyStateNode): AnyStateNode[] {
   return Object.values(node.states).flatMap((child) => [child, ...descendants(child)]);
+}
+
+function initialOf(node: AnyStateNode): string | null {
+  const initial = node.initial?.target[0];
+  return initial === undefined ? null : pathOf(initial);
 }
 
 function pathOf(node: AnyStateNode): string {
