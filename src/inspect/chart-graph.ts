@@ -80,9 +80,28 @@ export function chartGraph(machine: AnyStateMachine): ChartGraph {
   };
 }
 
+/**
+ * The transitions drawn as arrows (all but the handled ones), grouped by the arrow they share:
+ * those of one kind between the same two states, in outline order.
+ */
+export function arrowBundles(graph: ChartGraph): GraphTransition[][] {
+  const bundles = new Map<string, GraphTransition[]>();
+  for (const t of graph.transitions) {
+    if (t.kind === 'handled') continue;
+    const id = `${t.kind}:${t.from}->${t.to}`;
+    bundles.set(id, [...(bundles.get(id) ?? []), t]);
+  }
+  return [...bundles.values()];
+}
+
 /** `event [guard]`, e.g. `AppendEntriesReply [isAppendAccepted]` or `after electionTimeout`. */
 export function triggerLabel(t: ChartTransition): string {
   return t.guard === null ? t.trigger : `${t.trigger} [${t.guard}]`;
+}
+
+/** `event [guard] / actions`: how the diagram labels a transition (its source and target are drawn). */
+export function transitionLabel(t: ChartTransition): string {
+  return t.actions.length === 0 ? triggerLabel(t) : `${triggerLabel(t)} / ${t.actions.join(', ')}`;
 }
 
 function toGraphTransition(t: ChartTransition): GraphTransition {

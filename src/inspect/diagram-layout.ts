@@ -9,7 +9,7 @@
  */
 import elkBundled from 'elkjs/lib/elk.bundled.js';
 import type { ELK, ElkExtendedEdge, ElkLabel, ElkNode, LayoutOptions } from 'elkjs/lib/elk-api.js';
-import type { ChartGraph, GraphState, GraphTransition } from './chart-graph.js';
+import { arrowBundles, type ChartGraph, type GraphState, type GraphTransition } from './chart-graph.js';
 import { LABEL_FONT, TITLE_FONT, linesWidth, textWidth, transitionLines } from './diagram-text.js';
 
 export interface Point {
@@ -223,19 +223,6 @@ function initialNode(path: string): ElkNode {
   return { id: initialId(path), width: 2 * INITIAL_RADIUS, height: 2 * INITIAL_RADIUS };
 }
 
-/** The transitions that are not handled in place, one edge per (kind, from, to). */
-function bundles(graph: ChartGraph): Map<string, GraphTransition[]> {
-  const result = new Map<string, GraphTransition[]>();
-  for (const t of graph.transitions) {
-    if (t.kind === 'handled') continue;
-    const id = `${t.kind}:${t.from}->${t.to}`;
-    const bundle = result.get(id);
-    if (bundle === undefined) result.set(id, [t]);
-    else bundle.push(t);
-  }
-  return result;
-}
-
 function elkEdges(graph: ChartGraph): ElkExtendedEdge[] {
   const edges: ElkExtendedEdge[] = [];
   const initial = (of: string, target: string | null) => {
@@ -244,8 +231,9 @@ function elkEdges(graph: ChartGraph): ElkExtendedEdge[] {
   };
   initial('', graph.initial);
   for (const state of graph.states) initial(state.path, state.initial);
-  for (const [id, transitions] of bundles(graph)) {
+  for (const transitions of arrowBundles(graph)) {
     const first = transitions[0] as GraphTransition;
+    const id = `${first.kind}:${first.from}->${first.to}`;
     const labels: ElkLabel[] = transitions.map((t) => {
       const lines = transitionLines(t);
       return {

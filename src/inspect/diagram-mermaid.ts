@@ -5,7 +5,13 @@
  * Mermaid cannot draw as anything but loops, are listed in a note on their state instead,
  * each marked "(handled, no exit)". Browser-safe.
  */
-import { triggerLabel, type ChartGraph, type GraphState, type GraphTransition } from './chart-graph.js';
+import {
+  arrowBundles,
+  transitionLabel,
+  type ChartGraph,
+  type GraphState,
+  type GraphTransition,
+} from './chart-graph.js';
 
 const HANDLED = '(handled, no exit)';
 
@@ -16,7 +22,7 @@ export function chartMermaid(graph: ChartGraph): string {
     '  %% Generated from raftMachine by `npm run diagram` (src/inspect/diagram-mermaid.ts): do not edit.',
   ];
   const byPath = new Map(graph.states.map((s) => [s.path, s]));
-  const moves = graph.transitions.filter((t) => t.kind !== 'handled');
+  const arrows = arrowBundles(graph);
   // A transition is written in the innermost composite holding both its ends: Mermaid draws
   // an arrow inside a composite only if it is written there.
   const scopeOf = (t: GraphTransition) => commonParent(t.from, t.to);
@@ -26,8 +32,9 @@ export function chartMermaid(graph: ChartGraph): string {
     const initial = parent === '' ? graph.initial : (byPath.get(parent)?.initial ?? null);
     if (initial !== null) lines.push(`${indent}[*] --> ${mermaidId(initial)}`);
     for (const state of children) writeState(state, indent);
-    for (const bundle of bundles(moves.filter((m) => scopeOf(m) === parent))) {
+    for (const bundle of arrows) {
       const first = bundle[0] as GraphTransition;
+      if (scopeOf(first) !== parent) continue;
       const labels = bundle.map((t) => text(label(t))).join('<br/>');
       lines.push(`${indent}${mermaidId(first.from)} --> ${mermaidId(first.to)} : ${labels}`);
     }
@@ -57,27 +64,13 @@ export function chartMermaid(graph: ChartGraph): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Transitions between the same two states, in order: one arrow each, with a line of its label
- * per transition (Mermaid draws a dozen parallel arrows as a tangle).
- */
-function bundles(transitions: readonly GraphTransition[]): GraphTransition[][] {
-  const result = new Map<string, GraphTransition[]>();
-  for (const t of transitions) {
-    const id = `${t.from}->${t.to}`;
-    result.set(id, [...(result.get(id) ?? []), t]);
-  }
-  return [...result.values()];
-}
-
 /** A state path as a Mermaid id: letters, digits and `_` only (`follower.waiting` -> `follower_waiting`). */
 export function mermaidId(path: string): string {
   return path.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
 function label(t: GraphTransition): string {
-  const actions = t.actions.length > 0 ? ` / ${t.actions.join(', ')}` : '';
-  return `${triggerLabel(t)}${actions}${t.reenter ? ' (re-entered)' : ''}`;
+  return `${transitionLabel(t)}${t.reenter ? ' (re-entered)' : ''}`;
 }
 
 function handledLabel(t: GraphTransition): string {

@@ -4,7 +4,7 @@
  * for every character), and state names in a sans-serif font measured with a generous average
  * width. The layout sizes boxes with these; the SVG sets text in the same fonts.
  */
-import { triggerLabel } from './chart-graph.js';
+import { transitionLabel, triggerLabel } from './chart-graph.js';
 import type { ChartTransition } from './chart-outline.js';
 
 export interface DiagramFont {
@@ -53,11 +53,9 @@ export function linesWidth(lines: readonly string[], font: DiagramFont): number 
  * trigger on the first line and the actions after it, wrapped between names.
  */
 export function transitionLines(t: ChartTransition, maxChars = ROW_CHARS): string[] {
-  const trigger = triggerLabel(t);
-  if (t.actions.length === 0) return [trigger];
-  const oneLine = `${trigger} / ${t.actions.join(', ')}`;
-  if (oneLine.length <= maxChars) return [oneLine];
-  const lines = [trigger];
+  const oneLine = transitionLabel(t);
+  if (t.actions.length === 0 || oneLine.length <= maxChars) return [oneLine];
+  const lines = [triggerLabel(t)];
   let line = '  /';
   for (const [i, action] of t.actions.entries()) {
     const word = i < t.actions.length - 1 ? `${action},` : action;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { raftMachine } from '../../machines/index.js';
 import { diagramFiles } from '../../src/cli/diagram.js';
-import { chartGraph, triggerLabel } from '../../src/inspect/chart-graph.js';
+import { chartGraph, transitionLabel } from '../../src/inspect/chart-graph.js';
 import { chartStates, chartTransitions, transitionKey } from '../../src/inspect/chart-outline.js';
 import { layoutDiagram, type Box, type DiagramLayout } from '../../src/inspect/diagram-layout.js';
 import { chartMermaid, mermaidId } from '../../src/inspect/diagram-mermaid.js';
@@ -121,7 +121,7 @@ describe('statechart diagram', () => {
     expect(lines[0]).toBe('stateDiagram-v2');
     for (const state of states) expect(text).toContain(` as ${mermaidId(state.path)}`);
     for (const t of transitions) {
-      const label = `${triggerLabel(t)}${t.actions.length > 0 ? ` / ${t.actions.join(', ')}` : ''}`;
+      const label = transitionLabel(t);
       const line = lines.find((l) =>
         l.split('<br/>').some((part) =>
           part
