@@ -89,6 +89,7 @@ program
   .option('--max-command-bytes <bytes>', 'largest command accepted, as JSON (default 1048576)', integer(1))
   .option('--max-command-depth <levels>', 'deepest nesting of a command accepted (default 100)', integer(1))
   .option('--log-level <level>', 'debug, info, warn or error')
+  .option('--record <file>', "append what enters the node's statechart to <file>, for raftchart replay")
   .option(
     '--inspect <host:port>',
     'serve the inspection feed (WebSocket) here; off loopback, clients need the token of the cluster secret',
@@ -161,6 +162,20 @@ program
   .description("print the Raft role statechart's states and transitions, read off the machine definition")
   .action(() => {
     console.log(formatChartOutline(raftMachine));
+  });
+
+program
+  .command('replay')
+  .description(
+    're-run recordings (node --record) through the pure machine; check each step reproduces its outputs',
+  )
+  .argument('<files...>', 'recording files, one per node')
+  .action(async (files: string[]) => {
+    const { replayFiles } = await import('./replay.js');
+    process.exitCode = await replayFiles(files, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    });
   });
 
 try {

@@ -26,6 +26,8 @@ export interface NodeConfig {
   /** Largest proposed command, in bytes of JSON (default 1 MiB). */
   readonly maxCommandBytes?: number;
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Append what enters the node's statechart to this file (JSON lines), for `raftchart replay`. */
+  readonly record?: string;
   /** host:port of the inspection feed (WebSocket), when it is served. */
   readonly inspect?: string;
 }
@@ -52,6 +54,7 @@ const schema = {
     // Bounded so one command, plus its envelope, always fits a frame the transport can size.
     maxCommandBytes: { type: 'integer', minimum: 1, maximum: MAX_COMMAND_BYTES_LIMIT },
     logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
+    record: { type: 'string', minLength: 1 },
     inspect: { type: 'string', pattern: ADDRESS },
   },
 } as const;
@@ -84,6 +87,7 @@ export function resolveNodeConfig(
     'maxCommandDepth',
     'maxCommandBytes',
     'logLevel',
+    'record',
     'inspect',
   ]) {
     if (flags[key] !== undefined) merged[key] = flags[key];

@@ -13,6 +13,7 @@ import { CommandLog } from '../app/command-log.js';
 import type { Server } from 'node:http';
 import { ConfigError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
+import { recordNode } from '../inspect/recording-file.js';
 import { isLoopbackHost } from '../net/loopback.js';
 import { FileStorage } from '../storage/file-storage.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/options.js';
@@ -66,12 +67,22 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     peerClients: config.peerClients ?? {},
     control: { transport, secret: config.secret },
   });
+  // Recorded from its start, if asked: appended to the file, one section per start.
+  const recorder =
+    config.record === undefined
+      ? null
+      : recordNode(node, config.record, {
+          timeOrigin: performance.timeOrigin,
+          onError: (error) => logger.error({ err: error }, 'recording stopped; the node carries on'),
+        });
+  if (recorder !== null) logger.info({ file: config.record }, 'recording what enters the statechart');
   // Every address is bound before the node joins: a node that cannot serve never takes part.
   try {
     await listen(api, config.client);
     await transport.start();
     await node.start(); // binds the inspection feed first, if asked for
   } catch (error) {
+    await recorder?.close().catch(() => {}); // a write failure was logged when it happened
     api.close();
     await transport.stop();
     await storage.close();
@@ -92,6 +103,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     : await Promise.race([once(signal, 'abort').then(() => null), failed]);
   if (failure === null) logger.info('stopping');
   await node.stop();
+  await recorder?.close().catch(() => {});
   // Requests in progress get their answer (503 once failed); idle keep-alive sockets go now.
   api.close();
   api.closeIdleConnections();

@@ -18,6 +18,11 @@ import { RECORDING_VERSION, encodeLine } from './recording.js';
 export interface RecordingSink {
   /** Whole lines, each ending in a newline. Never throws: a sink reports its own failures. */
   write(text: string): void;
+  /**
+   * Hands on what is buffered now; called after a section's first lines, so that a node
+   * that crashes soon after starting still leaves its start behind.
+   */
+  flush?(): void;
   /** Everything written so far reaches its destination; resolves once it has. */
   close(): Promise<void>;
 }
@@ -102,6 +107,7 @@ export class Recorder {
       // start is an input it records; the timer it set says what was drawn.
       const drawn = record.electionTimeoutMs ?? this.#firstDraw(record.at);
       this.#writeInput({ ...record, event: { type: 'xstate.init' }, electionTimeoutMs: drawn });
+      this.#sink.flush?.();
       return;
     }
     this.#writeInput(record);

@@ -1,9 +1,10 @@
 /**
  * A recording on disk (Node only): lines are buffered in memory and appended to the file in
- * large writes (at 64 KiB, and at least every second), never synced line by line, so
- * recording stays cheap enough to leave on. Closing writes out everything buffered; a crash
- * loses what was still buffered (up to a second of inputs) and may cut the last line short,
- * which the parser skips. A restarted node appends a new section to the same file.
+ * large writes (at 64 KiB, and at least every 200 ms; a new section's first lines at once),
+ * never synced line by line, so recording stays cheap enough to leave on. Closing writes out
+ * everything buffered; a crash of the process loses what was still buffered (up to 200 ms of
+ * inputs), a crash of the machine what the OS had not written yet, and either may cut the
+ * last line short, which the parser skips. A restarted node appends a new section.
  */
 import { createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
@@ -13,7 +14,7 @@ import type { Recorder, RecorderOptions, RecordingSink } from './recorder.js';
 import { assertNotStarted, recordInputs } from './recorder.js';
 
 const FLUSH_BYTES = 64 * 1024;
-const FLUSH_INTERVAL_MS = 1000;
+const FLUSH_INTERVAL_MS = 200;
 
 /** The recording file could not be opened or written; the recording stops, the node does not. */
 export class RecordingFileError extends RaftError {

@@ -268,13 +268,15 @@ function compareLists(
   replayed: readonly unknown[],
 ): string | null {
   const length = Math.max(recorded.length, replayed.length);
+  const counts =
+    recorded.length === replayed.length
+      ? ''
+      : ` (the node's step produced ${plural(recorded.length, what)}, the replay ${replayed.length})`;
   for (let i = 0; i < length; i++) {
     if (i < recorded.length && i < replayed.length && jsonEqual(recorded[i], replayed[i])) continue;
-    const counts = `the node's step produced ${plural(recorded.length, what)}, the replay ${replayed.length}`;
-    if (i >= recorded.length) return `${counts}; the replay's extra ${what} ${i + 1}: ${show(replayed[i])}`;
-    if (i >= replayed.length)
-      return `${counts}; the node's ${what} ${i + 1} is missing: ${show(recorded[i])}`;
-    return `${what} ${i + 1} differs (${counts}): recorded ${show(recorded[i])}, replayed ${show(replayed[i])}`;
+    if (i >= recorded.length) return `an extra ${what}${counts}: replayed ${show(replayed[i])}`;
+    if (i >= replayed.length) return `a ${what} missing${counts}: recorded ${show(recorded[i])}`;
+    return `${what} ${i + 1} differs${counts}: recorded ${show(recorded[i])}, replayed ${show(replayed[i])}`;
   }
   return null;
 }
