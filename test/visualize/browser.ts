@@ -112,7 +112,9 @@ export class WatchedPage {
     this.page = page;
     this.name = name;
     page.on('console', (message) => {
-      if (message.type() === 'error') this.#record(`console error: ${message.text()}`);
+      if (message.type() !== 'error') return;
+      const { url } = message.location();
+      this.#record(`console error: ${message.text()}${url === '' ? '' : ` (${url})`}`);
     });
     page.on('pageerror', (error) => this.#record(`page error: ${error.stack ?? error.message}`));
   }
@@ -337,8 +339,9 @@ export class LiveCluster {
     const url = new Promise<string>((found, failed) => {
       const scan = (chunk: Buffer): void => {
         output.text += chunk.toString();
-        const match = /https?:\/\/127\.0\.0\.1:\d+\S*/.exec(output.text);
-        if (match !== null) found(match[0]);
+        // `raftchart: 3-node cluster up; open http://127.0.0.1:<port>/?live=...`, once a leader is elected.
+        const match = /\bopen (http:\/\/127\.0\.0\.1:\d+\S*)/.exec(output.text);
+        if (match?.[1] !== undefined) found(match[1]);
       };
       child.stdout?.on('data', scan);
       child.stderr?.on('data', scan);
