@@ -85,6 +85,19 @@ describe('view state', () => {
     ]);
   });
 
+  it('marks a node up when it starts, and reports down only a node that was up', () => {
+    const started = reduceView(ids, election, 1);
+    expect(started.nodes['0']!.up).toBe(true);
+    expect(started.nodes['1']!.up).toBe(false);
+    const never = applyEvent(initialViewState(ids), {
+      type: 'nodeDown',
+      at: 0,
+      node: '1',
+      reason: 'starting',
+    });
+    expect([never.nodes['1']!.up, never.entry]).toEqual([false, null]);
+  });
+
   it('follows roles, terms and the leader through an election', () => {
     const state = reduceView(ids, election);
     const leader = state.nodes['1']!;

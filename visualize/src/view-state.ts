@@ -142,6 +142,7 @@ export function applyEvent(state: ViewState, event: ViewEvent): ViewState {
     case 'nodeUp': {
       const next = withNode(base, event.node, () => ({
         ...emptyNode(event.node),
+        up: true,
         summary: event.summary,
       }));
       const restarted = (state.nodes[event.node]?.summary ?? null) !== null;
@@ -151,13 +152,15 @@ export function applyEvent(state: ViewState, event: ViewEvent): ViewState {
       };
     }
     case 'nodeDown': {
+      // A node reported down before it ever ran (a source that is starting it) is no news.
+      const wasUp = state.nodes[event.node]?.up === true;
       const next = withNode(base, event.node, (node) => ({
         ...node,
         up: false,
         downReason: event.reason,
         timers: {},
       }));
-      return { ...next, entry: entry('down', event.node, `down (${event.reason})`) };
+      return wasUp ? { ...next, entry: entry('down', event.node, `down (${event.reason})`) } : next;
     }
     case 'step': {
       const before = state.nodes[event.node]?.summary ?? null;

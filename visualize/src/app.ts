@@ -1,0 +1,244 @@
+/**
+ * The cluster view over one ClusterSource: it keeps every event the source emits, and once
+ * per animation frame applies the frame's events to the view state and draws it (the
+ * cluster, the diagram, the node cards, the logs, the timeline, the selected node). The
+ * source is all it knows: a simulation, a live cluster and a recording look the same.
+ */
+import type { NodeId } from '../../machines/index.js';
+import type { ClusterSource } from '../../src/inspect/cluster-source.js';
+import { ClusterView } from './cluster-view.js';
+import { ControlsBar } from './controls-bar.js';
+import { DiagramView } from './diagram-view.js';
+import { DisplayClock } from './display-clock.js';
+import { h, setText } from './dom.js';
+import { EventStore } from './event-store.js';
+import { FrameStats } from './frame-stats.js';
+import { Inspector } from './inspector.js';
+import type { LinkControl, Links } from './link-changes.js';
+import { linkChange, linksAfter } from './link-changes.js';
+import { LogGrid } from './log-grid.js';
+import type { NodeAction } from './node-cards.js';
+import { NodeCards } from './node-cards.js';
+import { StatusLine } from './status-line.js';
+import { TimelineView } from './timeline-view.js';
+import type { ViewEvent, ViewState } from './view-state.js';
+import { linkKey } from './view-state.js';
+
+export interface AppOptions {
+  /** Where the source's name goes: the seed of a simulation (`data-testid="seed"`). */
+  readonly title: HTMLElement;
+  readonly unreliable: boolean;
+  /** Loads the statechart diagram as SVG text (separately: the layout library is large). */
+  readonly diagram: () => Promise<string>;
+}
+
+export class App {
+  readonly element: HTMLElement;
+  readonly #source: ClusterSource;
+  readonly #store: EventStore;
+  readonly #pending: ViewEvent[] = [];
+  readonly #clock = new DisplayClock();
+  readonly #stats = new FrameStats();
+  readonly #status = new StatusLine();
+  readonly #cluster: ClusterView;
+  readonly #diagram: DiagramView;
+  readonly #cards: NodeCards;
+  readonly #logs = new LogGrid();
+  readonly #timeline: TimelineView;
+  readonly #inspector = new Inspector();
+  readonly #controls: ControlsBar;
+  readonly #clockText = h('span', { class: 'clock', 'data-testid': 'clock' });
+  readonly #statsText = h('span', { class: 'stats', title: 'frames drawn and events received per second' });
+  readonly #unsubscribe: () => void;
+  /** Events shown (the first n); null: the newest, following the source. */
+  #viewing: number | null = null;
+  /** What the page did to the links so far (recorded into the event stream as it does it). */
+  #links: Links = { disconnected: new Set(), cut: new Set() };
+  #viewed: ViewState | null = null;
+  #selected: NodeId | null = null;
+  #chosen = false;
+  #frame = 0;
+  #closed = false;
+
+  constructor(source: ClusterSource, options: AppOptions) {
+    this.#source = source;
+    this.#store = new EventStore(source.ids);
+    const { controls } = source;
+    this.#cluster = new ClusterView({
+      select: (id) => this.#select(id),
+      toggleLink:
+        controls.setLink === undefined ? null : (from, to, both) => this.#toggleLink(from, to, both),
+    });
+    const diagramHost = h('div', { class: 'diagram', 'data-testid': 'diagram' });
+    this.#diagram = new DiagramView(diagramHost);
+    const actions: Partial<Record<NodeAction, (id: NodeId) => void>> = {};
+    const { crash, restart, timeoutNow, disconnect, reconnect } = controls;
+    if (crash !== undefined) actions.crash = (id) => this.#act(`crash ${id}`, () => crash(id));
+    if (restart !== undefined) {
+      actions.restart = (id) => this.#act(`restart ${id}`, () => restart(id), { kind: 'restart', id });
+    }
+    if (timeoutNow !== undefined) actions.timeout = (id) => this.#act(`time out ${id}`, () => timeoutNow(id));
+    if (disconnect !== undefined) {
+      actions.disconnect = (id) =>
+        this.#act(`disconnect ${id}`, () => disconnect(id), { kind: 'disconnect', id });
+    }
+    if (reconnect !== undefined) {
+      actions.reconnect = (id) =>
+        this.#act(`reconnect ${id}`, () => reconnect(id), { kind: 'reconnect', id });
+    }
+    this.#cards = new NodeCards({ select: (id) => this.#select(id), actions });
+    this.#timeline = new TimelineView({ seek: (count) => this.#seek(count) });
+    this.#controls = new ControlsBar({
+      ids: source.ids,
+      controls,
+      time: source.time,
+      unreliable: options.unreliable,
+      act: (label, work, links) => this.#act(label, work, links),
+    });
+    this.element = h(
+      'div',
+      { class: 'app' },
+      h(
+        'header',
+        { class: 'top' },
+        h('h1', {}, 'raftchart'),
+        options.title,
+        this.#clockText,
+        this.#statsText,
+      ),
+      h('div', { class: 'bar' }, this.#controls.element, this.#status.element),
+      h(
+        'main',
+        { class: 'grid' },
+        panel('cluster-panel', 'Cluster', this.#cluster.element, legend()),
+        panel('diagram-panel', 'Statechart (generated from raftMachine)', this.#diagram.zoom, diagramHost),
+        panel('cards-panel', 'Nodes', this.#cards.element),
+        panel('logs-panel', 'Logs', this.#logs.element),
+        panel('timeline-panel', 'Timeline', this.#timeline.element),
+        panel('inspector-panel', 'Selected node', this.#inspector.element),
+      ),
+    );
+    this.#unsubscribe = source.subscribe((event) => this.#pending.push(event));
+    options.diagram().then(
+      (svg) => {
+        if (!this.#closed) this.#diagram.show(svg);
+      },
+      (error: unknown) => this.#status.error(`the statechart diagram could not be drawn: ${message(error)}`),
+    );
+    this.#frame = requestAnimationFrame((now) => this.#draw(now));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    cancelAnimationFrame(this.#frame);
+    this.#unsubscribe();
+    await this.#source.close();
+  }
+
+  #draw(realNow: number): void {
+    if (this.#closed) return;
+    const arrived = this.#pending.length;
+    for (const event of this.#pending) this.#store.push(event);
+    this.#pending.length = 0;
+    this.#stats.frame(realNow, arrived);
+    const head = this.#store.head;
+    const time = this.#source.time;
+    const speed = time?.speed ?? 1;
+    const headNow = this.#clock.sample(
+      realNow,
+      Math.max(time?.now() ?? head.at, head.at),
+      speed,
+      time === null ? true : !time.paused,
+    );
+    const state = this.#viewing === null ? head : (this.#viewed ??= this.#store.stateAt(this.#viewing));
+    const now = this.#viewing === null ? headNow : state.at;
+    if (!this.#chosen && this.#selected === null) {
+      const leader = state.ids.find(
+        (id) => state.nodes[id]!.up && state.nodes[id]!.summary?.role === 'leader',
+      );
+      if (leader !== undefined) this.#selected = leader;
+    }
+    this.#cluster.render({ state, now, speed, selected: this.#selected });
+    this.#diagram.render(state, now, speed, this.#selected);
+    this.#cards.render(state, this.#selected);
+    this.#logs.render(state);
+    this.#inspector.render(state, now, this.#selected);
+    this.#timeline.render(this.#store, this.#viewing, state.at, head.origin ?? 0);
+    this.#controls.render();
+    setText(this.#clockText, `t=${((now - (head.origin ?? 0)) / 1000).toFixed(3)}s`);
+    const { fps, eventsPerSecond } = this.#stats.stats;
+    setText(this.#statsText, `${fps} fps · ${eventsPerSecond} events/s · ${this.#store.count} events`);
+    this.#frame = requestAnimationFrame((next) => this.#draw(next));
+  }
+
+  #select(id: NodeId): void {
+    this.#selected = id;
+    this.#chosen = true;
+  }
+
+  #seek(count: number | null): void {
+    this.#viewing = count === null || count >= this.#store.count ? null : count;
+    this.#viewed = null;
+  }
+
+  #toggleLink(from: NodeId, to: NodeId, both: boolean): void {
+    const setLink = this.#source.controls.setLink;
+    if (setLink === undefined) return;
+    const up = this.#links.cut.has(linkKey(from, to));
+    this.#act(`${up ? 'heal' : 'cut'} link ${from} ${both ? '↔' : '→'} ${to}`, async () => {
+      await setLink(from, to, up);
+      this.#recordLinks({ kind: 'setLink', from, to, up });
+      if (!both) return;
+      await setLink(to, from, up);
+      this.#recordLinks({ kind: 'setLink', from: to, to: from, up });
+    });
+  }
+
+  /** Runs a control; shows it in the status line, and records what it did to the links. */
+  #act(label: string, work: () => Promise<unknown> | unknown, links?: LinkControl): void {
+    this.#status.busy(label);
+    Promise.resolve()
+      .then(work)
+      .then(
+        (result) => {
+          if (links !== undefined) this.#recordLinks(links);
+          this.#status.done(typeof result === 'string' ? `${label}: ${result}` : label);
+        },
+        (error: unknown) => this.#status.error(`${label}: ${message(error)}`),
+      );
+  }
+
+  #recordLinks(control: LinkControl): void {
+    this.#links = linksAfter(this.#links, control, this.#source.ids);
+    // After every event already received, so the stream stays in time order.
+    const last = this.#pending.at(-1)?.at ?? this.#store.head.at;
+    const at = Math.max(last, this.#source.time?.now() ?? last);
+    this.#pending.push(linkChange(at, this.#links));
+  }
+}
+
+function panel(className: string, title: string, ...children: Node[]): HTMLElement {
+  return h('section', { class: `panel ${className}` }, h('h2', {}, title), ...children);
+}
+
+function legend(): HTMLElement {
+  return h(
+    'div',
+    { class: 'legend' },
+    h(
+      'span',
+      { class: 'key ring-key' },
+      'ring: time left before the election timeout (leader: next heartbeat)',
+    ),
+    h('span', { class: 'key' }, 'fill: the node’s term'),
+    h('span', { class: 'key msg-key request' }, 'request'),
+    h('span', { class: 'key msg-key reply' }, 'reply'),
+    h('span', { class: 'key msg-key delayed' }, 'delayed'),
+    h('span', { class: 'key msg-key dropped' }, 'dropped'),
+    h('span', { class: 'key' }, 'RV vote · HB/AE append · IS snapshot · ✓✗ answer · tN term'),
+  );
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
