@@ -230,8 +230,14 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       const shot = await watched.screenshot(`timeout-${what.replace(/\W+/g, '-')}`).catch(() => 'none');
       const nodes = await readNodes(watched.page).catch(() => []);
+      // What the page says, in case it says why (an error message instead of the cluster).
+      const text = await watched.page
+        .locator('body')
+        .innerText()
+        .catch(() => '');
       throw new Error(
-        `${what}: not within ${timeoutMs} ms; nodes ${JSON.stringify(nodes)}; screenshot ${shot}`,
+        `${what}: not within ${timeoutMs} ms; nodes ${JSON.stringify(nodes)}; screenshot ${shot}; ` +
+          `the page begins: ${JSON.stringify(text.slice(0, 300))}`,
       );
     }
     await delay(100);

@@ -154,20 +154,24 @@ describe(`the simulated cluster (seed ${SEED}, ${NODES} nodes)`, () => {
     watched.expectNoErrors();
   });
 
-  it('gives the same timeline twice for the same seed', async () => {
-    const runs: string[][] = [];
-    for (const run of [1, 2]) {
-      const watched = await openSimulation(`simulation-timeline-${run}`, '&unreliable=1');
-      await waitFor(
-        watched,
-        `${TIMELINE_ENTRIES} timeline entries`,
-        async () => ((await timelineTexts(watched.page)).length >= TIMELINE_ENTRIES ? true : undefined),
-        2 * WAIT_MS,
-      );
-      await watched.page.locator('[data-testid="pause"]').click();
-      runs.push((await timelineTexts(watched.page)).slice(0, TIMELINE_ENTRIES));
-      watched.expectNoErrors();
-    }
-    expect(runs[1], `seed ${SEED}: the second run's first ${TIMELINE_ENTRIES} entries`).toEqual(runs[0]);
-  }, 4 * WAIT_MS);
+  it(
+    'gives the same timeline twice for the same seed',
+    async () => {
+      const runs: string[][] = [];
+      for (const run of [1, 2]) {
+        const watched = await openSimulation(`simulation-timeline-${run}`, '&unreliable=1');
+        await waitFor(
+          watched,
+          `${TIMELINE_ENTRIES} timeline entries`,
+          async () => ((await timelineTexts(watched.page)).length >= TIMELINE_ENTRIES ? true : undefined),
+          2 * WAIT_MS,
+        );
+        await watched.page.locator('[data-testid="pause"]').click();
+        runs.push((await timelineTexts(watched.page)).slice(0, TIMELINE_ENTRIES));
+        watched.expectNoErrors();
+      }
+      expect(runs[1], `seed ${SEED}: the second run's first ${TIMELINE_ENTRIES} entries`).toEqual(runs[0]);
+    },
+    4 * WAIT_MS,
+  );
 });
