@@ -119,9 +119,14 @@ export class WatchedPage {
     page.on('pageerror', (error) => this.#record(`page error: ${error.stack ?? error.message}`));
   }
 
-  /** Opens `url` in a new 1400×900 page; `name` prefixes its screenshots. */
-  static async open(browser: Browser, url: string, name: string): Promise<WatchedPage> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  /** Opens `url` in a new page (1400×900 unless told); `name` prefixes its screenshots. */
+  static async open(
+    browser: Browser,
+    url: string,
+    name: string,
+    viewport = { width: 1400, height: 900 },
+  ): Promise<WatchedPage> {
+    const page = await browser.newPage({ viewport });
     const watched = new WatchedPage(page, name);
     await page.goto(url, { waitUntil: 'load', timeout: WAIT_MS });
     return watched;
@@ -140,10 +145,17 @@ export class WatchedPage {
       );
   }
 
-  /** Saves test-results/<name>-<what>.png (or `path`, e.g. a committed screenshot); returns the path. */
-  async screenshot(what: string, path = join(RESULTS_DIR, `${this.name}-${what}.png`)): Promise<string> {
+  /**
+   * Saves test-results/<name>-<what>.png (or `path`, e.g. a committed screenshot), the
+   * viewport or (`fullPage`) the whole page; returns the path.
+   */
+  async screenshot(
+    what: string,
+    path = join(RESULTS_DIR, `${this.name}-${what}.png`),
+    fullPage = false,
+  ): Promise<string> {
     await mkdir(dirname(path), { recursive: true });
-    await this.page.screenshot({ path, fullPage: false });
+    await this.page.screenshot({ path, fullPage });
     return path;
   }
 

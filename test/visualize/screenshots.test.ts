@@ -27,6 +27,8 @@ import {
 const SCREENSHOTS = resolve('docs/screenshots');
 /** `npm start`'s seed, so the picture is the run a reader gets. */
 const SEED = 7;
+/** Wide enough for the cluster, the diagram and the timeline side by side; the whole page is taken. */
+const VIEWPORT = { width: 1440, height: 900 };
 
 describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshots', () => {
   let server: StaticServer;
@@ -48,6 +50,7 @@ describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshot
       browser,
       `${server.url}?seed=${SEED}&nodes=5`,
       'screenshot-simulation',
+      VIEWPORT,
     );
     try {
       await setFastestSpeed(watched.page);
@@ -56,7 +59,7 @@ describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshot
       // The election's no-op and the three commands: a picture with something in it.
       await waitForCommitted(watched, 4);
       await watched.page.locator('[data-testid="pause"]').click();
-      await watched.screenshot('docs', `${SCREENSHOTS}/simulation.png`);
+      await watched.screenshot('docs', `${SCREENSHOTS}/simulation.png`, true);
       watched.expectNoErrors();
     } finally {
       await watched.close();
@@ -66,13 +69,13 @@ describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshot
   it('docs/screenshots/live.png: a real 3-process cluster with its leader', async () => {
     const cluster = await LiveCluster.start(3);
     try {
-      const watched = await WatchedPage.open(browser, cluster.url, 'screenshot-live');
+      const watched = await WatchedPage.open(browser, cluster.url, 'screenshot-live', VIEWPORT);
       try {
         await waitForNodes(watched, 3);
         await waitForLeader(watched);
         await propose(watched.page, 'set greeting hello');
         await waitForCommitted(watched, 2);
-        await watched.screenshot('docs', `${SCREENSHOTS}/live.png`);
+        await watched.screenshot('docs', `${SCREENSHOTS}/live.png`, true);
         watched.expectNoErrors();
       } finally {
         await watched.close();
