@@ -21,13 +21,7 @@ import { RaftError } from '../errors.js';
 import { NodeStoppedError, NotLeaderError } from '../errors.js';
 import { SimCluster } from '../sim/sim-cluster.js';
 import { SimulationFailure } from '../sim/sim-cluster.js';
-import type {
-  Latency,
-  NetworkDelivered,
-  NetworkDropped,
-  NetworkSent,
-  SimNetworkEvents,
-} from '../sim/sim-network.js';
+import type { Latency, NetworkDelivered, NetworkDropped, NetworkSent } from '../sim/sim-network.js';
 import type { ClusterControls, ClusterSource, TimeControls } from './cluster-source.js';
 import type { InspectEvent, InspectListener, NodeSummary } from './inspect-event.js';
 import { feedFromNode } from './node-feed.js';
@@ -94,6 +88,11 @@ export interface SimSource extends ClusterSource {
   readonly failure: SimulationFailure | null;
   /** Resolves once everything asked of the source so far (frames, controls, steps) is done. */
   idle(): Promise<void>;
+  /**
+   * Lets exactly `ms` of virtual time pass at once, whatever the pace and even paused: to
+   * apply controls at chosen virtual times (a scripted scenario, a test), which replays exactly.
+   */
+  advance(ms: number): Promise<void>;
 }
 
 export function createSimSource(options: SimSourceOptions): SimSource {
@@ -189,6 +188,13 @@ class PagedSimulation implements SimSource {
     return this.#queue.then(() => undefined);
   }
 
+  advance(ms: number): Promise<void> {
+    if (!Number.isSafeInteger(ms) || ms < 0) {
+      return Promise.reject(new RangeError(`advance takes whole virtual milliseconds, got ${ms}`));
+    }
+    return this.#exclusive(() => this.#cluster.runFor(ms));
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return this.idle();
     this.#closed = true;
@@ -256,18 +262,8 @@ class PagedSimulation implements SimSource {
       this.#inFlight.delete(id);
       this.#emit({ type: 'message', at, id: String(id), phase: 'dropped', message, reason });
     };
-    const listeners: { [K in keyof SimNetworkEvents]: (...args: SimNetworkEvents[K]) => void } = {
-      sent: onSent,
-      delivered: onDelivered,
-      dropped: onDropped,
-    };
-    network.on('sent', listeners.sent).on('delivered', listeners.delivered).on('dropped', listeners.dropped);
-    return () => {
-      network
-        .off('sent', listeners.sent)
-        .off('delivered', listeners.delivered)
-        .off('dropped', listeners.dropped);
-    };
+    network.on('sent', onSent).on('delivered', onDelivered).on('dropped', onDropped);
+    return () => void network.off('sent', onSent).off('delivered', onDelivered).off('dropped', onDropped);
   }
 
   #nodeDown(id: NodeId, reason: string): void {
@@ -435,34 +431,36 @@ class PagedSimulation implements SimSource {
   }
 
   #makeTimeControls(): TimeControls {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- getters below need the source
-    const source = this;
+    const pause = () => {
+      this.#paused = true;
+      this.#cancelFrame?.();
+      this.#cancelFrame = null;
+    };
+    // Getters of an object literal have that object as `this`: they read the source through these.
+    const paused = () => this.#paused;
+    const speed = () => this.#pacer.speed;
     return {
-      pause: () => {
-        source.#paused = true;
-        source.#cancelFrame?.();
-        source.#cancelFrame = null;
-      },
+      pause,
       resume: () => {
-        if (!source.#paused) return;
-        source.#paused = false;
-        source.#pacer.restart();
-        source.#requestFrame();
+        if (!this.#paused) return;
+        this.#paused = false;
+        this.#pacer.restart();
+        this.#requestFrame();
       },
       get paused() {
-        return source.#paused;
+        return paused();
       },
       stepOne: async () => {
-        source.time.pause();
-        await source.#exclusive(() => source.#cluster.step());
+        pause();
+        await this.#exclusive(() => this.#cluster.step());
       },
-      setSpeed: (speed) => {
-        source.#pacer.speed = speed;
+      setSpeed: (value) => {
+        this.#pacer.speed = value;
       },
       get speed() {
-        return source.#pacer.speed;
+        return speed();
       },
-      now: () => source.#cluster.clock.now(),
+      now: () => this.#cluster.clock.now(),
     };
   }
 }

@@ -359,6 +359,24 @@ describe('the simulation source', () => {
     expect(await plain(3, 7)).toBe(await plain(10, 16));
   });
 
+  it('advance lets exact virtual time pass, paused or not: a scripted scenario replays exactly', async () => {
+    const script = async () => {
+      const h = harness({ seed: 17, paused: true });
+      await h.source.advance(1_500);
+      expect(h.source.time.now()).toBe(1_500);
+      await h.source.controls.crash(h.leader()!);
+      await h.source.advance(1_000);
+      await h.source.controls.propose('x');
+      await h.source.advance(500);
+      await h.source.close();
+      return JSON.stringify(h.events);
+    };
+    expect(await script()).toBe(await script());
+    const h = harness({ seed: 17 });
+    await expect(h.source.advance(1.5)).rejects.toBeInstanceOf(RangeError);
+    await h.source.close();
+  });
+
   it('a late subscriber is brought up to date at once: nodes, timers, messages in flight', async () => {
     const h = harness({ seed: 14 });
     await elected(h);
