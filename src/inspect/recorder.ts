@@ -167,16 +167,18 @@ export function recordInputs(node: AnyRaftNode, sink: RecordingSink, options?: R
 
 /** A sink that keeps the lines in memory (tests, the page). */
 export class MemorySink implements RecordingSink {
-  #text = '';
+  // Joined when read: appending to one long string copies it over and over.
+  #parts: string[] = [];
   write(text: string): void {
-    this.#text += text;
+    this.#parts.push(text);
   }
   close(): Promise<void> {
     return Promise.resolve();
   }
   /** The recording so far. */
   get text(): string {
-    return this.#text;
+    if (this.#parts.length > 1) this.#parts = [this.#parts.join('')];
+    return this.#parts[0] ?? '';
   }
 }
 
