@@ -136,8 +136,8 @@ class FeedServer implements InspectionFeed {
 
   async listen(): Promise<void> {
     const { host, port } = this.#options;
-    this.#http.listen(port, host);
     try {
+      this.#http.listen(port, host); // throws at once for a port out of range
       await once(this.#http, 'listening');
     } catch (error) {
       throw new ConfigError(

@@ -162,7 +162,7 @@ describe('the inspection feed', () => {
     expect(cluster.get('a')!.transport.stats().blocked).toBeGreaterThan(0);
   });
 
-  it('refuses to serve off loopback without a secret', async () => {
+  it('refuses to serve off loopback without a secret, or on a port it cannot bind', async () => {
     const node = singleNode();
     await expect(serveInspectionFeed(node, { host: '0.0.0.0', port: 0 })).rejects.toThrow(ConfigError);
     await expect(serveInspectionFeed(node, { host: '0.0.0.0', port: 0 })).rejects.toThrow(
@@ -170,6 +170,9 @@ describe('the inspection feed', () => {
     );
     await expect(serveInspectionFeed(node, { host: HOST, port: 0, secret: 'short' })).rejects.toThrow(
       /at least 16 characters/,
+    );
+    await expect(serveInspectionFeed(node, { host: HOST, port: 70_000 })).rejects.toThrow(
+      /cannot serve the inspection feed on 127\.0\.0\.1:70000/,
     );
   });
 
