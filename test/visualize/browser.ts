@@ -324,6 +324,24 @@ export async function setFastestSpeed(page: Page): Promise<string> {
   throw new Error(`the speed control is a <${tag}>; the tests know <select> and <input>`);
 }
 
+/** A node as `raftchart cluster` lists it at `/api/cluster`. */
+export interface ClusterMember {
+  readonly id: string;
+  readonly feedUrl: string | null;
+  readonly clientUrl: string;
+  readonly pid: number | null;
+  readonly up: boolean;
+}
+
+/**
+ * What Chromium itself logs (as a console error; the page cannot prevent it) each time the
+ * page tries a WebSocket that refuses: expected of a killed node's feed, and of no other.
+ */
+export function refusedWebSocket(url: string): RegExp {
+  const escaped = url.replace(/\/$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^console error: WebSocket connection to '${escaped}[/?'][^']*' failed`);
+}
+
 /** `raftchart cluster` (the supervisor of real node processes) as a child process, with the URL it printed. */
 export class LiveCluster {
   readonly url: string;
@@ -380,6 +398,15 @@ export class LiveCluster {
       await stopProcessTree(child, dataDir);
       throw error;
     }
+  }
+
+  /** Node `id` as the supervisor lists it (`GET /api/cluster`). */
+  async member(id: string): Promise<ClusterMember> {
+    const response = await fetch(new URL('/api/cluster', this.url), { signal: AbortSignal.timeout(10_000) });
+    const { nodes } = (await response.json()) as { nodes: ClusterMember[] };
+    const member = nodes.find((node) => node.id === id);
+    if (member === undefined) throw new Error(`the supervisor lists no node ${id}: ${JSON.stringify(nodes)}`);
+    return member;
   }
 
   /** What the supervisor printed so far. */

@@ -12,6 +12,7 @@ import {
   LiveCluster,
   WatchedPage,
   launchChromium,
+  refusedWebSocket,
   requireBuiltPage,
   waitForLeader,
   waitForNodes,
@@ -44,6 +45,9 @@ describe(`a live ${NODES}-process cluster`, () => {
       const old = await waitForLeader(watched);
       await watched.screenshot('leader');
 
+      // The page keeps trying the dead node's feed, and Chromium logs each refusal.
+      const { feedUrl } = await cluster.member(old.id);
+      if (feedUrl !== null) watched.allow(refusedWebSocket(feedUrl));
       await watched.page.locator(`[data-testid="crash-${old.id}"]`).click();
       const next = await waitForLeader(watched, old.term);
       expect(next.term).toBeGreaterThan(old.term);
