@@ -123,7 +123,13 @@ class FeedServer implements InspectionFeed {
       idleTimeoutMs: 5_000,
       maxConnections: 2 * (options.maxClients ?? DEFAULT_FEED_CLIENTS),
     });
-    this.#upgrader = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+    // Clients have nothing to send: a frame over 4 KiB closes the connection (1009).
+    this.#upgrader = new WebSocketServer({
+      noServer: true,
+      maxPayload: 4096,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
     this.#http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.#closed !== null) return void socket.destroy();
       this.#upgrader.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request));
