@@ -42,7 +42,9 @@ describe('source from the URL', () => {
     expect(chooseSource('?live=http://127.0.0.1:4000/', never)).toEqual({
       kind: 'live',
       supervisorUrl: 'http://127.0.0.1:4000',
+      token: null,
     });
+    expect(chooseSource('?live=http://h:1&token=abc', never)).toMatchObject({ token: 'abc' });
     expect(chooseSource('?recording', never)).toEqual({ kind: 'recording' });
   });
 

@@ -30,6 +30,10 @@ export interface AppOptions {
   readonly unreliable: boolean;
   /** Loads the statechart diagram as SVG text (separately: the layout library is large). */
   readonly diagram: () => Promise<string>;
+  /** Start at the first event and play the history (a recording), rather than follow the newest. */
+  readonly playFromStart?: boolean;
+  /** Said in the status line at the start (how recordings replayed, say). */
+  readonly notice?: { readonly text: string; readonly error: boolean };
 }
 
 export class App {
@@ -55,6 +59,10 @@ export class App {
   /** What the page did to the links so far (recorded into the event stream as it does it). */
   #links: Links = { disconnected: new Set(), cut: new Set() };
   #viewed: ViewState | null = null;
+  /** Playing the history back: the time shown, on the source's clock; null when not playing. */
+  #playAt: number | null = null;
+  #lastReal: number | null = null;
+  #playFromStart: boolean;
   #selected: NodeId | null = null;
   #chosen = false;
   #frame = 0;
@@ -87,7 +95,15 @@ export class App {
         this.#act(`reconnect ${id}`, () => reconnect(id), { kind: 'reconnect', id });
     }
     this.#cards = new NodeCards({ select: (id) => this.#select(id), actions });
-    this.#timeline = new TimelineView({ seek: (count) => this.#seek(count) });
+    this.#timeline = new TimelineView({
+      seek: (count) => this.#seek(count),
+      play: () => this.#togglePlay(),
+    });
+    this.#playFromStart = options.playFromStart === true;
+    if (options.notice !== undefined) {
+      if (options.notice.error) this.#status.error(options.notice.text);
+      else this.#status.done(options.notice.text);
+    }
     this.#controls = new ControlsBar({
       ids: source.ids,
       controls,
@@ -128,6 +144,11 @@ export class App {
     this.#frame = requestAnimationFrame((now) => this.#draw(now));
   }
 
+  /** Says in the status line that something the reader asked for failed. */
+  report(error: unknown): void {
+    this.#status.error(message(error));
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     cancelAnimationFrame(this.#frame);
@@ -150,8 +171,13 @@ export class App {
       speed,
       time === null ? true : !time.paused,
     );
+    if (this.#playFromStart && head.count > 0) {
+      this.#playFromStart = false;
+      this.#startPlaying();
+    }
+    this.#advancePlay(realNow, time?.speed ?? 1);
     const state = this.#viewing === null ? head : (this.#viewed ??= this.#store.stateAt(this.#viewing));
-    const now = this.#viewing === null ? headNow : state.at;
+    const now = this.#viewing === null ? headNow : Math.max(state.at, this.#playAt ?? state.at);
     if (!this.#chosen && this.#selected === null) {
       const leader = state.ids.find(
         (id) => state.nodes[id]!.up && state.nodes[id]!.summary?.role === 'leader',
@@ -163,7 +189,7 @@ export class App {
     this.#cards.render(state, this.#selected);
     this.#logs.render(state);
     this.#inspector.render(state, now, this.#selected);
-    this.#timeline.render(this.#store, this.#viewing, state.at, head.origin ?? 0);
+    this.#timeline.render(this.#store, this.#viewing, now, head.origin ?? 0, this.#playAt !== null);
     this.#controls.render();
     setText(this.#clockText, `t=${((now - (head.origin ?? 0)) / 1000).toFixed(3)}s`);
     const { fps, eventsPerSecond } = this.#stats.stats;
@@ -177,8 +203,40 @@ export class App {
   }
 
   #seek(count: number | null): void {
-    this.#viewing = count === null || count >= this.#store.count ? null : count;
-    this.#viewed = null;
+    this.#playAt = null;
+    this.#show(count);
+  }
+
+  #show(count: number | null): void {
+    const viewing = count === null || count >= this.#store.count ? null : count;
+    if (viewing !== this.#viewing) this.#viewed = null;
+    this.#viewing = viewing;
+  }
+
+  /** Plays the history from what is shown (from the start when following the newest). */
+  #togglePlay(): void {
+    if (this.#playAt !== null) this.#playAt = null;
+    else this.#startPlaying();
+  }
+
+  #startPlaying(): void {
+    const from = this.#viewing === null ? this.#store.first : this.#viewing;
+    this.#playAt = this.#store.stateAt(from).at;
+    this.#lastReal = null;
+    this.#show(from);
+  }
+
+  /** Moves the playback on by the real time since the last frame, at the source's speed. */
+  #advancePlay(realNow: number, speed: number): void {
+    if (this.#playAt === null) return;
+    const elapsed = this.#lastReal === null ? 0 : Math.min(realNow - this.#lastReal, 100);
+    this.#lastReal = realNow;
+    this.#playAt += elapsed * speed;
+    const count = this.#store.countAt(this.#playAt);
+    if (count >= this.#store.count) {
+      this.#playAt = null; // caught up: follow the newest again
+      this.#show(null);
+    } else this.#show(Math.max(count, this.#store.first));
   }
 
   #toggleLink(from: NodeId, to: NodeId, both: boolean): void {

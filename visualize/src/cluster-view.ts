@@ -313,7 +313,7 @@ export class ClusterView {
 
 function detailText(node: NodeView, cutOff: boolean, size: number): string {
   const summary = node.summary;
-  if (!node.up) return node.downReason ?? '';
+  if (!node.up) return shorten(node.downReason ?? '', 28);
   if (summary === null) return '';
   const parts: string[] = [];
   if (summary.role === 'candidate') parts.push(`votes ${summary.votes.length}/${size}`);
@@ -323,6 +323,10 @@ function detailText(node: NodeView, cutOff: boolean, size: number): string {
   if (summary.role !== 'leader') parts.push(`voted ${summary.votedFor ?? '–'}`);
   if (cutOff) parts.push('cut off');
   return parts.join(' · ');
+}
+
+function shorten(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
 
 /** The unit vector from the drawing's centre towards `at`. */

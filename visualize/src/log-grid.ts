@@ -109,7 +109,8 @@ export class LogGrid {
     this.#ruler.style.width = width;
     const marks = h('div', { class: 'log-marks', style: `transform:${shift}` });
     for (let index = this.#lo; index <= this.#hi; index++) {
-      if (index % 5 !== 0 && index !== this.#lo) continue;
+      // Every fifth index, and the first unless the fifth is right after it.
+      if (index % 5 !== 0 && (index !== this.#lo || index % 5 === 4)) continue;
       marks.append(h('span', { class: 'tick', style: `left:${index * CELL}px` }, String(index)));
     }
     this.#ruler.replaceChildren(marks);
@@ -135,7 +136,10 @@ export class LogGrid {
       if (cell === undefined) {
         cell = h('div', { class: 'cell', 'data-index': index, style: `left:${index * CELL}px` });
         row.cells.set(index, cell);
-        row.marks.append(cell);
+        // Cells stay in index order in the DOM (the range is contiguous: the next is index + 1).
+        const next = row.cells.get(index + 1);
+        if (next === undefined) row.marks.append(cell);
+        else row.marks.insertBefore(cell, next);
       }
       if (cell.dataset.term !== String(term)) {
         cell.dataset.term = String(term);

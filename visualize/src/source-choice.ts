@@ -14,7 +14,12 @@ export type SourceChoice =
       /** The seed was not in the URL: the page puts it there so a reload replays the run. */
       readonly seedChosen: boolean;
     }
-  | { readonly kind: 'live'; readonly supervisorUrl: string }
+  | {
+      readonly kind: 'live';
+      readonly supervisorUrl: string;
+      /** inspectToken(secret), for nodes not on loopback. */
+      readonly token: string | null;
+    }
   | { readonly kind: 'recording' };
 
 export const DEFAULT_NODES = 5;
@@ -34,7 +39,7 @@ export function chooseSource(search: string, randomSeed: () => number): SourceCh
   if (live !== null) {
     if (live === '')
       throw new SourceChoiceError('?live= needs the supervisor URL, e.g. ?live=http://127.0.0.1:4000');
-    return { kind: 'live', supervisorUrl: live.replace(/\/+$/, '') };
+    return { kind: 'live', supervisorUrl: live.replace(/\/+$/, ''), token: params.get('token') };
   }
   if (params.has('recording')) return { kind: 'recording' };
   const seedText = params.get('seed');

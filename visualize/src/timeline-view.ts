@@ -10,6 +10,8 @@ import type { EventStore } from './event-store.js';
 export interface TimelineHandlers {
   /** Show the state after `count` events; null: follow the newest. */
   seek(count: number | null): void;
+  /** Play the history from what is shown (from the start when following), or stop playing. */
+  play(): void;
 }
 
 /** Entries kept on the page at most (the oldest go first). */
@@ -24,6 +26,7 @@ export class TimelineView {
   readonly #back: HTMLButtonElement;
   readonly #forward: HTMLButtonElement;
   readonly #follow: HTMLButtonElement;
+  readonly #play: HTMLButtonElement;
   readonly #items: HTMLLIElement[] = [];
   /** Index (in the event stream) of the last entry appended. */
   #lastEntry = -1;
@@ -45,24 +48,33 @@ export class TimelineView {
     this.#back = h(
       'button',
       { type: 'button', 'data-testid': 'event-back', title: 'the state one event earlier' },
-      '◀ event',
+      '◀',
     );
     this.#forward = h(
       'button',
       { type: 'button', 'data-testid': 'event-forward', title: 'the state one event later' },
-      'event ▶',
+      '▶',
     );
     this.#follow = h(
       'button',
       { type: 'button', 'data-testid': 'follow', title: 'follow the newest events' },
       'Live',
     );
+    this.#play = h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'play',
+        title: 'play the history from here (from the start when live)',
+      },
+      'Play',
+    );
     this.#position = h('span', { class: 'position', 'data-testid': 'position' });
     this.#list = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
     this.element = h(
       'div',
       { class: 'timeline-view' },
-      h('div', { class: 'scrub' }, this.#back, this.#slider, this.#forward, this.#follow),
+      h('div', { class: 'scrub' }, this.#play, this.#back, this.#slider, this.#forward, this.#follow),
       this.#position,
       this.#list,
     );
@@ -79,6 +91,7 @@ export class TimelineView {
       seek(next >= (this.#store?.count ?? 0) ? null : next);
     });
     this.#follow.addEventListener('click', () => seek(null));
+    this.#play.addEventListener('click', () => this.#handlers.play());
     this.#list.addEventListener('click', (event) => {
       const item = (event.target as Element).closest('li');
       const index = item?.dataset.index;
@@ -86,8 +99,17 @@ export class TimelineView {
     });
   }
 
-  /** `store` at the newest event; `viewing`: the events shown (null: all, following). */
-  render(store: EventStore, viewing: number | null, viewingAt: number, origin: number): void {
+  /**
+   * `store` at the newest event; `viewing`: the events shown (null: all, following);
+   * `viewingAt`: the time shown; `playing`: the history is being played back.
+   */
+  render(
+    store: EventStore,
+    viewing: number | null,
+    viewingAt: number,
+    origin: number,
+    playing: boolean,
+  ): void {
     this.#append(store);
     const { from, to } = store.span();
     setAttr(this.#slider, 'min', Math.floor(from));
@@ -100,9 +122,11 @@ export class TimelineView {
     this.#forward.disabled = viewing === null;
     this.#follow.disabled = viewing === null;
     this.#follow.classList.toggle('active', viewing === null);
+    setText(this.#play, playing ? 'Stop' : 'Play');
+    this.#play.classList.toggle('active', playing);
     setText(
       this.#position,
-      `${viewing === null ? 'live' : 'viewing the past'} · event ${shown} of ${store.count} · t=${((viewingAt - origin) / 1000).toFixed(3)}s`,
+      `${viewing === null ? 'newest' : playing ? 'playing back' : 'viewing the past'} · event ${shown} of ${store.count} · t=${((viewingAt - origin) / 1000).toFixed(3)}s`,
     );
     this.#mark(viewing);
   }
