@@ -301,6 +301,19 @@ export async function propose(page: Page, command: string): Promise<void> {
   await page.locator('[data-testid="propose"]').click();
 }
 
+/** The page's own rates, `window.__raftchart`: frames and events in the last second, events so far. */
+export interface PageStats {
+  readonly fps: number;
+  readonly eventsPerSecond: number;
+  readonly events: number;
+}
+
+export async function readStats(page: Page): Promise<PageStats> {
+  const stats = (await page.evaluate('window.__raftchart')) as PageStats | undefined;
+  if (stats === undefined) throw new Error('the page sets no window.__raftchart');
+  return stats;
+}
+
 /** Sets the speed control to its fastest setting (a select's largest option, an input's max). */
 export async function setFastestSpeed(page: Page): Promise<string> {
   const speed = page.locator('[data-testid="speed"]');

@@ -16,9 +16,11 @@ import {
   WatchedPage,
   launchChromium,
   propose,
+  readStats,
   requireBuiltPage,
   serveDirectory,
   setFastestSpeed,
+  waitFor,
   waitForCommitted,
   waitForLeader,
   waitForNodes,
@@ -58,6 +60,12 @@ describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshot
       for (const command of ['set x 1', 'set y 2', 'set x 3']) await propose(watched.page, command);
       // The election's no-op and the three commands: a picture with something in it.
       await waitForCommitted(watched, 4);
+      // Then a moment at real time, so the messages in flight are the few of one instant.
+      await watched.page.locator('[data-testid="speed"]').selectOption('1');
+      const { events } = await readStats(watched.page);
+      await waitFor(watched, 'a moment at real time', async () =>
+        (await readStats(watched.page)).events > events + 200 ? true : undefined,
+      );
       await watched.page.locator('[data-testid="pause"]').click();
       await watched.screenshot('docs', `${SCREENSHOTS}/simulation.png`, true);
       watched.expectNoErrors();
