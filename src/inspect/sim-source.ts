@@ -5,8 +5,8 @@
  * run: `?seed=<n>` replays a timeline exactly. Browser-safe.
  *
  * How real time drives it. SimClock moves only inside `run`, and a run cannot wait for
- * real time (the driver would spin with nothing to fire) nor be nested. So nothing runs
- * forever: each animation frame runs `cluster.runFor(slice)`, where `slice` is the whole
+ * real time (its driver fires the next timer at once, or stalls when none is left) nor be
+ * nested. So no run lasts: each animation frame runs `cluster.runFor(slice)`, where `slice` is the whole
  * virtual milliseconds owed for the real time since the last frame at the current speed,
  * and returns. Everything that touches the cluster (a frame's slice, a control, a step)
  * goes through one queue, one at a time: a control asked for during a slice is applied
@@ -17,10 +17,8 @@
  */
 import type { NodeId } from '../../machines/index.js';
 import type { RaftNode } from '../api/raft-node.js';
-import { RaftError } from '../errors.js';
-import { NodeStoppedError, NotLeaderError } from '../errors.js';
-import { SimCluster } from '../sim/sim-cluster.js';
-import { SimulationFailure } from '../sim/sim-cluster.js';
+import { NodeStoppedError, NotLeaderError, RaftError } from '../errors.js';
+import { SimCluster, SimulationFailure } from '../sim/sim-cluster.js';
 import type { Latency, NetworkDelivered, NetworkDropped, NetworkSent } from '../sim/sim-network.js';
 import type { ClusterControls, ClusterSource, TimeControls } from './cluster-source.js';
 import type { InspectEvent, InspectListener, NodeSummary } from './inspect-event.js';
