@@ -205,13 +205,12 @@ function notJson(why: string): string {
 const counter = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const positive = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 const nodeId = { type: 'string', minLength: 1 } as const;
-const entry = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['term', 'command'],
-  properties: { term: counter, command: {} },
-} as const;
-const entries = { type: 'array', items: entry } as const;
+// Log entries as the wire schema checks them in an AppendEntries (`RaftMessage`, below).
+const appendEntries = RAFT_MESSAGE_SCHEMA.oneOf.findIndex(
+  (message) =>
+    (message as { properties: { type: { const?: string } } }).properties.type.const === 'AppendEntries',
+);
+const entries = { $ref: `RaftMessage#/oneOf/${appendEntries}/properties/entries` } as const;
 const snapshot = {
   type: 'object',
   additionalProperties: false,

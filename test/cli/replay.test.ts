@@ -115,43 +115,42 @@ describe('raftchart node --record', () => {
     output: string;
   }
 
-  async function startNode(data: string, record: string): Promise<Running> {
+  /** `raftchart node` as node `id` on free ports of 127.0.0.1, with `more` flags. */
+  async function nodeArgs(
+    id: string,
+    data: string,
+    ...more: string[]
+  ): Promise<{ args: string[]; url: string }> {
     const [raft, client] = [await freePort(), await freePort()];
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'node',
-        '--id',
-        'a',
-        '--listen',
-        `127.0.0.1:${raft}`,
-        '--client',
-        `127.0.0.1:${client}`,
-        '--data',
-        data,
-        '--record',
-        record,
-        '--snapshot-every',
-        '3',
-      ],
-      { env: { ...process.env, RAFTCHART_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const running: Running = { child, url: `http://127.0.0.1:${client}`, output: '' };
-    child.stdout!.on('data', (chunk: Buffer) => (running.output += chunk.toString()));
-    child.stderr!.on('data', (chunk: Buffer) => (running.output += chunk.toString()));
+    const address = (port: number) => `127.0.0.1:${port}`;
+    const args = ['node', '--id', id, '--listen', address(raft), '--client', address(client), '--data', data];
+    return { args: [...args, ...more], url: `http://${address(client)}` };
+  }
+
+  async function startNode(data: string, record: string): Promise<Running> {
+    const { args, url } = await nodeArgs('a', data, '--record', record, '--snapshot-every', '3');
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, RAFTCHART_SECRET: SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const running: Running = { child, url, output: '' };
+    for (const stream of [child.stdout!, child.stderr!]) {
+      stream.on('data', (chunk: Buffer) => (running.output += chunk.toString()));
+    }
+    // A cluster of one: it leads once its first election timer fires.
     const deadline = Date.now() + 30_000;
-    for (;;) {
-      const status = await fetch(`${running.url}/status`)
-        .then((r) => r.json() as Promise<{ role: string }>)
-        .catch(() => null);
-      if (status?.role === 'leader') return running;
+    const leads = () =>
+      fetch(`${url}/status`)
+        .then(async (r) => ((await r.json()) as { role: string }).role === 'leader')
+        .catch(() => false);
+    while (!(await leads())) {
       if (Date.now() > deadline || child.exitCode !== null) {
         child.kill('SIGKILL');
         throw new Error(`the node did not lead within 30 s:\n${running.output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    return running;
   }
 
   async function propose(url: string, command: unknown): Promise<void> {
@@ -211,23 +210,9 @@ describe('raftchart node --record', () => {
   });
 
   it('says so when the recording file cannot be written, before the node joins', async () => {
-    const data = join(dir, 'data-b');
-    const [raft, client] = [await freePort(), await freePort()];
-    const { code, err } = await cli([
-      'node',
-      '--id',
-      'b',
-      '--listen',
-      `127.0.0.1:${raft}`,
-      '--client',
-      `127.0.0.1:${client}`,
-      '--data',
-      data,
-      '--secret',
-      SECRET,
-      '--record',
-      join(dir, 'no-such-dir', 'b.jsonl'),
-    ]);
+    const missing = join(dir, 'no-such-dir', 'b.jsonl');
+    const { args } = await nodeArgs('b', join(dir, 'data-b'), '--secret', SECRET, '--record', missing);
+    const { code, err } = await cli(args);
     expect(code).toBe(1);
     expect(err).toMatch(
       /raftchart: cannot write the recording .*no-such-dir\/b\.jsonl: ENOENT.*record to a writable file/,
