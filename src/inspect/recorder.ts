@@ -57,13 +57,23 @@ export class Recorder {
   #inputs = 0;
   #bytes = 0;
   #closed: Promise<void> | null = null;
+  #failure: Error | null = null;
   readonly #onStep = (step: NodeStep) => {
     this.#context = step.context;
   };
   readonly #onTimer = (kind: TimerKind, deadline: number | null) => {
     if (kind === 'electionTimeout' && deadline !== null) this.#firstTimerDeadline ??= deadline;
   };
-  readonly #onInput = (record: InputRecord) => this.#record(record);
+  readonly #onInput = (record: InputRecord) => {
+    // A recorder must never fail the node it records: on any error it stops, and says why.
+    try {
+      this.#record(record);
+    } catch (error) {
+      this.#failure ??= error instanceof Error ? error : new Error(String(error));
+      this.#detachStart();
+      this.#node.off('input', this.#onInput);
+    }
+  };
 
   /** Throws RecorderTooLateError if `node` has started. */
   constructor(node: AnyRaftNode, sink: RecordingSink, options: RecorderOptions = {}) {
@@ -83,9 +93,14 @@ export class Recorder {
     return this.#inputs;
   }
 
-  /** Bytes of recording handed to the sink so far (UTF-16 code units: ASCII JSON is 1 byte each). */
+  /** Characters handed to the sink so far: the bytes written, but for non-ASCII text in commands. */
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Why recording stopped early (an input it could not encode), or null. */
+  get failure(): Error | null {
+    return this.#failure;
   }
 
   /** Stops recording and closes the sink, which writes out what it holds. Idempotent. */
