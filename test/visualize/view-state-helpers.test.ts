@@ -111,12 +111,13 @@ describe('links the page changed', () => {
 
 describe('the transition a step took', () => {
   const chart = chartTransitions(raftMachine).map((t) => parseOutlineLine(transitionKey(t))!);
-  const step = (event: string, from: string, to: string): StepView => ({
+  const step = (event: string, from: string, to: string, timerSet = from !== to): StepView => ({
     at: 0,
     event,
     transition: null,
     from,
     to,
+    timerSet,
   });
   const taken = (s: StepView) => takenTransitions(s, chart).map((key) => key.split(' / ')[0]);
 
@@ -161,6 +162,16 @@ describe('the transition a step took', () => {
     ).toEqual(['leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered)']);
     expect(taken(step('AppendEntries', 'leader.heartbeating', 'follower.waiting'))).toEqual([
       'leader: AppendEntries [isHigherTerm] -> follower',
+    ]);
+  });
+
+  it('tells a state re-entered (its timer set anew) from an event handled in place', () => {
+    expect(taken(step('AppendEntries', 'follower.waiting', 'follower.waiting', true))).toEqual([
+      'follower: AppendEntries [logMatchesPrev] -> follower.waiting',
+      'follower: AppendEntries -> follower.waiting',
+    ]);
+    expect(taken(step('AppendEntries', 'follower.waiting', 'follower.waiting', false))).toEqual([
+      'follower: AppendEntries [isStaleTerm] (targetless)',
     ]);
   });
 

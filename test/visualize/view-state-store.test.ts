@@ -84,6 +84,20 @@ describe('event store', () => {
     expect(store.span()).toEqual({ from: 0, to: 99 });
   });
 
+  it('counts by time over events a little out of order (live feeds stamp them by their own clocks)', () => {
+    const store = new EventStore(ids);
+    for (const [node, at] of [
+      ['0', 10],
+      ['1', 8],
+      ['2', 12],
+      ['0', 11],
+    ] as const) {
+      store.push({ type: 'timer', at, node, timer: 'electionTimeout', deadline: at + 300 });
+    }
+    expect([store.countAt(9), store.countAt(10), store.countAt(11), store.countAt(12)]).toEqual([0, 2, 2, 4]);
+    expect(store.span()).toEqual({ from: 10, to: 12 });
+  });
+
   it('keeps the timeline as events come', () => {
     const store = new EventStore(ids);
     for (const event of stream(10)) store.push(event);

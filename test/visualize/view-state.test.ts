@@ -113,6 +113,14 @@ describe('view state', () => {
     expect(state.at).toBe(500);
   });
 
+  it('says whether a step set a timer (entered a state) or left the running one alone', () => {
+    // Node 1's step to candidate at 400 comes before the timer it set then: not seen at the step.
+    expect(reduceView(ids, election, 6).nodes['1']!.lastStep?.timerSet).toBe(false);
+    // A node's feed reports the timers a step sets before the step itself.
+    const campaigning = reduceView(ids, [...election.slice(0, 5), election[6]!, election[5]!]);
+    expect(campaigning.nodes['1']!.lastStep?.timerSet).toBe(true);
+  });
+
   it('keeps timers with their deadlines, cancels them, and a moved timer keeps when it was set', () => {
     const at5 = reduceView(ids, election, 4);
     expect(at5.nodes['1']!.timers.electionTimeout).toEqual({

@@ -185,7 +185,8 @@ export class App {
       if (leader !== undefined) this.#selected = leader;
     }
     this.#cluster.render({ state, now, speed, selected: this.#selected });
-    this.#diagram.render(state, now, speed, this.#selected);
+    // Transitions taken: every node's, or only the one the reader picked (not one picked for them).
+    this.#diagram.render(state, now, speed, this.#chosen ? this.#selected : null);
     this.#cards.render(state, this.#selected);
     this.#logs.render(state);
     this.#inspector.render(state, now, this.#selected);

@@ -74,7 +74,7 @@ interface MessageElements {
   readonly group: SVGGElement;
   readonly box: SVGRectElement;
   readonly text: SVGTextElement;
-  readonly width: number;
+  readonly title: SVGTitleElement;
 }
 
 export class ClusterView {
@@ -272,7 +272,10 @@ export class ClusterView {
       elements.group.setAttribute('transform', `translate(${x.toFixed(1)} ${y.toFixed(1)})`);
       if (opacity < 1) elements.group.setAttribute('opacity', opacity.toFixed(2));
       const dropped = flight.outcome === 'dropped' && fall > 0;
-      if (dropped && !elements.group.classList.contains('dropped')) elements.group.classList.add('dropped');
+      if (dropped && !elements.group.classList.contains('dropped')) {
+        elements.group.classList.add('dropped');
+        setText(elements.title, messageTitle(flight));
+      }
     };
     for (const flight of state.flights.values()) draw(flight);
     for (const flight of state.landed) draw(flight);
@@ -289,11 +292,7 @@ export class ClusterView {
     const width = look.label.length * 6.4 + 10;
     const box = s('rect', { x: -width / 2, y: -8, width, height: 16, rx: 8 });
     const text = s('text', { y: 4 }, look.label);
-    const title = s('title');
-    title.textContent =
-      `${flight.message.type} ${flight.message.from} → ${flight.message.to}, term ${flight.message.term}` +
-      (delayed ? `, delayed ${Math.round(flight.dueAt! - flight.sentAt)} ms` : '') +
-      (flight.reason === null ? '' : `, dropped: ${flight.reason}`);
+    const title = s('title', {}, messageTitle(flight));
     const group = s(
       'g',
       {
@@ -305,10 +304,18 @@ export class ClusterView {
       text,
     );
     this.#messageLayer.append(group);
-    const elements = { group, box, text, width };
+    const elements = { group, box, text, title };
     this.#messages.set(flight.id, elements);
     return elements;
   }
+}
+
+function messageTitle(flight: FlightView): string {
+  const { message, dueAt, sentAt, reason } = flight;
+  const delay =
+    dueAt !== null && dueAt - sentAt > DELAYED_MS ? `, delayed ${Math.round(dueAt - sentAt)} ms` : '';
+  const dropped = flight.outcome === 'dropped' ? `, dropped (${reason ?? 'lost'})` : '';
+  return `${message.type} ${message.from} → ${message.to}, term ${message.term}${delay}${dropped}`;
 }
 
 function detailText(node: NodeView, cutOff: boolean, size: number): string {

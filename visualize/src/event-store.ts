@@ -25,6 +25,11 @@ export interface EventStoreLimits {
 export class EventStore {
   /** Events from index `first` on. */
   readonly #events: ViewEvent[] = [];
+  /**
+   * The latest time up to each kept event: a live feed's events come in arrival order, each
+   * stamped by its own node's clock, so times may step back a little; this never does.
+   */
+  readonly #times: number[] = [];
   /** The state after event `first + i * CHECKPOINT_EVERY` (i = 0: before any kept event). */
   readonly #checkpoints: ViewState[];
   readonly #timeline: TimelineEntry[] = [];
@@ -62,6 +67,7 @@ export class EventStore {
   push(event: ViewEvent): void {
     const stored = this.#share(event);
     this.#events.push(stored);
+    this.#times.push(Math.max(this.#times.at(-1) ?? Number.NEGATIVE_INFINITY, stored.at));
     this.#head = applyEvent(this.#head, stored);
     if (this.#head.entry !== null) this.#timeline.push(this.#head.entry);
     if ((this.#head.count - this.#first) % CHECKPOINT_EVERY === 0) this.#checkpoints.push(this.#head);
@@ -82,13 +88,13 @@ export class EventStore {
     return state;
   }
 
-  /** How many events happened at or before `at` (events are in time order). */
+  /** How many events happened by `at`: up to the first whose time (or an earlier one's) is later. */
   countAt(at: number): number {
     let lo = 0;
-    let hi = this.#events.length;
+    let hi = this.#times.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#events[mid]!.at <= at) lo = mid + 1;
+      if (this.#times[mid]! <= at) lo = mid + 1;
       else hi = mid;
     }
     return this.#first + lo;
@@ -96,8 +102,8 @@ export class EventStore {
 
   /** The time of the oldest kept event and of the newest (equal when there are none). */
   span(): { readonly from: number; readonly to: number } {
-    const from = this.#events[0]?.at ?? this.#head.at;
-    return { from, to: this.#head.at };
+    const from = this.#times[0] ?? this.#head.at;
+    return { from, to: this.#times.at(-1) ?? this.#head.at };
   }
 
   /**
@@ -116,6 +122,7 @@ export class EventStore {
 
   #forget(): void {
     this.#events.splice(0, this.#forgetBlock);
+    this.#times.splice(0, this.#forgetBlock);
     this.#checkpoints.splice(0, this.#forgetBlock / CHECKPOINT_EVERY);
     this.#first += this.#forgetBlock;
     const kept = this.#timeline.findIndex((entry) => entry.index >= this.#first);

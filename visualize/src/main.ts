@@ -54,7 +54,11 @@ function title(choice: SourceChoice, source: ClusterSource): HTMLElement {
     return h(
       'span',
       { class: 'source' },
-      h('span', { 'data-testid': 'source' }, `${source.kind} · ${source.label}`),
+      h(
+        'span',
+        { 'data-testid': 'source' },
+        source.label.startsWith(source.kind) ? source.label : `${source.kind} · ${source.label}`,
+      ),
       ' ',
       open,
     );

@@ -2,7 +2,8 @@
  * Which of the chart's transitions a step took, from what the feed says of it: the event,
  * the leaf before and the leaf after. The feed names the transition when it knows it; when
  * it does not, this finds every transition that fits (guards are not seen, so two guarded
- * alternatives to the same place both fit). Transitions are given as the diagram's keys,
+ * alternatives to the same place both fit; a state re-entered sets its timer anew, one
+ * handled in place does not). Transitions are given as the diagram's keys,
  * the chart-outline lines: `source: trigger [guard] -> target (re-entered) / actions`. Pure.
  */
 import type { StepView } from './view-state.js';
@@ -39,7 +40,18 @@ export function takenTransitions(step: StepView, chart: readonly OutlineTransiti
   const { from, to } = step;
   const handles = (t: OutlineTransition, state: string) => t.trigger === trigger && within(state, t.source);
   const direct = chart.filter((t) => handles(t, from) && reaches(t, from, to));
-  if (direct.length > 0) return direct.map((t) => t.key);
+  if (direct.length > 0) {
+    // Staying in a state: re-entered (its timer set anew) or handled in place (timer untouched).
+    const targeted = direct.filter((t) => t.target !== null);
+    const inPlace = direct.filter((t) => t.target === null);
+    const fits =
+      from !== to || targeted.length === 0 || inPlace.length === 0
+        ? direct
+        : step.timerSet
+          ? targeted
+          : inPlace;
+    return fits.map((t) => t.key);
+  }
   // Handled in place, then an `always` moved on (a vote that makes a quorum, then leader).
   const inPlace = chart.filter((t) => handles(t, from) && t.target === null);
   const moved = chart.filter(

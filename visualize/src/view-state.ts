@@ -39,6 +39,11 @@ export interface StepView {
   /** The active leaf before the step (null right after start). */
   readonly from: string | null;
   readonly to: string;
+  /**
+   * A timer was set at the step's time: the step entered (or re-entered) a state with an
+   * `after`, where a targetless transition would have left the running timer alone.
+   */
+  readonly timerSet: boolean;
 }
 
 export interface NodeView {
@@ -175,6 +180,7 @@ export function applyEvent(state: ViewState, event: ViewEvent): ViewState {
           transition: event.transition,
           from: before?.state ?? null,
           to: event.summary.state,
+          timerSet: Object.values(node.timers).some((timer) => timer.setAt === event.at),
         },
       }));
       const what = stepEntry(before, event.summary);
