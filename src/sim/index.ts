@@ -39,7 +39,6 @@ export type {
   PeerProgressSummary,
   TimerKind,
 } from '../inspect/inspect-event.js';
-export type { PendingTimer } from '../node/timer-tap.js';
 export { MemoryStorage } from '../storage/memory-storage.js';
 // What a simulated node is: the same RaftNode and StateMachine as a real one.
 export type { Proposed, RaftNode, RaftNodeEvents } from '../api/raft-node.js';
@@ -47,5 +46,5 @@ export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
 export type { Listener } from '../emitter.js';
 export * from '../errors.js';
-export type { NodeStatus, NodeStep, RoleChange, Submission } from '../node/node-host.js';
+export type { InputRecord, NodeStatus, NodeStep, RoleChange, Submission } from '../node/node-host.js';
 export type { AppliedEntry, PersistedState } from '../node/providers.js';
