@@ -91,6 +91,10 @@ program
   .option('--log-level <level>', 'debug, info, warn or error')
   .option('--record <file>', "append what enters the node's statechart to <file>, for raftchart replay")
   .option(
+    '--xstate-inspect <url>',
+    "send the statechart actor's events to an XState inspector server (ws://...; or RAFTCHART_XSTATE_INSPECT)",
+  )
+  .option(
     '--inspect <host:port>',
     'serve the inspection feed (WebSocket) here; off loopback, clients need the token of the cluster secret',
   )
@@ -149,7 +153,9 @@ program
 
 program
   .command('diagram')
-  .description('write the statechart diagram, generated from the machine: <dir>/statechart.svg and statechart.mmd')
+  .description(
+    'write the statechart diagram, generated from the machine: <dir>/statechart.svg and statechart.mmd',
+  )
   .option('-o, --out <dir>', 'directory to write them to', 'docs')
   .action(async (options: { out: string }) => {
     // Loaded on demand: the layout library is large, and only this command needs it.

@@ -30,6 +30,8 @@ export interface NodeConfig {
   readonly record?: string;
   /** host:port of the inspection feed (WebSocket), when it is served. */
   readonly inspect?: string;
+  /** ws:// URL of an XState inspector server (Stately Inspector) to send the actor's events to. */
+  readonly xstateInspect?: string;
 }
 
 const ADDRESS = '^[^\\s:]+:[0-9]{1,5}$';
@@ -56,6 +58,7 @@ const schema = {
     logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
     record: { type: 'string', minLength: 1 },
     inspect: { type: 'string', pattern: ADDRESS },
+    xstateInspect: { type: 'string', pattern: '^wss?://' },
   },
 } as const;
 
@@ -89,6 +92,7 @@ export function resolveNodeConfig(
     'logLevel',
     'record',
     'inspect',
+    'xstateInspect',
   ]) {
     if (flags[key] !== undefined) merged[key] = flags[key];
   }

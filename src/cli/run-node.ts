@@ -14,6 +14,7 @@ import type { Server } from 'node:http';
 import { ConfigError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { recordNode } from '../inspect/recording-file.js';
+import { xstateInspector } from './xstate-inspector.js';
 import { isLoopbackHost } from '../net/loopback.js';
 import { FileStorage } from '../storage/file-storage.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/options.js';
@@ -46,6 +47,9 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
   const log = new CommandLog();
   const feedAddress =
     config.inspect === undefined ? undefined : inspectionFeedAt(config.inspect, config.secret);
+  // XState's own inspector, if asked for by flag, config or RAFTCHART_XSTATE_INSPECT.
+  const xstate = await xstateInspector(config.xstateInspect);
+  if (xstate !== undefined) logger.info('sending the statechart actor to the XState inspector');
   const node = createRaftNode<unknown, number>({
     id: config.id,
     peers: Object.keys(config.peers),
@@ -56,6 +60,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     ...(config.maxCommandDepth === undefined ? {} : { maxCommandDepth: config.maxCommandDepth }),
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
     ...(feedAddress === undefined ? {} : { inspectionFeed: feedAddress }),
+    ...(xstate === undefined ? {} : { inspect: xstate.inspect }),
   });
   node.on('role', ({ role, term }) => logger.info({ role, term }, 'role changed'));
   const failed = new Promise<NodeFailedError | Error>((resolve) => node.on('error', resolve));
@@ -104,6 +109,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
   if (failure === null) logger.info('stopping');
   await node.stop();
   await recorder?.close().catch(() => {});
+  xstate?.stop();
   // Requests in progress get their answer (503 once failed); idle keep-alive sockets go now.
   api.close();
   api.closeIdleConnections();
