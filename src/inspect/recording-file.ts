@@ -80,8 +80,14 @@ export class RecordingFile implements RecordingSink {
     this.#closed ??= new Promise<void>((resolve, reject) => {
       clearInterval(this.#timer);
       this.flush();
-      this.#stream.end(() => (this.#failure === null ? resolve() : reject(this.#failure)));
-      this.#stream.once('error', () => reject(this.#failure));
+      // A failed write reaches end's callback before the stream's 'error' event.
+      const done = (error?: unknown) => {
+        if (error !== undefined && error !== null) this.#fail(error);
+        if (this.#failure === null) resolve();
+        else reject(this.#failure);
+      };
+      this.#stream.end(done);
+      this.#stream.once('error', done);
     });
     return this.#closed;
   }

@@ -102,6 +102,13 @@ describe('recordNode', () => {
       expect(errors[0]!.message).toMatch(/cannot write the recording \/dev\/full: ENOSPC/);
       expect(node.status().role).toBe('leader');
       cluster.stopAll();
+      // Closed while the failing write is still under way: close says so all the same.
+      const again = new SimCluster({ seed: 5, size: 1 });
+      const started = again.start('0');
+      const early = recordNode(again.node('0')!, '/dev/full');
+      await started;
+      await expect(early.close()).rejects.toBeInstanceOf(RecordingFileError);
+      again.stopAll();
     },
   );
 });
