@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 const CLI = 'dist/src/cli/main.js';
 
@@ -82,15 +83,64 @@ export class ClusterCommand {
     return { code: this.child.exitCode, signal: this.child.signalCode };
   }
 
-  /** The last resort of afterAll: SIGKILL the supervisor and any node still alive. */
+  /**
+   * Stops everything, whatever state a test left it in: SIGTERM and a bounded wait (the
+   * supervisor stops its nodes), then SIGKILL for the supervisor and every node still alive:
+   * those it reported (printed or through the API) and its children now. The nodes run in
+   * their own process group, so a killed supervisor would otherwise leave them running.
+   */
   async destroy(): Promise<void> {
-    await this.stop('SIGKILL');
-    for (const pid of this.pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    const children = this.child.pid === undefined ? [] : childrenOf(this.child.pid);
+    if (this.running) {
+      const exited = once(this.child, 'exit');
+      this.child.kill('SIGTERM');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, 30_000, true)));
+      if (await Promise.race([exited.then(() => false), late])) await this.stop('SIGKILL');
+      clearTimeout(timer);
+    }
+    for (const match of this.#stdout.matchAll(/\bpid (\d+)/g)) this.pids.add(Number(match[1]));
+    // A pid may have been reused since: only a node of this cluster (its data directory in its
+    // command line) is killed.
+    const dir = /data, logs and secret in (\S+)/.exec(this.#stdout)?.[1];
+    for (const pid of new Set([...this.pids, ...children])) {
+      if (dir !== undefined && commandLine(pid).includes(dir)) process.kill(pid, 'SIGKILL');
+    }
   }
 
   #report(): string {
     return `stdout:\n${this.#stdout}\nstderr:\n${this.#stderr}`;
   }
+}
+
+/** Process `pid`'s arguments, joined by spaces; empty if it is gone. */
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
+/** The processes whose parent is `pid` (Linux's /proc; none elsewhere). */
+function childrenOf(pid: number): number[] {
+  if (!existsSync('/proc')) return [];
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/<pid>/stat, after the command name in parentheses, is the parent's pid.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Whether process `pid` exists. */
@@ -116,7 +166,7 @@ export async function until<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${context()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }
 

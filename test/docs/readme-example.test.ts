@@ -42,6 +42,7 @@ describe('README', () => {
         // Printed only while the page is not built, which `npm start` builds first.
         .filter((line) => !line.includes('the visualizer page is not built'));
       expect(printed.map((line) => shape(line, dir))).toEqual(sample.map((line) => shape(line, sampleDir!)));
+      expect((await cluster.stop('SIGTERM')).code).toBe(0);
     } finally {
       await cluster.destroy();
       await rm(dir, { recursive: true, force: true });
