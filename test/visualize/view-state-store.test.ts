@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { summary } from './view-state-fixtures.js';
 import type { NodeId } from '../../machines/index.js';
 import type { InspectEvent, NodeSummary } from '../../src/inspect/inspect-event.js';
 import { DisplayClock } from '../../visualize/src/display-clock.js';
@@ -8,23 +9,9 @@ import type { ViewEvent } from '../../visualize/src/view-state.js';
 
 const ids = ['0', '1', '2'];
 
-function summary(term: number, logTerms: readonly number[]): NodeSummary {
-  return {
-    role: 'follower',
-    state: 'follower.waiting',
-    term,
-    votedFor: null,
-    leaderId: null,
-    commitIndex: 0,
-    appliedIndex: 0,
-    snapshotIndex: 0,
-    snapshotTerm: 0,
-    lastLogIndex: logTerms.length,
-    logStart: 1,
-    logTerms,
-    votes: [],
-    progress: {},
-  };
+/** A follower in `term` whose log holds entries of `logTerms`. */
+function logOf(term: number, logTerms: readonly number[]): NodeSummary {
+  return summary({ term, logTerms, lastLogIndex: logTerms.length });
 }
 
 /** A long stream: steps on every node, a term change every 50 events, timers in between. */
@@ -33,7 +20,7 @@ function stream(count: number): ViewEvent[] {
     type: 'nodeUp',
     at: 0,
     node,
-    summary: summary(0, []),
+    summary: logOf(0, []),
   }));
   for (let i = events.length; i < count; i++) {
     const node: NodeId = ids[i % ids.length]!;
@@ -47,7 +34,7 @@ function stream(count: number): ViewEvent[] {
             node,
             event: 'AppendEntries',
             transition: null,
-            summary: summary(term, [1, 1, term]),
+            summary: logOf(term, [1, 1, term]),
           },
     );
   }
@@ -110,9 +97,9 @@ describe('event store', () => {
 
   it('shares a log window equal to the node’s previous one', () => {
     const store = new EventStore(ids);
-    const first = summary(1, [1, 1]);
+    const first = logOf(1, [1, 1]);
     store.push({ type: 'nodeUp', at: 0, node: '0', summary: first });
-    store.push({ type: 'step', at: 1, node: '0', event: 'x', transition: null, summary: summary(1, [1, 1]) });
+    store.push({ type: 'step', at: 1, node: '0', event: 'x', transition: null, summary: logOf(1, [1, 1]) });
     expect(store.head.nodes['0']!.summary!.logTerms).toBe(first.logTerms);
     store.push({
       type: 'step',
@@ -120,7 +107,7 @@ describe('event store', () => {
       node: '0',
       event: 'x',
       transition: null,
-      summary: summary(1, [1, 1, 1]),
+      summary: logOf(1, [1, 1, 1]),
     });
     expect(store.head.nodes['0']!.summary!.logTerms).toEqual([1, 1, 1]);
   });

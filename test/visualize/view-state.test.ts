@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { summary } from './view-state-fixtures.js';
 import type { NodeId, RaftMessage } from '../../machines/index.js';
 import type { InspectEvent, NodeSummary } from '../../src/inspect/inspect-event.js';
 import {
@@ -14,26 +15,6 @@ import {
 import type { ViewEvent } from '../../visualize/src/view-state.js';
 
 const ids = ['0', '1', '2'];
-
-function summary(over: Partial<NodeSummary> = {}): NodeSummary {
-  return {
-    role: 'follower',
-    state: 'follower.waiting',
-    term: 0,
-    votedFor: null,
-    leaderId: null,
-    commitIndex: 0,
-    appliedIndex: 0,
-    snapshotIndex: 0,
-    snapshotTerm: 0,
-    lastLogIndex: 0,
-    logStart: 1,
-    logTerms: [],
-    votes: [],
-    progress: {},
-    ...over,
-  };
-}
 
 function step(at: number, node: NodeId, over: Partial<NodeSummary>, event = 'AppendEntries'): InspectEvent {
   return { type: 'step', at, node, event, transition: null, summary: summary(over) };

@@ -40,6 +40,11 @@ const CENTRE_Y = HEIGHT / 2;
 const MIN_VISIBLE_REAL_MS = 160;
 /** A dropped message falls and fades for this long (real ms, likewise). */
 const DROP_VISIBLE_REAL_MS = 700;
+/**
+ * Dropped messages shown at once per lane: a cut link drops every heartbeat, and the lane
+ * already says it is cut.
+ */
+const DROPS_PER_LANE = 2;
 /** A message due later than this after it was sent is drawn as delayed (dashed). */
 export const DELAYED_MS = 100;
 /** Where a message with no known due time (a live feed) is assumed to arrive. */
@@ -278,7 +283,17 @@ export class ClusterView {
       }
     };
     for (const flight of state.flights.values()) draw(flight);
-    for (const flight of state.landed) draw(flight);
+    const drops = new Map<string, number>();
+    for (let i = state.landed.length - 1; i >= 0; i--) {
+      const flight = state.landed[i]!;
+      if (flight.outcome === 'dropped') {
+        const lane = `${flight.message.from}>${flight.message.to}`;
+        const shown = drops.get(lane) ?? 0;
+        if (shown >= DROPS_PER_LANE) continue;
+        drops.set(lane, shown + 1);
+      }
+      draw(flight);
+    }
     for (const [id, elements] of this.#messages) {
       if (seen.has(id)) continue;
       elements.group.remove();

@@ -5,7 +5,7 @@
  */
 import type { NodeId } from '../../machines/index.js';
 import type { ClusterControls, TimeControls } from '../../src/inspect/cluster-source.js';
-import { h } from './dom.js';
+import { button, h } from './dom.js';
 import type { LinkControl } from './link-changes.js';
 import { defaultPartition, parsePartition } from './link-changes.js';
 import { SPEEDS } from './source-choice.js';
@@ -161,12 +161,6 @@ export function parseCommand(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function button(testId: string, label: string, title: string, onClick: () => void): HTMLButtonElement {
-  const element = h('button', { type: 'button', 'data-testid': testId, title }, label);
-  element.addEventListener('click', onClick);
-  return element;
 }
 
 function toggle(

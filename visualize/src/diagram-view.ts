@@ -7,7 +7,7 @@
  */
 import type { NodeId } from '../../machines/index.js';
 import { nodeColour } from './colors.js';
-import { h, s, setAttr } from './dom.js';
+import { button, s, setAttr } from './dom.js';
 import type { OutlineTransition } from './transition-match.js';
 import { parseOutlineLine, takenTransitions } from './transition-match.js';
 import type { ViewState } from './view-state.js';
@@ -34,11 +34,8 @@ export class DiagramView {
 
   constructor(element: HTMLElement) {
     this.element = element;
-    this.zoom = h(
-      'button',
-      { type: 'button', class: 'zoom', title: 'the diagram at its own size, or fitted' },
-      'Actual size',
-    );
+    this.zoom = button('zoom', 'Actual size', 'the diagram at its own size, or fitted');
+    this.zoom.classList.add('zoom');
     this.zoom.hidden = true;
     this.zoom.addEventListener('click', () => {
       const actual = this.element.classList.toggle('actual');

@@ -21,6 +21,18 @@ export function s<K extends keyof SVGElementTagNameMap>(
   return fill(document.createElementNS(SVG_NS, tag), attributes, children);
 }
 
+/** A `<button type="button">` with its test id and tooltip. */
+export function button(
+  testId: string,
+  label: string,
+  title: string,
+  onClick?: () => void,
+): HTMLButtonElement {
+  const element = h('button', { type: 'button', 'data-testid': testId, title }, label);
+  if (onClick !== undefined) element.addEventListener('click', onClick);
+  return element;
+}
+
 /** Sets an attribute only when it changes: the page updates elements every frame. */
 export function setAttr(element: Element, name: string, value: string | number): void {
   const text = String(value);

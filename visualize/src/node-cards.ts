@@ -5,7 +5,7 @@
  */
 import type { NodeId } from '../../machines/index.js';
 import { nodeColour, termColour, termInk } from './colors.js';
-import { h, setAttr, setText } from './dom.js';
+import { button, h, setAttr, setText } from './dom.js';
 import type { NodeView, ViewState } from './view-state.js';
 import { isPartitioned } from './view-state.js';
 
@@ -62,13 +62,13 @@ export class NodeCards {
         (id: NodeId) => void,
       ][]) {
         const [label, title] = ACTION_LABELS[action];
-        const button = h('button', { type: 'button', 'data-testid': `${action}-${id}`, title }, label);
-        button.addEventListener('click', (event) => {
-          event.stopPropagation();
+        const element = button(`${action}-${id}`, label, title);
+        element.addEventListener('click', (event) => {
+          event.stopPropagation(); // not a click on the card
           run(id);
         });
-        buttons[action] = button;
-        row.append(button);
+        buttons[action] = element;
+        row.append(element);
       }
       const name = h(
         'span',
@@ -106,8 +106,12 @@ export class NodeCards {
     const term = summary?.term ?? 0;
     card.role.style.background = node.up ? termColour(term) : '#d0d7de';
     card.role.style.color = node.up ? termInk(term) : '#57606a';
-    setText(card.role, node.up ? `${role}${cutOff ? ' (cut off)' : ''}` : 'down');
-    setAttr(card.facts, 'title', `chart state ${summary?.state ?? '–'}; log: last index / commit index`);
+    setText(card.role, node.up ? role : 'down');
+    setAttr(
+      card.facts,
+      'title',
+      `chart state ${summary?.state ?? '–'}${cutOff ? '; cut off from the others' : ''}`,
+    );
     setText(card.facts, facts(node));
     const { restart, crash, disconnect, reconnect, timeout } = card.buttons;
     if (crash !== undefined) crash.disabled = !node.up;

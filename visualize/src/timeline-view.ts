@@ -4,7 +4,7 @@
  * was after that event (the page re-reduces the events up to it); "Live" follows the newest
  * again. Entries are appended as they come, never redrawn.
  */
-import { h, setAttr, setText } from './dom.js';
+import { button, h, setAttr, setText } from './dom.js';
 import type { EventStore } from './event-store.js';
 
 export interface TimelineHandlers {
@@ -45,30 +45,10 @@ export class TimelineView {
       'data-testid': 'scrub',
       'aria-label': 'time in the run',
     });
-    this.#back = h(
-      'button',
-      { type: 'button', 'data-testid': 'event-back', title: 'the state one event earlier' },
-      '◀',
-    );
-    this.#forward = h(
-      'button',
-      { type: 'button', 'data-testid': 'event-forward', title: 'the state one event later' },
-      '▶',
-    );
-    this.#follow = h(
-      'button',
-      { type: 'button', 'data-testid': 'follow', title: 'follow the newest events' },
-      'Live',
-    );
-    this.#play = h(
-      'button',
-      {
-        type: 'button',
-        'data-testid': 'play',
-        title: 'play the history from here (from the start when live)',
-      },
-      'Play',
-    );
+    this.#back = button('event-back', '◀', 'the state one event earlier');
+    this.#forward = button('event-forward', '▶', 'the state one event later');
+    this.#follow = button('follow', 'Live', 'follow the newest events');
+    this.#play = button('play', 'Play', 'play the history from here (from the start when live)');
     this.#position = h('span', { class: 'position', 'data-testid': 'position' });
     this.#list = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
     this.element = h(

@@ -102,8 +102,8 @@ export interface ViewState {
   readonly entry: TimelineEntry | null;
 }
 
-/** How many finished messages a state remembers: enough to animate a frame's worth of landings. */
-export const LANDED_KEEP = 96;
+/** How many finished messages a state remembers: enough to draw those still in sight at 10× (about half a second's). */
+export const LANDED_KEEP = 160;
 /**
  * A message the source never reported delivered or dropped (a live feed sees sends only) is
  * forgotten this long after it was sent.
