@@ -229,6 +229,12 @@ describe('raftchart cluster', () => {
     // A loopback page (a dev server's) may call the API across origins.
     const local = await fetch(`${url}/api/cluster`, { headers: { origin: 'http://127.0.0.1:5173' } });
     expect(local.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    const preflight = await rawRequest('OPTIONS', '/api/nodes/n1/kill', {
+      origin: 'http://127.0.0.1:5173',
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization',
+    });
+    expect(preflight.status).toBe(204);
   });
 
   it('stops every node on SIGTERM and exits 0', async () => {
