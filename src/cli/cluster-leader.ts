@@ -47,7 +47,7 @@ export async function waitForLeader(nodes: readonly NodePlan[], options: WaitOpt
       );
       throw new ClusterStartError(
         `no leader that every node follows within ${options.timeoutMs / 1000} s (${seen.join(', ')}): ` +
-          "read the nodes' logs named above",
+          "read the nodes' logs (n<i>.log in the directory printed above)",
       );
     }
     await sleep(POLL_MS, undefined, { signal: options.signal });

@@ -10,7 +10,13 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NodeNotRunningError, NodeRunningError, UnknownNodeError } from '../../src/cli/cluster-errors.js';
+import {
+  ClusterStartError,
+  NodeNotRunningError,
+  NodeRunningError,
+  UnknownNodeError,
+} from '../../src/cli/cluster-errors.js';
+import { waitForLeader } from '../../src/cli/cluster-leader.js';
 import type { ClusterPlan } from '../../src/cli/cluster-plan.js';
 import { nodeArguments, planNodes } from '../../src/cli/cluster-plan.js';
 import type { NodeExit } from '../../src/cli/cluster-supervisor.js';
@@ -148,5 +154,30 @@ describe('the cluster layout', () => {
     } finally {
       holder.close();
     }
+  });
+});
+
+describe('waiting for a leader', () => {
+  it('gives up after its bound, saying what each node answered', async () => {
+    const nodes = await planNodes(2, root); // nothing listens on their ports
+    const waiting = waitForLeader(nodes, {
+      timeoutMs: 300,
+      signal: new AbortController().signal,
+      failure: () => null,
+    });
+    await expect(waiting).rejects.toThrow(ClusterStartError);
+    await expect(waiting).rejects.toThrow(
+      'no leader that every node follows within 0.3 s (n1: no answer, n2: no answer)',
+    );
+  });
+
+  it('stops at once when a node cannot come up any more', async () => {
+    const failure = new ClusterStartError('node n1 exited');
+    const waiting = waitForLeader(await planNodes(1, root), {
+      timeoutMs: 60_000,
+      signal: new AbortController().signal,
+      failure: () => failure,
+    });
+    await expect(waiting).rejects.toBe(failure);
   });
 });
