@@ -24,6 +24,9 @@ import { TimelineView } from './timeline-view.js';
 import type { ViewEvent, ViewState } from './view-state.js';
 import { linkKey } from './view-state.js';
 
+/** How often (real ms) the text panels follow the clock: the inspector, the timeline, the header. */
+const TEXT_EVERY_MS = 50;
+
 export interface AppOptions {
   /** Where the source's name goes: the seed of a simulation (`data-testid="seed"`). */
   readonly title: HTMLElement;
@@ -66,6 +69,7 @@ export class App {
   #selected: NodeId | null = null;
   #chosen = false;
   #frame = 0;
+  #textAt = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   constructor(source: ClusterSource, options: AppOptions) {
@@ -189,12 +193,17 @@ export class App {
     this.#diagram.render(state, now, speed, this.#chosen ? this.#selected : null);
     this.#cards.render(state, this.#selected);
     this.#logs.render(state);
-    this.#inspector.render(state, now, this.#selected);
-    this.#timeline.render(this.#store, this.#viewing, now, head.origin ?? 0, this.#playAt !== null);
     this.#controls.render();
-    setText(this.#clockText, `t=${((now - (head.origin ?? 0)) / 1000).toFixed(3)}s`);
-    const { fps, eventsPerSecond } = this.#stats.stats;
-    setText(this.#statsText, `${fps} fps · ${eventsPerSecond} events/s · ${this.#store.count} events`);
+    // Text that changes with the clock is laid out again whenever it changes: 20 times a
+    // second is enough to read, and leaves the frames to the drawing.
+    if (realNow - this.#textAt >= TEXT_EVERY_MS || this.#viewing !== null) {
+      this.#textAt = realNow;
+      this.#inspector.render(state, now, this.#selected);
+      this.#timeline.render(this.#store, this.#viewing, now, head.origin ?? 0, this.#playAt !== null);
+      setText(this.#clockText, `t=${((now - (head.origin ?? 0)) / 1000).toFixed(3)}s`);
+      const { fps, eventsPerSecond } = this.#stats.stats;
+      setText(this.#statsText, `${fps} fps · ${eventsPerSecond} events/s · ${this.#store.count} events`);
+    }
     this.#frame = requestAnimationFrame((next) => this.#draw(next));
   }
 

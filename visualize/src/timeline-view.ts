@@ -58,7 +58,10 @@ export class TimelineView {
       this.#position,
       this.#list,
     );
-    const seek = (count: number | null) => this.#handlers.seek(count);
+    const seek = (count: number | null) => {
+      this.#viewing = count; // two clicks within one frame step twice
+      this.#handlers.seek(count);
+    };
     const shown = () => this.#viewing ?? this.#store?.count ?? 0;
     const first = () => this.#store?.first ?? 0;
     this.#slider.addEventListener('input', () => {
