@@ -7,7 +7,7 @@
  */
 import type { NodeId } from '../../machines/index.js';
 import { nodeColour } from './colors.js';
-import { button, s, setAttr } from './dom.js';
+import { button, s, scrollWithin, setAttr } from './dom.js';
 import type { OutlineTransition } from './transition-match.js';
 import { parseOutlineLine, takenTransitions } from './transition-match.js';
 import type { ViewState } from './view-state.js';
@@ -100,7 +100,7 @@ export class DiagramView {
   /** At actual size, brings the first lit leaf into view. */
   #scrollToLit(): void {
     const lit = [...this.element.querySelectorAll('.state.lit')].at(-1);
-    lit?.scrollIntoView({ block: 'center', inline: 'center' });
+    if (lit !== undefined) scrollWithin(this.element, lit, 'center');
   }
 
   /** Lights each state a node is in (its leaf and the role around it), when that changes. */

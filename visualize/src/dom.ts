@@ -33,6 +33,22 @@ export function button(
   return element;
 }
 
+/**
+ * Scrolls `container` (only it, never the page) so `element` is in view: centred, or just
+ * brought to the nearest edge.
+ */
+export function scrollWithin(container: Element, element: Element, mode: 'center' | 'nearest'): void {
+  const box = container.getBoundingClientRect();
+  const target = element.getBoundingClientRect();
+  if (mode === 'center') {
+    container.scrollTop += target.top + target.height / 2 - (box.top + box.height / 2);
+    container.scrollLeft += target.left + target.width / 2 - (box.left + box.width / 2);
+    return;
+  }
+  if (target.top < box.top) container.scrollTop -= box.top - target.top;
+  else if (target.bottom > box.bottom) container.scrollTop += target.bottom - box.bottom;
+}
+
 /** Sets an attribute only when it changes: the page updates elements every frame. */
 export function setAttr(element: Element, name: string, value: string | number): void {
   const text = String(value);

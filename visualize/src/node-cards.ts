@@ -123,12 +123,14 @@ export class NodeCards {
 }
 
 /**
- * One line: term, vote, leader, the log's last and committed index. (The pending timer is
- * the ring on the cluster drawing: text counting down every frame would cost a layout each.)
+ * One line: term, vote, the leader it follows, and a leader's commit index (the log grid
+ * below has every node's). The pending timer is the ring on the cluster drawing: text
+ * counting down every frame would cost a layout each.
  */
 function facts(node: NodeView): string {
   const summary = node.summary;
   if (summary === null) return 'not started';
-  const leader = summary.role === 'leader' ? '' : ` · leader ${summary.leaderId ?? '–'}`;
-  return `term ${summary.term} · vote ${summary.votedFor ?? '–'}${leader} · log ${summary.lastLogIndex}, commit ${summary.commitIndex}`;
+  const last =
+    summary.role === 'leader' ? `commit ${summary.commitIndex}` : `leader ${summary.leaderId ?? '–'}`;
+  return `term ${summary.term} · vote ${summary.votedFor ?? '–'} · ${last}`;
 }

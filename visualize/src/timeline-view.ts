@@ -4,7 +4,7 @@
  * was after that event (the page re-reduces the events up to it); "Live" follows the newest
  * again. Entries are appended as they come, never redrawn.
  */
-import { button, h, setAttr, setText } from './dom.js';
+import { button, h, scrollWithin, setAttr, setText } from './dom.js';
 import type { EventStore } from './event-store.js';
 
 export interface TimelineHandlers {
@@ -152,7 +152,7 @@ export class TimelineView {
     }
     if (viewing !== null && current !== null) {
       current.classList.add('current');
-      current.scrollIntoView({ block: 'nearest' });
+      scrollWithin(this.#list, current, 'nearest');
     }
   }
 }
