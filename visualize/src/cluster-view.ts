@@ -90,6 +90,8 @@ export class ClusterView {
   readonly #messageLayer: SVGGElement;
   #ids: readonly NodeId[] = [];
   #positions = new Map<NodeId, Point>();
+  /** Nodes are drawn smaller in a larger cluster, so they keep apart on the ring. */
+  #scale = 1;
   #nodes = new Map<NodeId, NodeElements>();
   #lanes = new Map<string, Lane>();
   readonly #messages = new Map<string, MessageElements>();
@@ -133,6 +135,7 @@ export class ClusterView {
     this.#messageLayer.replaceChildren();
     this.#messages.clear();
     this.#positions = ringPositions(ids);
+    this.#scale = Math.min(1, 6 / Math.max(ids.length, 1));
     this.#lanes = new Map();
     this.#nodes = new Map();
     for (const a of ids) {
@@ -146,7 +149,7 @@ export class ClusterView {
   }
 
   #makeLane(from: NodeId, to: NodeId): Lane {
-    const [start, end] = laneEnds(this.#positions.get(from)!, this.#positions.get(to)!);
+    const [start, end] = laneEnds(this.#positions.get(from)!, this.#positions.get(to)!, this.#scale);
     const line = s('line', { class: 'lane', x1: start.x, y1: start.y, x2: end.x, y2: end.y });
     const hit = s('line', { class: 'lane-hit', x1: start.x, y1: start.y, x2: end.x, y2: end.y });
     const toggle = this.#handlers.toggleLink;
@@ -187,7 +190,12 @@ export class ClusterView {
     const detail = s('text', { class: 'detail', y: above ? -RING_R - 10 : RING_R + 17 });
     const group = s(
       'g',
-      { class: 'node', 'data-node': id, transform: `translate(${at.x} ${at.y})`, tabindex: 0 },
+      {
+        class: 'node',
+        'data-node': id,
+        transform: `translate(${at.x} ${at.y}) scale(${this.#scale.toFixed(3)})`,
+        tabindex: 0,
+      },
       title,
       halo,
       ringBack,
@@ -373,7 +381,7 @@ function ringPositions(ids: readonly NodeId[]): Map<NodeId, Point> {
 }
 
 /** One direction's lane: from the edge of one node's ring to the other's, offset to its side. */
-function laneEnds(a: Point, b: Point): [Point, Point] {
+function laneEnds(a: Point, b: Point, scale: number): [Point, Point] {
   const dx = b.x - a.x;
   const dy = b.y - a.y;
   const length = Math.hypot(dx, dy) || 1;
@@ -381,7 +389,7 @@ function laneEnds(a: Point, b: Point): [Point, Point] {
   const uy = dy / length;
   const nx = -uy * LANE_OFFSET;
   const ny = ux * LANE_OFFSET;
-  const gap = RING_R + 8;
+  const gap = (RING_R + 8) * scale;
   return [
     { x: a.x + ux * gap + nx, y: a.y + uy * gap + ny },
     { x: b.x - ux * gap + nx, y: b.y - uy * gap + ny },

@@ -36,8 +36,8 @@ const NODE_COLOURS = [
   '#be123c',
   '#0e7490',
   '#a16207',
-  '#4d7c0f',
-  '#7c3aed',
+  '#db2777',
+  '#475569',
 ];
 
 /** A node's identity colour, by its position in the source's ids. */

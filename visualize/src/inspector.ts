@@ -38,7 +38,9 @@ export class Inspector {
     if (node === undefined) return;
     if (selected !== this.#node) this.#select(state, node);
     this.#fillFacts(facts(state, node, now));
-    const progress = Object.entries(node.summary?.progress ?? {}).map(
+    // A node that stepped down keeps its last progress in its context: it is a leader's only.
+    const leading = node.summary?.role === 'leader';
+    const progress = Object.entries(leading ? (node.summary?.progress ?? {}) : {}).map(
       ([peer, p]): [string, string, string, string] => [
         peer,
         String(p.nextIndex),
