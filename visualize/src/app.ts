@@ -179,7 +179,7 @@ export class App {
       this.#playFromStart = false;
       this.#startPlaying();
     }
-    this.#advancePlay(realNow, time?.speed ?? 1);
+    this.#advancePlay(realNow, speed);
     const state = this.#viewing === null ? head : (this.#viewed ??= this.#store.stateAt(this.#viewing));
     const now = this.#viewing === null ? headNow : Math.max(state.at, this.#playAt ?? state.at);
     if (!this.#chosen && this.#selected === null) {
