@@ -17,7 +17,9 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('dist', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
-    sourcemap: true,
+    // No maps: the page ships in the package, and they would be three quarters of it
+    // (`npm run visualize`, the dev server, serves sources for debugging).
+    sourcemap: false,
     // The statechart's layout library (elkjs, ~1.5 MB) is its own chunk, loaded after the
     // cluster is drawn; only bigger than that is worth a warning.
     chunkSizeWarningLimit: 1600,

@@ -82,12 +82,16 @@ describe('the packed tarball', () => {
       'dist/src/sim/index.js',
       'dist/src/sim/index.d.ts',
       'dist/src/cli/main.js',
+      'docs/statechart.svg',
+      'visualize/dist/index.html',
     ])
       expect(files).toContain(file);
     const unexpected = files.filter(
       (file) =>
         !/^(LICENSE|README\.md|package\.json)$/.test(file) &&
-        !/^docs\/[^/]+\.md$/.test(file) &&
+        !/^docs\/([^/]+\.(md|svg|mmd)|screenshots\/[^/]+\.png)$/.test(file) &&
+        // The visualizer page, built, which `raftchart cluster` serves.
+        !/^visualize\/dist\/(index\.html|assets\/[^/]+\.(js|css))$/.test(file) &&
         !/^dist\/(src|machines)\/.+\.(js|d\.ts|js\.map)$/.test(file),
     );
     expect(unexpected).toEqual([]);

@@ -12,6 +12,7 @@ interface Manifest {
   readonly dependencies: Readonly<Record<string, string>>;
   readonly devDependencies: Readonly<Record<string, string>>;
   readonly sideEffects: boolean;
+  readonly peerDependenciesMeta?: Readonly<Record<string, { readonly optional?: boolean }>>;
 }
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
@@ -22,12 +23,16 @@ const exported = Object.values(manifest.exports)
   .map((target) => target.replace(/^\.\//, ''));
 
 describe('package.json', () => {
-  it('depends on exactly the packages its built code imports (the entries and the command)', () => {
+  it('depends on exactly the packages its built code imports (the entries and the command), optional peers included', () => {
     const imported = new Set<string>();
     for (const entry of [...exported, ...Object.values(manifest.bin)])
       for (const { specifier } of importGraph(entry).external)
         if (!isBuiltin(specifier)) imported.add(packageName(specifier));
-    expect([...imported].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    // An optional peer (loaded only when asked for, e.g. the XState inspector) is imported too.
+    const optionalPeers = Object.entries(manifest.peerDependenciesMeta ?? {})
+      .filter(([, meta]) => meta.optional === true)
+      .map(([name]) => name);
+    expect([...imported].sort()).toEqual([...Object.keys(manifest.dependencies), ...optionalPeers].sort());
   });
 
   it('keeps @xstate/graph, which only the tests use, out of the dependencies', () => {
