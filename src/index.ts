@@ -35,7 +35,14 @@ export type { SnapshotMeta, StateMachine } from './api/state-machine.js';
 export { CommandLog } from './app/command-log.js';
 export { CRYPTO_RANDOM } from './node/crypto-random.js';
 export { REAL_CLOCK } from './node/real-clock.js';
-export type { InputRecord, NodeStatus, NodeStep, RoleChange, Submission } from './node/node-host.js';
+export type {
+  InputRecord,
+  NodeStatus,
+  NodeStep,
+  RoleChange,
+  Submission,
+  XStateInspect,
+} from './node/node-host.js';
 export type { PendingTimer } from './node/timer-tap.js';
 export type {
   AppliedEntry,

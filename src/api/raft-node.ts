@@ -6,7 +6,6 @@
  * the simulator runs it; `createRaftNode` (create-raft-node.ts) adds what only Node has,
  * the inspection feed's server.
  */
-import type { InspectionEvent } from 'xstate';
 import type {
   JsonLimits,
   LogEdit,
@@ -21,7 +20,7 @@ import { Emitter } from '../emitter.js';
 import { InvalidCommandError, NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
-import type { InputRecord, NodeStatus, NodeStep, Submission } from '../node/node-host.js';
+import type { InputRecord, NodeStatus, NodeStep, Submission, XStateInspect } from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
 import type {
   AppliedEntry,
@@ -77,7 +76,7 @@ export interface RaftNodeOptions<Command, Result> {
    * XState's inspection hook, attached to the node's statechart actor: e.g. the `inspect` of
    * `@statelyai/inspect`'s `createBrowserInspector()` or `createWebSocketInspector()`.
    */
-  readonly inspect?: (inspection: InspectionEvent) => void;
+  readonly inspect?: XStateInspect;
   /** Deepest nesting of arrays and objects a command may have; default 100. */
   readonly maxCommandDepth?: number;
   /** Largest command, in bytes of its JSON text; default 1 MiB. */

@@ -11,7 +11,7 @@
  *   3. hands newly committed entries to the apply queue (which never holds up the flush),
  * and storage completions come back to the actor as LogPersisted events.
  */
-import type { AnyEventObject, InspectionEvent, SnapshotFrom } from 'xstate';
+import type { AnyEventObject, InspectionEvent, Observer, SnapshotFrom } from 'xstate';
 import { createActor } from 'xstate';
 import type {
   HardState,
@@ -49,6 +49,9 @@ import type { PendingTimer, TimerKind } from './timer-tap.js';
 import { TimerTap } from './timer-tap.js';
 import { validateMembership, validateSnapshotChunk, validateTiming } from './validate-options.js';
 
+/** XState's inspection hook, in either of the forms `createActor` takes: a function or an observer. */
+export type XStateInspect = ((inspection: InspectionEvent) => void) | Observer<InspectionEvent>;
+
 export interface NodeHostOptions {
   readonly id: NodeId;
   /** Every other voter in the cluster. */
@@ -65,7 +68,7 @@ export interface NodeHostOptions {
   /** A new leader appends a no-op entry (command null) so earlier entries commit; default true. */
   readonly noopOnElection?: boolean;
   /** XState's inspection hook for the node's actor (e.g. @statelyai/inspect's `inspect`). */
-  readonly inspect?: (inspection: InspectionEvent) => void;
+  readonly inspect?: XStateInspect;
 }
 
 export interface NodeStatus {
@@ -252,7 +255,9 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       // whoever else inspects the actor.
       inspect: (inspection) => {
         this.#noteEvent(inspection);
-        options.inspect?.(inspection);
+        const { inspect } = options;
+        if (typeof inspect === 'function') inspect(inspection);
+        else inspect?.next?.(inspection);
       },
     });
     this.#actor.subscribe({

@@ -46,5 +46,12 @@ export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
 export type { Listener } from '../emitter.js';
 export * from '../errors.js';
-export type { InputRecord, NodeStatus, NodeStep, RoleChange, Submission } from '../node/node-host.js';
+export type {
+  InputRecord,
+  NodeStatus,
+  NodeStep,
+  RoleChange,
+  Submission,
+  XStateInspect,
+} from '../node/node-host.js';
 export type { AppliedEntry, PersistedState } from '../node/providers.js';

@@ -81,6 +81,20 @@ describe('SimCluster over RaftNode', () => {
       }));
   }
 
+  it("passes XState's inspect hook, in its observer form, to every node's actor", async () => {
+    const seen = new Set<string>();
+    const cluster = new SimCluster({ seed: 2, size: 3, inspect: { next: (i) => void seen.add(i.type) } });
+    await cluster.startAll();
+    try {
+      await cluster.runFor(1_500);
+    } finally {
+      cluster.stopAll();
+    }
+    expect(seen).toEqual(
+      new Set(['@xstate.actor', '@xstate.event', '@xstate.snapshot', '@xstate.microstep', '@xstate.action']),
+    );
+  });
+
   it('leaders append a no-op by default (the state machine never sees it); noopOnElection: false turns it off', async () => {
     for (const noopOnElection of [true, false]) {
       const applied: unknown[] = [];
