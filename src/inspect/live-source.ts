@@ -358,8 +358,12 @@ class LiveSource implements ClusterSource {
       `${trimSlash(supervisor)}/api/nodes/${encodeURIComponent(id)}/${action}`,
       undefined,
     );
-    if (!response.ok)
-      throw new Error(`the supervisor did not ${action} ${id}: it answered ${response.status}`);
+    if (!response.ok) {
+      // The supervisor's refusals are {error, message}; the message says what to do.
+      const body = (await response.json().catch(() => ({}))) as { message?: unknown };
+      const why = typeof body.message === 'string' ? body.message : `it answered ${response.status}`;
+      throw new Error(`the supervisor did not ${action} ${id}: ${why}`);
+    }
     this.#fault(description);
   }
 
