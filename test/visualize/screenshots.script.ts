@@ -1,8 +1,9 @@
 /**
  * `npm run screenshots`: refreshes the two screenshots the README shows,
  * docs/screenshots/simulation.png (the page's own simulation) and docs/screenshots/live.png
- * (a real 3-process cluster from `raftchart cluster`). Skipped unless RAFTCHART_SCREENSHOTS=1,
- * so `npm test` never rewrites committed files; the tests keep theirs under test-results/.
+ * (a real 3-process cluster from `raftchart cluster`). Not a test file: `npm test` never
+ * rewrites committed files (the tests keep their screenshots under test-results/); its own
+ * config (vitest.screenshots.config.ts) runs it.
  */
 import { resolve } from 'node:path';
 
@@ -32,7 +33,7 @@ const SEED = 7;
 /** Wide enough for the cluster, the diagram and the timeline side by side; the whole page is taken. */
 const VIEWPORT = { width: 1440, height: 900 };
 
-describe.runIf(process.env.RAFTCHART_SCREENSHOTS === '1')('the README screenshots', () => {
+describe('the README screenshots', () => {
   let server: StaticServer;
   let browser: Browser;
 
