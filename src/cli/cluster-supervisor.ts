@@ -80,7 +80,8 @@ export class ClusterSupervisor {
     let child: ChildProcess;
     try {
       child = spawn(process.execPath, [this.#options.cli, ...nodeArguments(this.#options.plan, id)], {
-        stdio: ['ignore', log, log],
+        // The IPC channel is how a node learns that its supervisor died (even by SIGKILL).
+        stdio: ['ignore', log, log, 'ipc'],
         env: this.#options.env ?? process.env,
         // Its own process group: the terminal's Ctrl-C reaches the supervisor only, which then
         // stops the nodes itself and tells an expected exit from a crash.

@@ -106,6 +106,12 @@ program
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
+    // Started by a supervisor (raftchart cluster) with an IPC channel: stop when it goes away,
+    // even killed with SIGKILL, rather than run on orphaned. The channel alone keeps nothing alive.
+    if (process.channel !== undefined) {
+      process.channel.unref();
+      process.once('disconnect', () => abort.abort());
+    }
     await runNode(config, abort.signal);
   });
 
