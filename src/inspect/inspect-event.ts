@@ -54,15 +54,16 @@ export type InspectEvent =
   /**
    * The node's statechart processed an event (`event` is its type: a message type, a local
    * event, or `xstate.after.<delay>...` for a timer); `summary` is the state it left.
-   * `transition` names the transition taken, as `source: trigger -> target` of the chart
-   * outline, when the node knows it.
+   * `transitions` are the transitions it took, in order, each as its line of the chart
+   * outline (the diagram's `data-transition`): one, or more when it stepped down and handled
+   * the event again, or moved on by an `always`; empty when the source cannot tell.
    */
   | {
       readonly type: 'step';
       readonly at: number;
       readonly node: NodeId;
       readonly event: string;
-      readonly transition: string | null;
+      readonly transitions: readonly string[];
       readonly summary: NodeSummary;
     }
   /** An `after` timer was set (deadline on the source's clock) or cancelled (deadline null). */

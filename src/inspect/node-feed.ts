@@ -27,13 +27,13 @@ export function feedFromNode(
 ): () => void {
   const id: NodeId = node.id;
   let sent = 0;
-  const onStep = ({ event, status, context, value }: NodeStep) =>
+  const onStep = ({ event, status, context, value, transitions }: NodeStep) =>
     listener({
       type: 'step',
       at: options.now(),
       node: id,
       event: event.type,
-      transition: null,
+      transitions,
       summary: summarize(context, value, status.appliedIndex),
     });
   const onTimer = (timer: TimerKind, deadline: number | null) =>

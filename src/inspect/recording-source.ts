@@ -184,7 +184,7 @@ function feed(replays: readonly ReplayResult[], clock: Clock): InspectEvent[] {
           push({ type: 'timer', at, node, timer: effect.timer, deadline });
         }
         if (step.input > 0)
-          push({ type: 'step', at, node, event: step.event.type, transition: null, summary });
+          push({ type: 'step', at, node, event: step.event.type, transitions: [], summary });
         for (const sent of sends.get(step) ?? []) push(...sentEvents(sent, recorded));
         lastAt = at;
       }

@@ -33,6 +33,7 @@ import {
   roleOf,
 } from '../../machines/index.js';
 import { Emitter } from '../emitter.js';
+import { describeTakenTransition, transitionKey } from '../inspect/chart-outline.js';
 import { NodeFailedError } from '../errors.js';
 import { ApplyQueue } from './apply-queue.js';
 import type {
@@ -114,6 +115,8 @@ export interface NodeStep {
   readonly context: RaftContext;
   /** The chart's state value after the step, e.g. `{ leader: 'heartbeating' }`. */
   readonly value: unknown;
+  /** The transitions taken, in order, each as its chart-outline line (`transitionKey`). */
+  readonly transitions: readonly string[];
 }
 
 /**
@@ -197,6 +200,8 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   readonly #timers: TimerTap;
   readonly #recovered: PersistedState;
   #recording: OpenRecord | null = null;
+  /** The transitions the step under way took (XState's microsteps), while someone watches steps. */
+  #taken: string[] = [];
 
   /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
   static async create(options: NodeHostOptions): Promise<NodeHost> {
@@ -376,9 +381,17 @@ export class NodeHost extends Emitter<NodeHostEvents> {
 
   /** Recorded on arrival, so a failure and the step feed can name the event that caused it. */
   #noteEvent(inspection: InspectionEvent): void {
-    if (inspection.type !== '@xstate.event' || inspection.actorRef !== this.#actor) return;
+    if (inspection.actorRef !== this.#actor) return;
+    if (inspection.type === '@xstate.microstep') {
+      if (this.listenerCount('step') > 0) {
+        for (const t of inspection._transitions) this.#taken.push(transitionKey(describeTakenTransition(t)));
+      }
+      return;
+    }
+    if (inspection.type !== '@xstate.event') return;
     const { event } = inspection;
     this.#lastEvent = event;
+    this.#taken = [];
     // Inputs come from outside (send) or from a timer; a raised event is the step's own work.
     const input = inspection.sourceRef === undefined || event.type.startsWith('xstate.after.');
     if (input && this.listenerCount('input') > 0) {
@@ -403,7 +416,13 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       this.emit('role', { id: this.id, role, term: context.currentTerm, at: this.#options.clock.now() });
     }
     if (this.listenerCount('step') > 0)
-      this.emit('step', { event: this.#lastEvent, status: this.status(), context, value: state.value });
+      this.emit('step', {
+        event: this.#lastEvent,
+        status: this.status(),
+        context,
+        value: state.value,
+        transitions: this.#taken,
+      });
     const record = this.#recording;
     if (record !== null) {
       this.#recording = null;

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StateMachine } from '../../src/api/state-machine.js';
 import { NotLeaderError } from '../../src/errors.js';
+import { raftMachine } from '../../machines/index.js';
+import { formatChartOutline } from '../../src/inspect/chart-outline.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import { replayable, testSeeds } from '../support/seeds.js';
 
@@ -80,6 +82,27 @@ describe('SimCluster over RaftNode', () => {
         expect(cluster.checker.checks).toBeGreaterThan(0);
       }));
   }
+
+  it('names the transitions each step took, as the chart outline (and the diagram) names them', async () => {
+    const cluster = new SimCluster({ seed: 3, size: 3 });
+    const taken = new Set<string>();
+    cluster.on('starting', (node) =>
+      node.on('step', ({ transitions }) => transitions.forEach((t) => taken.add(t))),
+    );
+    await cluster.startAll();
+    try {
+      await cluster.runFor(2_000);
+    } finally {
+      cluster.stopAll();
+    }
+    const outline = formatChartOutline(raftMachine)
+      .split('\n')
+      .map((line) => line.trim());
+    expect(taken.size).toBeGreaterThan(3);
+    for (const key of taken) expect(outline).toContain(key);
+    expect(taken).toContain('follower.waiting: after electionTimeout -> candidate');
+    expect(taken).toContain('candidate.campaigning: always [hasVoteQuorum] -> leader / becomeLeader');
+  });
 
   it("passes XState's inspect hook, in its observer form, to every node's actor", async () => {
     const seen = new Set<string>();

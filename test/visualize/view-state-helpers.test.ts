@@ -114,7 +114,7 @@ describe('the transition a step took', () => {
   const step = (event: string, from: string, to: string, timerSet = from !== to): StepView => ({
     at: 0,
     event,
-    transition: null,
+    transitions: [],
     from,
     to,
     timerSet,
@@ -183,9 +183,9 @@ describe('the transition a step took', () => {
   });
 
   it('takes the transition the feed names, and none for a start', () => {
-    expect(takenTransitions({ ...step('x', 'a', 'b'), transition: 'exact key' }, chart)).toEqual([
-      'exact key',
-    ]);
+    expect(
+      takenTransitions({ ...step('x', 'a', 'b'), transitions: ['exact key', 'then this'] }, chart),
+    ).toEqual(['exact key', 'then this']);
     expect(takenTransitions(step('xstate.init', 'follower.waiting', 'follower.waiting'), chart)).toEqual([]);
   });
 });

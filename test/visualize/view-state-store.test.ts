@@ -33,7 +33,7 @@ function stream(count: number): ViewEvent[] {
             at: i,
             node,
             event: 'AppendEntries',
-            transition: null,
+            transitions: [],
             summary: logOf(term, [1, 1, term]),
           },
     );
@@ -99,14 +99,14 @@ describe('event store', () => {
     const store = new EventStore(ids);
     const first = logOf(1, [1, 1]);
     store.push({ type: 'nodeUp', at: 0, node: '0', summary: first });
-    store.push({ type: 'step', at: 1, node: '0', event: 'x', transition: null, summary: logOf(1, [1, 1]) });
+    store.push({ type: 'step', at: 1, node: '0', event: 'x', transitions: [], summary: logOf(1, [1, 1]) });
     expect(store.head.nodes['0']!.summary!.logTerms).toBe(first.logTerms);
     store.push({
       type: 'step',
       at: 2,
       node: '0',
       event: 'x',
-      transition: null,
+      transitions: [],
       summary: logOf(1, [1, 1, 1]),
     });
     expect(store.head.nodes['0']!.summary!.logTerms).toEqual([1, 1, 1]);

@@ -17,7 +17,7 @@ import type { ViewEvent } from '../../visualize/src/view-state.js';
 const ids = ['0', '1', '2'];
 
 function step(at: number, node: NodeId, over: Partial<NodeSummary>, event = 'AppendEntries'): InspectEvent {
-  return { type: 'step', at, node, event, transition: null, summary: summary(over) };
+  return { type: 'step', at, node, event, transitions: [], summary: summary(over) };
 }
 
 const vote = (from: NodeId, to: NodeId, term: number): RaftMessage => ({

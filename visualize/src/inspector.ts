@@ -177,7 +177,7 @@ function facts(state: ViewState, node: NodeView, now: number): Rows {
     step === null
       ? '–'
       : `${step.event} at ${step.at} ms: ${step.from ?? '(start)'} → ${step.to}` +
-        (step.transition === null ? '' : ` (${step.transition})`),
+        (step.transitions.length === 0 ? '' : ` (${step.transitions.join('; ')})`),
   ]);
   return rows;
 }

@@ -34,7 +34,7 @@ export function triggerOf(event: string): string | null {
 
 /** The keys of the transitions `step` took, or could have taken. */
 export function takenTransitions(step: StepView, chart: readonly OutlineTransition[]): string[] {
-  if (step.transition !== null) return [step.transition];
+  if (step.transitions.length > 0) return [...step.transitions];
   const trigger = triggerOf(step.event);
   if (trigger === null || step.from === null) return [];
   const { from, to } = step;

@@ -34,8 +34,8 @@ export interface StepView {
   readonly at: number;
   /** The event the chart processed: a message type, a local event, or `xstate.after...`. */
   readonly event: string;
-  /** The chart-outline line of the transition, when the source knows it. */
-  readonly transition: string | null;
+  /** The chart-outline lines of the transitions taken, when the source knows them. */
+  readonly transitions: readonly string[];
   /** The active leaf before the step (null right after start). */
   readonly from: string | null;
   readonly to: string;
@@ -177,7 +177,7 @@ export function applyEvent(state: ViewState, event: ViewEvent): ViewState {
         lastStep: {
           at: event.at,
           event: event.event,
-          transition: event.transition,
+          transitions: event.transitions,
           from: before?.state ?? null,
           to: event.summary.state,
           timerSet: Object.values(node.timers).some((timer) => timer.setAt === event.at),
