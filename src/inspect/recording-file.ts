@@ -80,8 +80,11 @@ export class RecordingFile implements RecordingSink {
     this.#closed ??= new Promise<void>((resolve, reject) => {
       clearInterval(this.#timer);
       this.flush();
-      // A failed write reaches end's callback before the stream's 'error' event.
+      // A failed write reaches end's callback before the stream's 'error' event; and if the
+      // write already destroyed the stream, end's callback only says so (ERR_STREAM_DESTROYED)
+      // while the write's own error is still on its way: wait for that one, the cause.
       const done = (error?: unknown) => {
+        if (isDestroyedStream(error) && this.#failure === null) return;
         if (error !== undefined && error !== null) this.#fail(error);
         if (this.#failure === null) resolve();
         else reject(this.#failure);
@@ -126,4 +129,8 @@ function endsMidLine(fd: number): boolean {
   const last = Buffer.alloc(1);
   readSync(fd, last, 0, 1, size - 1);
   return last[0] !== 0x0a;
+}
+
+function isDestroyedStream(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ERR_STREAM_DESTROYED';
 }
