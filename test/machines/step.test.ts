@@ -3,7 +3,7 @@
  * deterministic scheduler, replay of a recorded run, and agreement with an actor.
  */
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock, createActor } from 'xstate';
+import { createActor } from 'xstate';
 import type {
   LogEdit,
   LogEntry,
@@ -30,6 +30,7 @@ import {
 } from '../../machines/index.js';
 import { PersistentRaftLog } from '../../machines/step-log.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
+import { SimClock } from '../../src/sim/sim-clock.js';
 import { runDocExample } from '../docs/doc-example.js';
 
 const TIMING: RaftTiming = {
@@ -442,9 +443,9 @@ function pendingTimers(state: RaftState): Record<string, number> {
 }
 
 describe('agreement with the actor', () => {
-  it("a timer effect's delay and event are what the actor's own clock fires", () => {
+  it("a timer effect's delay and event are what the actor's own clock fires", async () => {
     const sent: RaftMessage[] = [];
-    const clock = new SimulatedClock();
+    const clock = new SimClock();
     const machine = raftMachine.provide({
       actions: { send: (_, { messages }) => void sent.push(...messages), persistLog: () => {} },
       delays: { electionTimeout: () => 640 },
@@ -452,18 +453,21 @@ describe('agreement with the actor', () => {
     const actor = createActor(machine, { input: input('a'), clock });
     actor.start();
     let result = initialStep(input('a'), { electionTimeout: 640 });
-    const fire = (timer: StartTimerEffect) => {
+    const fire = async (timer: StartTimerEffect) => {
       const before = sent.length;
-      clock.increment(timer.delayMs);
+      const due = clock.now() + timer.delayMs;
+      // The clock fires its next timer: the actor's, due exactly when the effect says.
+      expect(await clock.step()).toBe(true);
+      expect(clock.now()).toBe(due);
       result = step(result.state, timer.event, { electionTimeout: 640 });
       expect(summary(result.state)).toEqual(
         summaryOf(actor.getSnapshot().value, actor.getSnapshot().context),
       );
       expect(sent.slice(before)).toEqual(result.messages);
     };
-    fire(started(result, 'electionTimeout'));
+    await fire(started(result, 'electionTimeout'));
     expect(result.state.role).toBe('candidate');
-    fire(started(result, 'electionTimeout'));
+    await fire(started(result, 'electionTimeout'));
     expect(result.state.context.currentTerm).toBe(2);
     const grant = {
       type: 'RequestVoteReply',
@@ -477,7 +481,7 @@ describe('agreement with the actor', () => {
     result = step(result.state, grant);
     expect(result.state.role).toBe('leader');
     const before = sent.length;
-    fire(started(result, 'heartbeatInterval'));
+    await fire(started(result, 'heartbeatInterval'));
     expect(sent.slice(before).map((m) => m.type)).toEqual(['AppendEntries', 'AppendEntries']);
   });
 

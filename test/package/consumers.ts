@@ -8,21 +8,31 @@
  * through console.log, failure by throwing.
  */
 
-/** raftchart/machines: the bare statechart, on XState's simulated clock, wins an election. */
+/** raftchart/machines: the bare statechart, on a clock driven by hand, wins an election. */
 export const MACHINES_CONSUMER = `
-import { SimulatedClock, createActor } from 'xstate';
+import { createActor } from 'xstate';
 import type { RaftMessage, RaftTiming, RequestVote } from 'raftchart/machines';
 import { quorumSize, raftMachine } from 'raftchart/machines';
 
 const timing: RaftTiming = { heartbeatIntervalMs: 50, electionTimeoutMinMs: 150, electionTimeoutMaxMs: 300 };
 const sent: RaftMessage[] = [];
-const clock = new SimulatedClock();
+// XState's clock interface, driven by hand: the program fires the pending timer itself.
+const pending = new Map<number, () => void>();
+let handles = 0;
+const clock = {
+  setTimeout: (callback: () => void) => (pending.set(++handles, callback), handles),
+  clearTimeout: (handle: number) => void pending.delete(handle),
+};
 const machine = raftMachine.provide({
   actions: { send: (_, { messages }) => void sent.push(...messages) },
 });
 const actor = createActor(machine, { input: { id: 'a', peers: ['b', 'c'], timing }, clock });
 actor.start();
-clock.increment(timing.electionTimeoutMinMs); // the follower's timeout: a campaigns
+// The one pending timer is the follower's election timeout: fire it, and a campaigns.
+const first = [...pending][0];
+if (pending.size !== 1 || first === undefined) throw new Error('expected one pending timer, got ' + pending.size);
+pending.delete(first[0]);
+first[1]();
 const requests = sent.filter((m): m is RequestVote => m.type === 'RequestVote');
 if (requests.length !== 2) throw new Error('expected a RequestVote to each peer, sent ' + JSON.stringify(sent));
 const [ask] = requests;
