@@ -11,7 +11,13 @@
  *   3. hands newly committed entries to the apply queue (which never holds up the flush),
  * and storage completions come back to the actor as LogPersisted events.
  */
-import type { AnyEventObject, InspectionEvent, Observer, SnapshotFrom } from 'xstate';
+import type {
+  AnyEventObject,
+  AnyTransitionDefinition,
+  InspectionEvent,
+  Observer,
+  SnapshotFrom,
+} from 'xstate';
 import { createActor } from 'xstate';
 import type {
   HardState,
@@ -133,13 +139,12 @@ export interface InputRecord {
   readonly edits: readonly LogEdit[];
 }
 
-interface OpenRecord {
-  readonly at: number;
-  readonly event: AnyEventObject;
+/** An InputRecord while its step is under way: the draw and the outputs are still coming. */
+type OpenRecord = Pick<InputRecord, 'at' | 'event'> & {
   electionTimeoutMs: number | null;
   readonly messages: RaftMessage[];
   readonly edits: LogEdit[];
-}
+};
 
 export interface NodeHostEvents {
   /** The role or the term changed. */
@@ -200,8 +205,11 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   readonly #timers: TimerTap;
   readonly #recovered: PersistedState;
   #recording: OpenRecord | null = null;
-  /** The transitions the step under way took (XState's microsteps), while someone watches steps. */
-  #taken: string[] = [];
+  /**
+   * The transitions the step under way took (XState's microsteps), while someone watches
+   * steps; kept as XState's definitions and named only when a listener reads them.
+   */
+  #taken: AnyTransitionDefinition[] = [];
 
   /** Loads the node's persisted state and builds its actor; `start()` sets it running. */
   static async create(options: NodeHostOptions): Promise<NodeHost> {
@@ -384,7 +392,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     if (inspection.actorRef !== this.#actor) return;
     if (inspection.type === '@xstate.microstep') {
       if (this.listenerCount('step') > 0) {
-        for (const t of inspection._transitions) this.#taken.push(transitionKey(describeTakenTransition(t)));
+        this.#taken.push(...inspection._transitions);
       }
       return;
     }
@@ -415,14 +423,21 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       this.#lastTerm = context.currentTerm;
       this.emit('role', { id: this.id, role, term: context.currentTerm, at: this.#options.clock.now() });
     }
-    if (this.listenerCount('step') > 0)
+    if (this.listenerCount('step') > 0) {
+      const taken = this.#taken;
+      let names: readonly string[] | undefined;
       this.emit('step', {
         event: this.#lastEvent,
         status: this.status(),
         context,
         value: state.value,
-        transitions: this.#taken,
+        // Named on first read: the node's own listeners (leader tracking, the invariant
+        // checker) never read it, so every step does not build strings nobody looks at.
+        get transitions() {
+          return (names ??= taken.map((t) => transitionKey(describeTakenTransition(t))));
+        },
       });
+    }
     const record = this.#recording;
     if (record !== null) {
       this.#recording = null;
