@@ -68,6 +68,23 @@ export class ProposalTimeoutError extends RaftError {
   }
 }
 
+/**
+ * A read was not confirmed within the time allowed: the leader could not show it still
+ * leads (a partition, an election) or this node could not reach it. Nothing changed; retry,
+ * here or on another node.
+ */
+export class ReadTimeoutError extends RaftError {
+  constructor(
+    readonly nodeId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `node ${nodeId} could not confirm a read with a quorum within ${timeoutMs} ms: nothing changed, ` +
+        'so retry (here or on another node)',
+    );
+  }
+}
+
 /** The node was stopped (or not started): start it, or use another node. */
 export class NodeStoppedError extends RaftError {
   constructor(readonly nodeId: string) {

@@ -18,7 +18,7 @@ export type {
 } from '../machines/index.js';
 export type { Listener } from './emitter.js';
 export * from './errors.js';
-export type { Proposed, RaftNodeEvents, RaftNodeOptions } from './api/raft-node.js';
+export type { Proposed, RaftNodeEvents, RaftNodeOptions, ReadDone, ReadOptions } from './api/raft-node.js';
 export { DEFAULT_COMMAND_LIMITS, DEFAULT_TIMING, RaftNode } from './api/raft-node.js';
 export type {
   CreateRaftNodeOptions,

@@ -93,6 +93,16 @@ export interface Proposed<Result> {
   readonly result: Result;
 }
 
+export interface ReadOptions {
+  /** How long to wait for the read to be confirmed and applied here; default proposalTimeoutMs. */
+  readonly timeoutMs?: number;
+}
+
+export interface ReadDone {
+  /** The read index: this node had applied at least this far when the read resolved. */
+  readonly index: number;
+}
+
 export interface RaftNodeEvents<Result> {
   /** This node's role or term changed. */
   role: [{ role: NodeStatus['role']; term: number }];
@@ -230,6 +240,15 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       }, timeoutMs);
       this.#pending.set(index, { term, resolve, reject, timer });
     });
+  }
+
+  /**
+   * A linearizable read barrier (ReadIndex): resolves once this node has applied everything
+   * committed when the read was issued, as confirmed by a quorum; reading the state machine
+   * then gives a linearizable answer.
+   */
+  read(_options: ReadOptions = {}): Promise<ReadDone> {
+    return Promise.reject(new Error('read: ReadIndex is being built'));
   }
 
   /**

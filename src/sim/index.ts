@@ -41,7 +41,7 @@ export type {
 } from '../inspect/inspect-event.js';
 export { MemoryStorage } from '../storage/memory-storage.js';
 // What a simulated node is: the same RaftNode and StateMachine as a real one.
-export type { Proposed, RaftNode, RaftNodeEvents } from '../api/raft-node.js';
+export type { Proposed, RaftNode, RaftNodeEvents, ReadDone, ReadOptions } from '../api/raft-node.js';
 export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
 export type { Listener } from '../emitter.js';
