@@ -2,6 +2,8 @@
 import type { RaftLog } from './log.js';
 import { ArrayRaftLog } from './log.js';
 import type { NodeId } from './messages.js';
+import type { ReadState } from './read-index.js';
+import { NO_READS } from './read-index.js';
 import type { RaftTiming } from './timing.js';
 
 /** The leader's view of one follower (Figure 2's nextIndex and matchIndex). */
@@ -81,6 +83,8 @@ export interface RaftContext extends HardState {
   readonly nextRpcId: number;
   /** Leader only: per-peer replication state, set up on becoming leader. */
   readonly progress: Readonly<Record<NodeId, PeerProgress>>;
+  /** Reads waiting for leadership to be confirmed (leader) or for the leader's answer (follower). */
+  readonly reads: ReadState;
 }
 
 export interface RaftInput {
@@ -116,5 +120,6 @@ export function initialContext(input: RaftInput): RaftContext {
     votes: [],
     nextRpcId: 1,
     progress: {},
+    reads: NO_READS,
   };
 }

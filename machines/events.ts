@@ -3,6 +3,7 @@
  * Timeouts are not events here: they are `after` transitions of the state that owns them.
  */
 import type { RaftMessage } from './messages.js';
+import type { ReadId } from './read-index.js';
 
 /** The host's storage finished writing the log up to `index`, whose entry had `term`. */
 export interface LogPersisted {
@@ -38,5 +39,15 @@ export interface Snapshot {
   readonly data: string;
 }
 
-export type LocalEvent = LogPersisted | Propose | Flush | Snapshot;
+/**
+ * Reads the host was given this turn, as one batch: a leader holds them until a quorum
+ * confirms it still leads, a follower asks the leader; either answers through the
+ * `answerReads` effect (machines/read-index.ts).
+ */
+export interface Read {
+  readonly type: 'Read';
+  readonly ids: readonly ReadId[];
+}
+
+export type LocalEvent = LogPersisted | Propose | Flush | Snapshot | Read;
 export type NodeEvent = RaftMessage | LocalEvent;

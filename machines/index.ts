@@ -15,6 +15,7 @@ export * from './log-matching.js';
 export * from './messages.js';
 export * from './progress.js';
 export * from './raft-machine.js';
+export * from './read-index.js';
 export * from './replication.js';
 export * from './role.js';
 export * from './step.js';

@@ -91,8 +91,25 @@ export interface InstallSnapshotReply extends ReplyBase {
   readonly matchIndex: number;
 }
 
-export type RaftRequest = RequestVote | AppendEntries | InstallSnapshot;
-export type RaftReply = RequestVoteReply | AppendEntriesReply | InstallSnapshotReply;
+/**
+ * A follower asks the leader for a read index (ReadIndex, the Raft thesis section 6.4) on
+ * behalf of every read it was given in one turn.
+ */
+export interface ReadIndex extends RequestBase {
+  readonly type: 'ReadIndex';
+}
+
+export interface ReadIndexReply extends ReplyBase {
+  readonly type: 'ReadIndexReply';
+  /**
+   * The leader's commit index once a quorum confirmed it still led after the request
+   * arrived; null when it refused (it does not lead in that term, or stopped leading).
+   */
+  readonly readIndex: number | null;
+}
+
+export type RaftRequest = RequestVote | AppendEntries | InstallSnapshot | ReadIndex;
+export type RaftReply = RequestVoteReply | AppendEntriesReply | InstallSnapshotReply | ReadIndexReply;
 export type RaftMessage = RaftRequest | RaftReply;
 export type RaftMessageType = RaftMessage['type'];
 
@@ -103,6 +120,8 @@ export const RAFT_MESSAGE_TYPES: readonly RaftMessageType[] = [
   'AppendEntriesReply',
   'InstallSnapshot',
   'InstallSnapshotReply',
+  'ReadIndex',
+  'ReadIndexReply',
 ];
 
 const messageTypes: ReadonlySet<string> = new Set(RAFT_MESSAGE_TYPES);
@@ -113,7 +132,10 @@ export function isRaftMessageType(type: string): type is RaftMessageType {
 
 export function isRequest(message: RaftMessage): message is RaftRequest {
   return (
-    message.type === 'RequestVote' || message.type === 'AppendEntries' || message.type === 'InstallSnapshot'
+    message.type === 'RequestVote' ||
+    message.type === 'AppendEntries' ||
+    message.type === 'InstallSnapshot' ||
+    message.type === 'ReadIndex'
   );
 }
 

@@ -2,8 +2,9 @@
  * The Raft node statechart: follower, candidate and leader, each with its timer on a leaf
  * state, so leaving a role cancels its timers and no stale timeout can fire in another role.
  *
- * The machine is pure. Its effects are two named actions the host implements with
- * `machine.provide(...)`: `send` (messages to peers) and `persistLog` (log edits for storage).
+ * The machine is pure. Its effects are three named actions the host implements with
+ * `machine.provide(...)`: `send` (messages to peers), `persistLog` (log edits for storage)
+ * and `answerReads` (reads confirmed or refused, machines/read-index.ts).
  * Its delays are named too; the host provides `electionTimeout` from its random source.
  */
 import { assertEvent, setup } from 'xstate';
@@ -23,8 +24,12 @@ import type {
   NodeId,
   RaftMessage,
   RaftRequest,
+  ReadIndex,
+  ReadIndexReply,
   RequestVote,
 } from './messages.js';
+import type { ReadAnswer } from './read-index.js';
+import { NO_READS, confirmedReadCount, withAck, withLocalReads } from './read-index.js';
 import { followerCommitIndex, nextCommitIndex } from './commit-rules.js';
 import {
   initialProgress,
@@ -48,6 +53,8 @@ const effects = setup({
     send: (_, _params: { messages: readonly RaftMessage[] }) => {},
     /** Hand a log edit to the host, to be written with this turn's batch. */
     persistLog: (_, _params: LogEdit) => {},
+    /** Tell the host where reads ended: their read index, or null for refused. */
+    answerReads: (_, _params: ReadAnswer) => {},
   },
   guards: {
     isHigherTerm: ({ context, event }) => 'term' in event && event.term > context.currentTerm,
@@ -86,6 +93,17 @@ const effects = setup({
     /** Storage reports a write; it counts only if that entry is still the one in the log. */
     isPersistedEntryCurrent: ({ context, event }) =>
       event.type === 'LogPersisted' && context.log.termAt(event.index) === event.term,
+    knowsLeader: ({ context }) => context.leaderId !== null,
+    /** Leader: reads a quorum has confirmed since they arrived, with an entry of this term committed. */
+    hasConfirmedReads: ({ context }) => confirmedReadCount(context) > 0,
+    isReadRoundDue: ({ context }) => context.reads.roundDue,
+    /** Follower: the leader answers reads this node asked of it. */
+    answersAskedRead: ({ context, event }) =>
+      event.type === 'ReadIndexReply' &&
+      context.reads.asked.some((asked) => asked.rpcId === event.inReplyTo && asked.leader === event.from),
+    /** Follower: reads asked of a leader this node no longer follows; that one may never answer. */
+    hasReadsOfAnotherLeader: ({ context }) =>
+      context.reads.asked.some((asked) => asked.leader !== context.leaderId),
   },
   delays: {
     // Deterministic defaults; the node host provides a randomized electionTimeout.
@@ -164,7 +182,11 @@ const recordVote = effects.assign(({ context, event }) => {
  * progress, and (if configured) the no-op entry of the new term.
  */
 const becomeLeader = effects.enqueueActions(({ context, enqueue }) => {
-  enqueue.assign({ leaderId: context.id, progress: initialProgress(context.peers, context.log) });
+  enqueue.assign({
+    leaderId: context.id,
+    progress: initialProgress(context.peers, context.log),
+    reads: NO_READS,
+  });
   if (!context.noopOnElection) return;
   const edit = {
     from: context.log.lastIndex + 1,
@@ -177,7 +199,9 @@ const becomeLeader = effects.enqueueActions(({ context, enqueue }) => {
 /** One AppendEntries to every peer: a heartbeat with what fits, or an empty probe retried. */
 const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
   const { messages, progress, nextRpcId } = planAppends(context, context.peers, 'heartbeat');
-  enqueue.assign({ progress, nextRpcId });
+  // Every follower gets a request numbered after every read waiting: the round they need.
+  const reads = context.reads.roundDue ? { ...context.reads, roundDue: false } : context.reads;
+  enqueue.assign({ progress, nextRpcId, reads });
   enqueue({ type: 'send', params: { messages } });
 });
 
@@ -347,6 +371,120 @@ const recordPersisted = effects.assign(({ context, event }) => {
   return { persistedIndex: Math.max(context.persistedIndex, event.index) };
 });
 
+// --- ReadIndex (machines/read-index.ts) ---
+
+/** Leader: the turn's reads wait for a quorum to answer a request sent from now on. */
+const queueReads = effects.assign(({ context, event }) => {
+  assertEvent(event, 'Read');
+  return { reads: withLocalReads(context.reads, event.ids, context.nextRpcId) };
+});
+
+/** Leader: a follower's ReadIndex waits like a local read, and is answered with a message. */
+const queueRemoteRead = effects.assign(({ context, event }) => {
+  assertEvent(event, 'ReadIndex');
+  const waiter = { kind: 'remote' as const, from: event.from, rpcId: event.rpcId, after: context.nextRpcId };
+  return { reads: { ...context.reads, waiting: [...context.reads.waiting, waiter], roundDue: true } };
+});
+
+/** Leader: a follower answered a request of this term: it followed this leader when it did. */
+const recordReadAck = effects.assign(({ context, event }) => {
+  assertEvent(event, ['AppendEntriesReply', 'InstallSnapshotReply']);
+  return { reads: withAck(context.reads, event.from, event.inReplyTo) };
+});
+
+/** Leader: the confirmed reads get the commit index as their read index. */
+const releaseConfirmedReads = effects.enqueueActions(({ context, enqueue }) => {
+  const count = confirmedReadCount(context);
+  const confirmed = context.reads.waiting.slice(0, count);
+  enqueue.assign({ reads: { ...context.reads, waiting: context.reads.waiting.slice(count) } });
+  const index = context.commitIndex;
+  const ids = confirmed.flatMap((waiter) => (waiter.kind === 'local' ? waiter.ids : []));
+  if (ids.length > 0) enqueue({ type: 'answerReads', params: { ids, index } });
+  const messages = confirmed.flatMap((waiter) =>
+    waiter.kind === 'remote' ? [readIndexReply(context, waiter.from, waiter.rpcId, index)] : [],
+  );
+  if (messages.length > 0) enqueue({ type: 'send', params: { messages } });
+});
+
+/** Leaving leadership: every read waiting is refused, so its caller retries elsewhere. */
+const abandonReads = effects.enqueueActions(({ context, enqueue }) => {
+  const { waiting } = context.reads;
+  const ids = waiting.flatMap((waiter) => (waiter.kind === 'local' ? waiter.ids : []));
+  if (ids.length > 0) enqueue({ type: 'answerReads', params: { ids, index: null } });
+  const messages = waiting.flatMap((waiter) =>
+    waiter.kind === 'remote' ? [readIndexReply(context, waiter.from, waiter.rpcId, null)] : [],
+  );
+  if (messages.length > 0) enqueue({ type: 'send', params: { messages } });
+  enqueue.assign({ reads: NO_READS });
+});
+
+/** No leader to confirm them (a candidate, or a follower that knows of none): refused at once. */
+const refuseReads = effects.enqueueActions(({ event, enqueue }) => {
+  assertEvent(event, 'Read');
+  enqueue({ type: 'answerReads', params: { ids: event.ids, index: null } });
+});
+
+/** This node does not lead that term: it cannot vouch for a read index. */
+const refuseReadIndex = answer('ReadIndex', (context, request: ReadIndex) =>
+  readIndexReply(context, request.from, request.rpcId, null),
+);
+
+function readIndexReply(
+  context: RaftContext,
+  to: NodeId,
+  inReplyTo: number,
+  readIndex: number | null,
+): ReadIndexReply {
+  return { type: 'ReadIndexReply', from: context.id, to, term: context.currentTerm, inReplyTo, readIndex };
+}
+
+/** Follower: one ReadIndex request to the leader for the turn's reads. */
+const askLeaderForReadIndex = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'Read');
+  const leader = context.leaderId;
+  if (leader === null) throw new Error('askLeaderForReadIndex: no leader to ask');
+  const rpcId = context.nextRpcId;
+  const request: ReadIndex = {
+    type: 'ReadIndex',
+    from: context.id,
+    to: leader,
+    term: context.currentTerm,
+    rpcId,
+  };
+  const asked = [...context.reads.asked, { rpcId, leader, ids: event.ids }];
+  enqueue.assign({ nextRpcId: rpcId + 1, reads: { ...context.reads, asked } });
+  enqueue({ type: 'send', params: { messages: [request] } });
+});
+
+/**
+ * Follower: the leader's answer. A read index is good whatever the terms are now: the
+ * leader had a quorum's confirmation after the request arrived.
+ */
+const settleAskedReads = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'ReadIndexReply');
+  const settled = context.reads.asked.filter((asked) => asked.rpcId === event.inReplyTo);
+  const asked = context.reads.asked.filter((a) => a.rpcId !== event.inReplyTo);
+  enqueue.assign({ reads: { ...context.reads, asked } });
+  const ids = settled.flatMap((a) => a.ids);
+  enqueue({ type: 'answerReads', params: { ids, index: event.readIndex } });
+});
+
+/** Follower: reads asked of a leader it no longer follows (or of any, on leaving) are refused. */
+const abandonAskedReads = (all: boolean) =>
+  effects.enqueueActions(({ context, enqueue }) => {
+    const gone = context.reads.asked.filter((asked) => all || asked.leader !== context.leaderId);
+    if (gone.length === 0) return;
+    const asked = all ? [] : context.reads.asked.filter((a) => a.leader === context.leaderId);
+    enqueue.assign({ reads: { ...context.reads, asked } });
+    enqueue({ type: 'answerReads', params: { ids: gone.flatMap((a) => a.ids), index: null } });
+  });
+
+const abandonReadsOfOldLeader = abandonAskedReads(false);
+const abandonAllAskedReads = abandonAskedReads(true);
+
+/** Leader: the round of AppendEntries the waiting reads need, once per turn. */
+const sendReadRound = sendHeartbeats;
+
 /** After stepping down, handle the same message again as a follower, in the same step. */
 const reprocessAsFollower = effects.raise(({ event }) => event);
 
@@ -380,6 +518,18 @@ const raftSetup = effects.extend({
     appendProposals,
     recordPersisted,
     reprocessAsFollower,
+    queueReads,
+    queueRemoteRead,
+    recordReadAck,
+    releaseConfirmedReads,
+    abandonReads,
+    refuseReads,
+    refuseReadIndex,
+    askLeaderForReadIndex,
+    settleAskedReads,
+    abandonReadsOfOldLeader,
+    abandonAllAskedReads,
+    sendReadRound,
   },
 });
 
@@ -410,6 +560,8 @@ export const raftMachine = raftSetup.createMachine({
           after: { electionTimeout: { target: '#raft.candidate' } },
         },
       },
+      exit: 'abandonAllAskedReads',
+      always: { guard: 'hasReadsOfAnotherLeader', actions: 'abandonReadsOfOldLeader' },
       on: {
         RequestVote: [
           // Granting restarts the timer (re-entering waiting); refusing must not, even when
@@ -445,6 +597,12 @@ export const raftMachine = raftSetup.createMachine({
         RequestVoteReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
         AppendEntriesReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
         InstallSnapshotReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
+        Read: [{ guard: 'knowsLeader', actions: 'askLeaderForReadIndex' }, { actions: 'refuseReads' }],
+        ReadIndex: { actions: ['adoptHigherTerm', 'refuseReadIndex'] },
+        ReadIndexReply: [
+          { guard: 'answersAskedRead', actions: ['adoptHigherTerm', 'settleAskedReads'] },
+          { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
+        ],
       },
     },
     candidate: {
@@ -470,6 +628,9 @@ export const raftMachine = raftSetup.createMachine({
           { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
         ],
         InstallSnapshotReply: stepDown,
+        Read: { actions: 'refuseReads' },
+        ReadIndex: [stepDownToHandle, { actions: 'refuseReadIndex' }],
+        ReadIndexReply: stepDown,
       },
     },
     leader: {
@@ -480,6 +641,9 @@ export const raftMachine = raftSetup.createMachine({
           after: { heartbeatInterval: { target: 'heartbeating', reenter: true } },
         },
       },
+      exit: 'abandonReads',
+      // Checked after every event: acks, commits and new reads can each confirm reads.
+      always: { guard: 'hasConfirmedReads', actions: 'releaseConfirmedReads' },
       on: {
         RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
         AppendEntries: [
@@ -494,18 +658,29 @@ export const raftMachine = raftSetup.createMachine({
         AppendEntriesReply: [
           stepDown,
           { guard: 'isUncountedReply' }, // dropped
-          { guard: 'isAppendAccepted', actions: ['advanceMatch', 'advanceCommitIndex', 'streamEntries'] },
-          { actions: ['backUpNextIndex', 'probeFollower'] },
+          {
+            guard: 'isAppendAccepted',
+            actions: ['recordReadAck', 'advanceMatch', 'advanceCommitIndex', 'streamEntries'],
+          },
+          { actions: ['recordReadAck', 'backUpNextIndex', 'probeFollower'] },
         ],
         InstallSnapshot: [stepDownToHandle, { actions: 'refuseSnapshot' }],
         // The follower installed the snapshot: it holds everything up to its last index.
         InstallSnapshotReply: [
           stepDown,
           { guard: 'isUncountedReply' }, // dropped
-          { actions: ['advanceMatch', 'advanceCommitIndex', 'streamEntries'] },
+          { actions: ['recordReadAck', 'advanceMatch', 'advanceCommitIndex', 'streamEntries'] },
         ],
         Propose: { actions: 'appendProposals' },
-        Flush: { actions: 'replicateNewEntries' },
+        Read: { actions: 'queueReads' },
+        ReadIndex: [
+          stepDownToHandle,
+          { guard: 'isStaleTerm', actions: 'refuseReadIndex' },
+          { actions: 'queueRemoteRead' },
+        ],
+        ReadIndexReply: stepDown,
+        // The round the turn's reads need (it carries new entries too), else just the new entries.
+        Flush: [{ guard: 'isReadRoundDue', actions: 'sendReadRound' }, { actions: 'replicateNewEntries' }],
         // The leader's own log became durable further: it may now count itself up to there.
         LogPersisted: {
           guard: 'isPersistedEntryCurrent',

@@ -13,6 +13,7 @@ import type { HardState, RaftContext, RaftInput } from './context.js';
 import type { NodeEvent } from './events.js';
 import type { LogEdit } from './log-edit.js';
 import type { RaftMessage } from './messages.js';
+import type { ReadAnswer, ReadId } from './read-index.js';
 import { raftMachine } from './raft-machine.js';
 import type { Role } from './role.js';
 import { roleOf } from './role.js';
@@ -63,11 +64,21 @@ export interface CancelTimerEffect {
   readonly timer: TimerName;
 }
 
+/**
+ * Where reads given in `Read` events ended: answer each once the state machine has applied
+ * through `index`, or refuse it (null: no leadership was shown; retry, maybe elsewhere).
+ */
+export interface AnswerReadsEffect {
+  readonly type: 'answerReads';
+  readonly ids: readonly ReadId[];
+  readonly index: number | null;
+}
+
 /** A change to the node's timers. */
 export type TimerEffect = StartTimerEffect | CancelTimerEffect;
 
 /** One thing the caller must do for a step; data only. */
-export type Effect = SendEffect | PersistLogEffect | TimerEffect;
+export type Effect = SendEffect | PersistLogEffect | AnswerReadsEffect | TimerEffect;
 
 /** The chart's snapshot: `value` is the state (such as `{ leader: 'heartbeating' }`). */
 export type RaftSnapshot = SnapshotFrom<typeof raftMachine>;
@@ -101,6 +112,8 @@ export interface StepResult {
   readonly logEdits: readonly LogEdit[];
   /** Every timer effect, in order. */
   readonly timers: readonly TimerEffect[];
+  /** Every `answerReads` effect, in order. */
+  readonly reads: readonly AnswerReadsEffect[];
   /**
    * The term and vote, when this step changed them (else null): make them durable, with
    * the step's log edits, before sending any of its messages (etcd's `Ready.HardState`).
@@ -139,7 +152,7 @@ export function initialStep(input: RaftInput, options: StepOptions = {}): StepRe
 
 /**
  * Steps a node with one event: a message from a peer, a local event (`Propose`, `Flush`,
- * `LogPersisted`, `Snapshot`), or the `event` of a `startTimer` effect whose timer fired.
+ * `LogPersisted`, `Snapshot`, `Read`), or the `event` of a `startTimer` effect whose timer fired.
  * A timer event for a timer that is not pending (cancelled, or fired already) is ignored.
  * Throws what the machine throws (and a RangeError for an election timeout outside the
  * timing's bounds); `state` is unchanged either way.
@@ -148,7 +161,7 @@ export function step(state: RaftState, event: StepEvent, options: StepOptions = 
   let pending = state.timers;
   if (isTimerEvent(event)) {
     if (!(event.type in pending)) {
-      return { state, effects: [], messages: [], logEdits: [], timers: [], hardState: null };
+      return { state, effects: [], messages: [], logEdits: [], timers: [], reads: [], hardState: null };
     }
     // It fired: no longer pending, so the exit of its state has nothing to cancel.
     const { [event.type]: _fired, ...rest } = pending;
@@ -242,6 +255,7 @@ function finish(
     messages: effects.flatMap((e) => (e.type === 'send' ? e.messages : [])),
     logEdits: effects.flatMap((e) => (e.type === 'persistLog' ? [e.edit] : [])),
     timers: effects.filter((e): e is TimerEffect => e.type === 'startTimer' || e.type === 'cancelTimer'),
+    reads: effects.filter((e): e is AnswerReadsEffect => e.type === 'answerReads'),
     hardState: hardStateChange(before, snapshot.context),
   };
 }
@@ -261,6 +275,10 @@ function toEffect(action: ExecutableActionObject): Effect | null {
     }
     case 'persistLog':
       return { type: 'persistLog', edit: action.params as LogEdit };
+    case 'answerReads': {
+      const { ids, index } = action.params as ReadAnswer;
+      return { type: 'answerReads', ids, index };
+    }
     case 'xstate.raise': {
       const { event, id, delay } = action.params as { event: { type: string }; id?: string; delay?: number };
       // Without a delay the event was raised: XState handled it within this step.

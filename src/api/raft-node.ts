@@ -17,7 +17,13 @@ import type {
 } from '../../machines/index.js';
 import { NOOP_COMMAND, checkJsonValue } from '../../machines/index.js';
 import { Emitter } from '../emitter.js';
-import { InvalidCommandError, NodeStoppedError, NotLeaderError, ProposalTimeoutError } from '../errors.js';
+import {
+  InvalidCommandError,
+  NodeStoppedError,
+  NotLeaderError,
+  ProposalTimeoutError,
+  ReadTimeoutError,
+} from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
 import type { InputRecord, NodeStatus, NodeStep, Submission, XStateInspect } from '../node/node-host.js';
@@ -144,6 +150,15 @@ interface Pending<Result> {
   readonly timer: unknown;
 }
 
+interface PendingRead {
+  id: number;
+  /** The read index, once the leader confirmed it; the read resolves when applied this far. */
+  index: number | null;
+  resolve(value: ReadDone): void;
+  reject(error: Error): void;
+  timer: unknown;
+}
+
 export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftNodeEvents<Result>> {
   readonly id: NodeId;
   readonly #options: RaftNodeOptions<Command, Result>;
@@ -152,6 +167,9 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
   #host: NodeHost | null = null;
   #stopped = false;
   readonly #pending = new Map<number, Pending<Result>>();
+  readonly #reads = new Set<PendingRead>();
+  /** The last entry applied here (no-ops included), or the snapshot restored. */
+  #appliedIndex = 0;
   #lastSnapshotIndex = 0;
   #leaderId: NodeId | null = null;
 
@@ -247,8 +265,33 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
    * committed when the read was issued, as confirmed by a quorum; reading the state machine
    * then gives a linearizable answer.
    */
-  read(_options: ReadOptions = {}): Promise<ReadDone> {
-    return Promise.reject(new Error('read: ReadIndex is being built'));
+  read(options: ReadOptions = {}): Promise<ReadDone> {
+    let host: NodeHost;
+    try {
+      host = this.#liveHost();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const timeoutMs = options.timeoutMs ?? this.#options.proposalTimeoutMs ?? 5000;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+      return Promise.reject(new RangeError(`read: timeoutMs must be a positive number, got ${timeoutMs}`));
+    }
+    return new Promise<ReadDone>((resolve, reject) => {
+      const read: PendingRead = { id: 0, index: null, resolve, reject, timer: null };
+      this.#reads.add(read);
+      read.timer = this.#clock.setTimeout(() => {
+        host.cancelRead(read.id);
+        this.#settleRead(read, new ReadTimeoutError(this.id, timeoutMs));
+      }, timeoutMs);
+      read.id = host.read((index) => {
+        if (index === null) {
+          this.#settleRead(read, new NotLeaderError(this.id, this.#leaderId));
+        } else {
+          read.index = index;
+          this.#releaseReads();
+        }
+      });
+    });
   }
 
   /**
@@ -329,9 +372,16 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
 
   async #apply(entry: AppliedEntry): Promise<void> {
     this.emit('committed', entry);
-    if (entry.command === NOOP_COMMAND) return; // a new leader's no-op: nothing to apply
+    if (entry.command === NOOP_COMMAND) {
+      // A new leader's no-op: nothing to apply, but reads may wait for its index.
+      this.#appliedIndex = entry.index;
+      this.#releaseReads();
+      return;
+    }
     const result = await this.#options.stateMachine.apply(entry.command as Command, entry.index);
+    this.#appliedIndex = entry.index;
     this.emit('applied', { index: entry.index, term: entry.term, result });
+    this.#releaseReads();
     this.#settle(entry.index, (pending) =>
       pending.term === entry.term
         ? pending.resolve({ index: entry.index, term: entry.term, result })
@@ -348,6 +398,8 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     this.emit('restored', snapshot);
     await this.#options.stateMachine.restore(snapshot.data, { index: snapshot.index, term: snapshot.term });
     this.#lastSnapshotIndex = snapshot.index;
+    this.#appliedIndex = snapshot.index;
+    this.#releaseReads();
     // Proposals a snapshot from another leader covers: their outcome here is unknown.
     for (const index of [...this.#pending.keys()].filter((i) => i <= snapshot.index)) {
       this.#settle(index, (pending) => pending.reject(new NotLeaderError(this.id, this.#leaderId)));
@@ -364,5 +416,22 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
 
   #failAll(error: Error): void {
     for (const index of [...this.#pending.keys()]) this.#settle(index, (pending) => pending.reject(error));
+    for (const read of [...this.#reads]) this.#settleRead(read, error);
+  }
+
+  /** Reads whose read index this node has now applied. */
+  #releaseReads(): void {
+    for (const read of this.#reads) {
+      if (read.index !== null && read.index <= this.#appliedIndex) {
+        this.#settleRead(read, { index: read.index });
+      }
+    }
+  }
+
+  #settleRead(read: PendingRead, outcome: ReadDone | Error): void {
+    if (!this.#reads.delete(read)) return;
+    this.#clock.clearTimeout(read.timer);
+    if (outcome instanceof Error) read.reject(outcome);
+    else read.resolve(outcome);
   }
 }

@@ -27,6 +27,8 @@ import type {
   SnapshotRecord,
   NodeId,
   RaftMessage,
+  ReadAnswer,
+  ReadId,
   RaftTiming,
   Role,
 } from '../../machines/index.js';
@@ -200,6 +202,10 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   #durableWrite = NO_WRITE;
   #hardStateWrite = NO_WRITE;
   #waiting: QueuedMessage[] = [];
+  /** Reads asked for this turn, delivered as one `Read` event when the turn ends. */
+  #readQueue: ReadId[] = [];
+  #nextReadId = 1;
+  readonly #readAnswers = new Map<ReadId, (index: number | null) => void>();
   readonly #snapshots = new SnapshotAssembler();
   readonly #applyQueue: ApplyQueue;
   readonly #timers: TimerTap;
@@ -239,6 +245,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       actions: {
         send: (_, { messages }) => this.#record(messages),
         persistLog: (_, edit) => this.#recordEdit(edit),
+        answerReads: (_, answer) => this.#answerReads(answer),
       },
       delays: {
         electionTimeout: ({ context }) => {
@@ -295,6 +302,8 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#options.transport.close();
     this.#outbox = [];
     this.#waiting = [];
+    this.#readQueue = [];
+    this.#readAnswers.clear();
   }
 
   get stopped(): boolean {
@@ -329,6 +338,37 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#deliver({ type: 'Propose', commands });
     const after = this.status();
     return { index: after.lastLogIndex, term: after.term, isLeader: true, leaderId: this.id };
+  }
+
+  /**
+   * Asks for a read index (ReadIndex): `answer` gets it once the leader confirmed it still
+   * leads (the caller then waits until it has applied that far), or null if no leader could
+   * confirm it. Reads asked in one turn share one round. Returns an id for `cancelRead`.
+   */
+  read(answer: (index: number | null) => void): ReadId {
+    const id = this.#nextReadId++;
+    if (this.#stopped || !this.#started) {
+      answer(null);
+      return id;
+    }
+    this.#readAnswers.set(id, answer);
+    this.#readQueue.push(id);
+    this.#queueFlush();
+    return id;
+  }
+
+  /** The caller gave up on a read (it timed out): its answer is dropped. */
+  cancelRead(id: ReadId): void {
+    this.#readAnswers.delete(id);
+  }
+
+  #answerReads({ ids, index }: ReadAnswer): void {
+    for (const id of ids) {
+      const answer = this.#readAnswers.get(id);
+      if (answer === undefined) continue;
+      this.#readAnswers.delete(id);
+      answer(index);
+    }
   }
 
   status(): NodeStatus {
@@ -414,7 +454,11 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     const { context } = state;
     // Some steps change state without an effect: a commit that advanced (for the apply
     // queue) or a snapshot taken (for storage). The flush picks them up.
-    if (context.commitIndex > this.#applyQueue.lastQueued || context.snapshot !== this.#writtenSnapshot) {
+    if (
+      context.commitIndex > this.#applyQueue.lastQueued ||
+      context.snapshot !== this.#writtenSnapshot ||
+      context.reads.roundDue
+    ) {
       this.#queueFlush();
     }
     const role = roleOf(state.value);
@@ -485,11 +529,15 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   }
 
   #flushTurn(): void {
-    // 0. A leader sends, once per turn, what the turn appended (its effects join this flush).
-    if (this.#lastRole === 'leader') {
+    // 0. The turn's reads, as one batch; then a leader sends, once per turn, what the turn
+    // appended and the round its reads need (their effects join this flush).
+    if (this.#readQueue.length > 0 || this.#lastRole === 'leader') {
+      const ids = this.#readQueue;
+      this.#readQueue = [];
       this.#flushing = true;
       try {
-        this.#deliver({ type: 'Flush' });
+        if (ids.length > 0) this.#deliver({ type: 'Read', ids });
+        if (this.#lastRole === 'leader') this.#deliver({ type: 'Flush' });
       } finally {
         this.#flushing = false;
       }

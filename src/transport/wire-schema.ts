@@ -96,6 +96,11 @@ export const RAFT_MESSAGE_SCHEMA = {
       ['rpcId', 'lastIncludedIndex', 'lastIncludedTerm', 'offset', 'data', 'done'],
     ),
     message('InstallSnapshotReply', { ...reply, matchIndex: counter }, ['inReplyTo', 'matchIndex']),
+    message('ReadIndex', request, ['rpcId']),
+    message('ReadIndexReply', { ...reply, readIndex: { anyOf: [counter, { type: 'null' }] } }, [
+      'inReplyTo',
+      'readIndex',
+    ]),
   ],
 } as const;
 

@@ -4,7 +4,7 @@
  */
 import type { RaftMessage } from '../../machines/index.js';
 
-export type MessageFamily = 'vote' | 'append' | 'snapshot';
+export type MessageFamily = 'vote' | 'append' | 'snapshot' | 'read';
 
 export interface MessageLook {
   readonly family: MessageFamily;
@@ -18,6 +18,7 @@ export const FAMILY_COLOURS: Readonly<Record<MessageFamily, string>> = {
   vote: '#b45309',
   append: '#1d4ed8',
   snapshot: '#7e22ce',
+  read: '#0f766e',
 };
 
 export function messageLook(message: RaftMessage): MessageLook {
@@ -39,6 +40,10 @@ export function messageLook(message: RaftMessage): MessageLook {
       return look('snapshot', false, `IS${term}`);
     case 'InstallSnapshotReply':
       return look('snapshot', true, `IS${mark(message.matchIndex > 0)}${term}`);
+    case 'ReadIndex':
+      return look('read', false, `RI${term}`);
+    case 'ReadIndexReply':
+      return look('read', true, `RI${mark(message.readIndex !== null)}${term}`);
   }
 }
 
