@@ -204,38 +204,42 @@ describe('KvService exactly once', () => {
       ));
   }
 
-  it('sessions survive snapshots: a node restored from one still answers a retry from its cache', () =>
-    withCluster(4, { snapshotEvery: 3 }, async ({ cluster, service, store, leader, until }) => {
-      const id = await leader();
-      const kv = service(id);
-      const follower = cluster.ids.find((i) => i !== id)!;
-      await kv.append('k', 'a', { client: 'c', seq: 1 });
-      for (let i = 0; i < 6; i++) await kv.put(`other${i}`, String(i));
-      // Restart a follower: it restores the latest snapshot, which holds c's session.
-      await until(
-        'a snapshot on the follower',
-        () => (cluster.storage(follower).persisted.snapshot?.index ?? 0) >= 3,
-      );
-      const restored: number[] = [];
-      cluster.on('restored', (i, snapshot) => void (i === follower && restored.push(snapshot.index)));
-      cluster.crash(follower);
-      await cluster.start(follower);
-      cluster.connect(follower);
-      const caughtUp = store(id).appliedIndex;
-      await until('the restarted follower to catch up', () => store(follower).appliedIndex >= caughtUp);
-      expect(restored[0]).toBeGreaterThanOrEqual(3);
-      // Make the restarted follower the leader: it must answer c's retry from its table.
-      cluster.crash(id);
-      cluster.spreadElectionTimers(
-        cluster.ids.filter((i) => i !== id).sort((a) => (a === follower ? -1 : 1)),
-      );
-      const next = await leader(id);
-      expect(next).toBe(follower);
-      const retry = await service(next).append('k', 'a', { client: 'c', seq: 1 });
-      expect(retry.result).toEqual({ kv: 'append' });
-      expect(store(next).get('k')).toBe('a');
-      expect(store(next).size.sessions).toBe(1);
-    }));
+  for (const seed of testSeeds(2)) {
+    it(`sessions survive snapshots: a node restored from one still answers a retry from its cache (seed ${seed})`, () =>
+      replayable(seed, REPLAY, () =>
+        withCluster(seed, { snapshotEvery: 3 }, async ({ cluster, service, store, leader, until }) => {
+          const id = await leader();
+          const kv = service(id);
+          const follower = cluster.ids.find((i) => i !== id)!;
+          await kv.append('k', 'a', { client: 'c', seq: 1 });
+          for (let i = 0; i < 6; i++) await kv.put(`other${i}`, String(i));
+          // Restart a follower: it restores the latest snapshot, which holds c's session.
+          await until(
+            'a snapshot on the follower',
+            () => (cluster.storage(follower).persisted.snapshot?.index ?? 0) >= 3,
+          );
+          const restored: number[] = [];
+          cluster.on('restored', (i, snapshot) => void (i === follower && restored.push(snapshot.index)));
+          cluster.crash(follower);
+          await cluster.start(follower);
+          cluster.connect(follower);
+          const caughtUp = store(id).appliedIndex;
+          await until('the restarted follower to catch up', () => store(follower).appliedIndex >= caughtUp);
+          expect(restored[0]).toBeGreaterThanOrEqual(3);
+          // Make the restarted follower the leader: it must answer c's retry from its table.
+          cluster.crash(id);
+          cluster.spreadElectionTimers(
+            cluster.ids.filter((i) => i !== id).sort((a) => (a === follower ? -1 : 1)),
+          );
+          const next = await leader(id);
+          expect(next).toBe(follower);
+          const retry = await service(next).append('k', 'a', { client: 'c', seq: 1 });
+          expect(retry.result).toEqual({ kv: 'append' });
+          expect(store(next).get('k')).toBe('a');
+          expect(store(next).size.sessions).toBe(1);
+        }),
+      ));
+  }
 });
 
 describe("KvService reads: 'linearizable' through ReadIndex", () => {
@@ -257,32 +261,36 @@ describe("KvService reads: 'linearizable' through ReadIndex", () => {
       ));
   }
 
-  it('a deposed leader cut off in a minority never answers with its stale value', () =>
-    withCluster(5, { size: 5 }, async ({ cluster, service, store, leader }) => {
-      const old = await leader();
-      await service(old).put('k', 'old');
-      const rest = cluster.ids.filter((i) => i !== old);
-      cluster.partition([[old, rest[0]!], rest.slice(1)]);
-      const next = await leader(old);
-      expect(rest.slice(1)).toContain(next);
-      await service(next).put('k', 'new');
-      // The old side still holds 'old' locally (serializable says so, as documented)...
-      expect((await service(old).get('k', { consistency: 'serializable' })).value).toBe('old');
-      expect(store(rest[0]!).get('k')).toBe('old');
-      // ...but neither node there may answer a linearizable read with it.
-      for (const i of [old, rest[0]!]) {
-        const outcome: unknown = await service(i)
-          .get('k', { timeoutMs: 1_000 })
-          .catch((error: unknown) => error);
-        expect(outcome, `node ${i}`).toBeInstanceOf(Error);
-        expect(
-          outcome instanceof NotLeaderError || outcome instanceof ReadTimeoutError,
-          `node ${i}: ${String(outcome)}`,
-        ).toBe(true);
-      }
-      // Healed, the old leader learns the new value and reads it linearizably.
-      cluster.heal();
-      await cluster.clock.sleep(1_000);
-      expect((await service(old).get('k')).value).toBe('new');
-    }));
+  for (const seed of testSeeds(2)) {
+    it(`a deposed leader cut off in a minority never answers with its stale value (seed ${seed})`, () =>
+      replayable(seed, REPLAY, () =>
+        withCluster(seed, { size: 5 }, async ({ cluster, service, store, leader }) => {
+          const old = await leader();
+          await service(old).put('k', 'old');
+          const rest = cluster.ids.filter((i) => i !== old);
+          cluster.partition([[old, rest[0]!], rest.slice(1)]);
+          const next = await leader(old);
+          expect(rest.slice(1)).toContain(next);
+          await service(next).put('k', 'new');
+          // The old side still holds 'old' locally (serializable says so, as documented)...
+          expect((await service(old).get('k', { consistency: 'serializable' })).value).toBe('old');
+          expect(store(rest[0]!).get('k')).toBe('old');
+          // ...but neither node there may answer a linearizable read with it.
+          for (const i of [old, rest[0]!]) {
+            const outcome: unknown = await service(i)
+              .get('k', { timeoutMs: 1_000 })
+              .catch((error: unknown) => error);
+            expect(outcome, `node ${i}`).toBeInstanceOf(Error);
+            expect(
+              outcome instanceof NotLeaderError || outcome instanceof ReadTimeoutError,
+              `node ${i}: ${String(outcome)}`,
+            ).toBe(true);
+          }
+          // Healed, the old leader learns the new value and reads it linearizably.
+          cluster.heal();
+          await cluster.clock.sleep(1_000);
+          expect((await service(old).get('k')).value).toBe('new');
+        }),
+      ));
+  }
 });
