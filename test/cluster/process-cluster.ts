@@ -38,15 +38,24 @@ export interface Status {
 export class ProcessCluster {
   readonly #members: Member[];
   readonly #root: string;
+  /** More `raftchart node` flags for every node (e.g. `--snapshot-every 100`). */
+  readonly #nodeArgs: readonly string[];
   #lastLeader: string | undefined;
 
-  private constructor(members: Member[], root: string) {
+  private constructor(members: Member[], root: string, nodeArgs: readonly string[]) {
     this.#members = members;
     this.#root = root;
+    this.#nodeArgs = nodeArgs;
   }
 
-  /** `inspect`: every node serves its inspection feed on 127.0.0.1 (`feedUrl`). */
-  static async create(size: number, options: { inspect?: boolean } = {}): Promise<ProcessCluster> {
+  /**
+   * `inspect`: every node serves its inspection feed on 127.0.0.1 (`feedUrl`); `nodeArgs`:
+   * more flags for every node, on every start.
+   */
+  static async create(
+    size: number,
+    options: { inspect?: boolean; nodeArgs?: readonly string[] } = {},
+  ): Promise<ProcessCluster> {
     const root = await mkdtemp(join(tmpdir(), 'raftchart-cluster-'));
     const members: Member[] = [];
     for (let i = 0; i < size; i++) {
@@ -61,7 +70,7 @@ export class ProcessCluster {
         output: '',
       });
     }
-    const cluster = new ProcessCluster(members, root);
+    const cluster = new ProcessCluster(members, root, options.nodeArgs ?? []);
     for (const member of members) cluster.start(member.id);
     return cluster;
   }
@@ -104,6 +113,7 @@ export class ProcessCluster {
         member.dir,
         ...peers,
         ...(member.feedPort === null ? [] : ['--inspect', `127.0.0.1:${member.feedPort}`]),
+        ...this.#nodeArgs,
       ],
       { env: { ...process.env, RAFTCHART_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
