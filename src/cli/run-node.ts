@@ -1,6 +1,7 @@
 /**
  * `raftchart node`: one real node: the WebSocket transport, durable file storage, real time,
- * the command-log state machine, the HTTP client API and structured JSON logs. Runs until
+ * the key/value store as its application, the HTTP API (key/value routes, status, metrics)
+ * and structured JSON logs. Runs until
  * SIGINT or SIGTERM, then stops cleanly; if the node fails (its storage, its actor or its
  * application threw), it logs why, stops, and rejects with the failure, so the process
  * exits non-zero and a supervisor restarts it.
@@ -9,11 +10,15 @@ import { once } from 'node:events';
 import { pino } from 'pino';
 import { createRaftNode } from '../api/create-raft-node.js';
 import { DEFAULT_COMMAND_LIMITS } from '../api/raft-node.js';
-import { CommandLog } from '../app/command-log.js';
+import type { StateMachine } from '../api/state-machine.js';
 import type { Server } from 'node:http';
 import { ConfigError } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { recordNode } from '../inspect/recording-file.js';
+import type { KvCommand, KvResult } from '../kv/kv-command.js';
+import { KvMetrics } from '../kv/kv-metrics.js';
+import { KvService } from '../kv/kv-service.js';
+import { KvStore } from '../kv/kv-store.js';
 import { xstateInspector } from './xstate-inspector.js';
 import { isLoopbackHost } from '../net/loopback.js';
 import { FileStorage } from '../storage/file-storage.js';
@@ -22,7 +27,10 @@ import { createWsTransport } from '../transport/ws-transport.js';
 import { createClientApi } from './client-api.js';
 import type { NodeConfig } from './node-config.js';
 
-/** Room around a command: the HTTP body's `{"command": ...}`, a frame's envelope and entry wrappers. */
+/**
+ * Room around a command: the HTTP body's other fields (`expected`, `client`, `seq`) and JSON
+ * escapes, a frame's envelope and entry wrappers.
+ */
 const ENVELOPE_BYTES = 64 * 1024;
 
 export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<void> {
@@ -41,35 +49,45 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     maxFrameBytes: Math.max(DEFAULT_MAX_FRAME_BYTES, maxCommandBytes + ENVELOPE_BYTES),
     logger,
   });
+  // Read when scraped, which is only once the API listens: by then the node exists.
+  const store = new KvStore();
+  const metrics = new KvMetrics(
+    { status: () => node.status(), transport: () => transport.stats(), kvSize: () => store.size },
+    Object.keys(config.peers),
+  );
   const storage = await FileStorage.open(config.data, {
     warn: (message, details) => logger.warn(details, message),
+    onSync: (seconds) => metrics.fsync(seconds),
   });
-  const log = new CommandLog();
   const feedAddress =
     config.inspect === undefined ? undefined : inspectionFeedAt(config.inspect, config.secret);
   // XState's own inspector, if asked for by flag, config or RAFTCHART_XSTATE_INSPECT.
   const xstate = await xstateInspector(config.xstateInspect);
   if (xstate !== undefined) logger.info('sending the statechart actor to the XState inspector');
-  const node = createRaftNode<unknown, number>({
+  const application = meteredStore(store, metrics);
+  const node = createRaftNode<KvCommand, KvResult>({
     id: config.id,
     peers: Object.keys(config.peers),
     transport,
     storage,
-    stateMachine: log,
+    stateMachine: application,
     maxCommandBytes,
     ...(config.maxCommandDepth === undefined ? {} : { maxCommandDepth: config.maxCommandDepth }),
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
     ...(feedAddress === undefined ? {} : { inspectionFeed: feedAddress }),
     ...(xstate === undefined ? {} : { inspect: xstate.inspect }),
   });
+  node.on('sent', (message) => metrics.messageSent(message.to));
+  node.on('received', (message) => metrics.messageReceived(message.from));
   node.on('role', ({ role, term }) => logger.info({ role, term }, 'role changed'));
   const failed = new Promise<NodeFailedError | Error>((resolve) => node.on('error', resolve));
   node.on('error', (error) =>
     logger.fatal({ err: error }, 'node failed; exiting with status 1 so that a supervisor restarts it'),
   );
-  const api = createClientApi(node, log, {
+  const api = createClientApi(node, new KvService(node, store), {
     maxBodyBytes: maxCommandBytes + ENVELOPE_BYTES,
     peerClients: config.peerClients ?? {},
+    metrics,
     control: { transport, secret: config.secret },
   });
   // Recorded from its start, if asked: appended to the file, one section per start.
@@ -86,6 +104,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     await listen(api, config.client);
     await transport.start();
     await node.start(); // binds the inspection feed first, if asked for
+    application.started();
   } catch (error) {
     await recorder?.close().catch(() => {}); // a write failure was logged when it happened
     api.close();
@@ -115,6 +134,31 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
   api.closeIdleConnections();
   await storage.close();
   if (failure !== null) throw failure;
+}
+
+/**
+ * The store as the node's application, counting the snapshots taken of it and installed in
+ * it. The node restores its own latest snapshot while it starts: not an install.
+ */
+function meteredStore(
+  store: KvStore,
+  metrics: KvMetrics,
+): StateMachine<KvCommand, KvResult> & {
+  started(): void;
+} {
+  let running = false;
+  return {
+    apply: (command, index) => store.apply(command, index),
+    snapshot: () => {
+      metrics.snapshot('taken');
+      return store.snapshot();
+    },
+    restore: (snapshot, meta) => {
+      store.restore(snapshot, meta);
+      if (running) metrics.snapshot('installed');
+    },
+    started: () => void (running = true),
+  };
 }
 
 /** Binds the client API, or rejects with an error that names the address. */

@@ -35,6 +35,11 @@ export interface FileStorageOptions {
    * but a power failure may. For tests and benchmarks only.
    */
   readonly fsync?: boolean;
+  /**
+   * Told how long each batch's fsync of the write-ahead log took, in seconds (for metrics);
+   * not called when `fsync` is false. It must not throw.
+   */
+  readonly onSync?: (seconds: number) => void;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -49,6 +54,7 @@ export class FileStorage implements Storage {
   readonly #dir: string;
   readonly #segmentBytes: number;
   readonly #fsync: boolean;
+  readonly #onSync: (seconds: number) => void;
   readonly #warn: Warn;
   readonly #state: LogState;
   #segment: Segment;
@@ -69,6 +75,7 @@ export class FileStorage implements Storage {
     this.#dir = dir;
     this.#segmentBytes = options.segmentBytes;
     this.#fsync = options.fsync;
+    this.#onSync = options.onSync;
     this.#warn = options.warn;
     this.#state = recovered.state;
     this.#segment = segment;
@@ -89,6 +96,7 @@ export class FileStorage implements Storage {
     const settings: Required<FileStorageOptions> = {
       segmentBytes,
       fsync: options.fsync ?? true,
+      onSync: options.onSync ?? (() => {}),
       warn:
         options.warn ?? ((message, details) => process.emitWarning(`${message} ${JSON.stringify(details)}`)),
     };
@@ -175,9 +183,14 @@ export class FileStorage implements Storage {
    */
   async #append(buffer: Buffer): Promise<void> {
     const segment = this.#segment;
+    let syncSeconds: number | undefined;
     try {
       await writeAll(segment.handle, buffer);
-      if (this.#fsync) await segment.handle.datasync();
+      if (this.#fsync) {
+        const started = performance.now();
+        await segment.handle.datasync();
+        syncSeconds = (performance.now() - started) / 1000;
+      }
     } catch (error) {
       await segment.handle.truncate(segment.bytes).catch((cutError: unknown) =>
         this.#warn('storage: could not cut a failed write back off the log', {
@@ -189,6 +202,7 @@ export class FileStorage implements Storage {
       throw error;
     }
     segment.bytes += buffer.length;
+    if (syncSeconds !== undefined) this.#onSync(syncSeconds);
   }
 
   /** The batch's records, checked against the state every earlier write left. */
