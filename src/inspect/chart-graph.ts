@@ -44,6 +44,7 @@ export interface GraphState {
   /** The child it starts in; null for a leaf. */
   readonly initial: string | null;
   readonly entry: readonly string[];
+  readonly exit: readonly string[];
   /** Its targetless transitions, in the order they are tried. */
   readonly handled: readonly GraphTransition[];
 }
@@ -73,6 +74,7 @@ export function chartGraph(machine: AnyStateMachine): ChartGraph {
       children: states.filter((s) => parentOf(s.path) === state.path).map((s) => s.path),
       initial: state.initial,
       entry: state.entry,
+      exit: state.exit,
       handled: handledBy(state.path),
     })),
     anyRole: handledBy(''),

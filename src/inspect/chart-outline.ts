@@ -20,6 +20,8 @@ export interface ChartTransition {
 export interface ChartState {
   readonly path: string;
   readonly entry: readonly string[];
+  /** Run whenever the state is left, whatever the transition. */
+  readonly exit: readonly string[];
   /** The path of the child it starts in; null for a leaf. */
   readonly initial: string | null;
 }
@@ -29,6 +31,7 @@ export function chartStates(machine: AnyStateMachine): ChartState[] {
   return descendants(machine.root).map((node) => ({
     path: pathOf(node),
     entry: actionNames(node.entry),
+    exit: actionNames(node.exit),
     initial: initialOf(node),
   }));
 }
@@ -52,12 +55,13 @@ export function chartTransitions(machine: AnyStateMachine): ChartTransition[] {
   return result;
 }
 
-/** A readable outline: states with their entry actions, then one line per transition. */
+/** A readable outline: states with their entry and exit actions, then one line per transition. */
 export function formatChartOutline(machine: AnyStateMachine): string {
   const lines = ['states:'];
   for (const state of chartStates(machine)) {
     const entry = state.entry.length > 0 ? `  entry: ${state.entry.join(', ')}` : '';
-    lines.push(`  ${state.path}${entry}`);
+    const exit = state.exit.length > 0 ? `  exit: ${state.exit.join(', ')}` : '';
+    lines.push(`  ${state.path}${entry}${exit}`);
   }
   lines.push('transitions:');
   for (const t of chartTransitions(machine)) lines.push(`  ${transitionKey(t)}`);

@@ -42,7 +42,7 @@ export interface DiagramState extends Box {
   readonly path: string;
   readonly name: string;
   readonly compound: boolean;
-  /** `entry / startElection, requestVotes` as lines, under the name; empty without entry actions. */
+  /** `entry / startElection, requestVotes` and `exit / ...` lines, under the name; empty without either. */
   readonly entry: readonly string[];
   readonly handled: DiagramRowList | null;
 }
@@ -159,8 +159,12 @@ function rowList(heading: string, transitions: readonly GraphTransition[]): RowL
   return { width, height, rows };
 }
 
+/** `entry / ...` and `exit / ...`, for the actions a state runs on entering and leaving. */
 function entryLines(state: GraphState): string[] {
-  return state.entry.length === 0 ? [] : [`entry / ${state.entry.join(', ')}`];
+  return [
+    ...(state.entry.length === 0 ? [] : [`entry / ${state.entry.join(', ')}`]),
+    ...(state.exit.length === 0 ? [] : [`exit / ${state.exit.join(', ')}`]),
+  ];
 }
 
 /** The height of a state's name and entry line: a leaf's content, a role's top padding. */

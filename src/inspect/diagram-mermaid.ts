@@ -48,6 +48,7 @@ export function chartMermaid(graph: ChartGraph): string {
       lines.push(`${indent}}`);
     } else lines.push(`${indent}state "${text(state.name)}" as ${id}`);
     if (state.entry.length > 0) lines.push(`${indent}${id} : entry / ${text(state.entry.join(', '))}`);
+    if (state.exit.length > 0) lines.push(`${indent}${id} : exit / ${text(state.exit.join(', '))}`);
     if (state.handled.length > 0) {
       lines.push(`${indent}note right of ${id}`);
       for (const t of state.handled) lines.push(`${indent}  ${text(handledLabel(t))}`);

@@ -37,7 +37,7 @@ describe('statechart diagram', () => {
     const keys = transitions.map(transitionKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain(
-      'leader: AppendEntriesReply [isAppendAccepted] (targetless) / advanceMatch, advanceCommitIndex, streamEntries',
+      'leader: AppendEntriesReply [isAppendAccepted] (targetless) / recordReadAck, advanceMatch, advanceCommitIndex, streamEntries',
     );
     expect(keys).toContain(
       'leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered)',
