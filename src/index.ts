@@ -33,6 +33,8 @@ export { serveInspectionFeed } from './inspect/feed-server.js';
 export { inspectToken } from './inspect/inspect-token.js';
 export type { SnapshotMeta, StateMachine } from './api/state-machine.js';
 export { CommandLog } from './app/command-log.js';
+// The reference application: the replicated key/value store and its service over a node.
+export * from './kv/index.js';
 export { CRYPTO_RANDOM } from './node/crypto-random.js';
 export { REAL_CLOCK } from './node/real-clock.js';
 export type {

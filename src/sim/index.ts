@@ -44,6 +44,8 @@ export { MemoryStorage } from '../storage/memory-storage.js';
 export type { Proposed, RaftNode, RaftNodeEvents, ReadDone, ReadOptions } from '../api/raft-node.js';
 export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
+// The reference application, to test against in the simulator.
+export * from '../kv/index.js';
 export type { Listener } from '../emitter.js';
 export * from '../errors.js';
 export type {
