@@ -9,8 +9,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RaftNode } from '../../src/api/raft-node.js';
-import { CommandLog } from '../../src/app/command-log.js';
 import { createClientApi } from '../../src/cli/client-api.js';
+import type { KvOperations } from '../../src/kv/kv-http.js';
+import { KvMetrics } from '../../src/kv/kv-metrics.js';
 import { resolveNodeConfig } from '../../src/cli/node-config.js';
 import { ConfigError } from '../../src/errors.js';
 import { inspectToken } from '../../src/inspect/inspect-token.js';
@@ -36,11 +37,15 @@ function blockingTransport() {
 }
 
 async function serve(control = true): Promise<string> {
-  // The node is never reached by these routes.
-  const node = {} as RaftNode<unknown, number>;
-  server = createClientApi(node, new CommandLog(), {
+  // The node and its store are never reached by these routes.
+  const node = {} as RaftNode;
+  const unreached = () => {
+    throw new Error('not reached');
+  };
+  server = createClientApi(node, {} as KvOperations, {
     maxBodyBytes: 64 * 1024,
     peerClients: {},
+    metrics: new KvMetrics({ status: unreached, transport: unreached, kvSize: unreached }, []),
     ...(control ? { control: { transport: blockingTransport(), secret: SECRET } } : {}),
   });
   server.listen(0, '127.0.0.1');
@@ -118,15 +123,18 @@ describe('CORS', () => {
     expect(local.status).toBe(204);
     expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(local.headers.get('access-control-allow-headers')).toMatch(/content-type, authorization/);
+    // The visualizer's propose control writes with PUT.
+    expect(local.headers.get('access-control-allow-methods')).toMatch(/\bPUT\b/);
 
-    const foreign = await fetch(`${url}/propose`, {
+    const foreign = await fetch(`${url}/kv/x`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://example.com', 'access-control-request-method': 'POST' },
+      headers: { origin: 'https://example.com', 'access-control-request-method': 'PUT' },
     });
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
 
-    const answered = await fetch(`${url}/applied`, { headers: { origin: 'http://127.0.0.1:8080' } });
+    const answered = await fetch(`${url}/nowhere`, { headers: { origin: 'http://127.0.0.1:8080' } });
+    expect(answered.status).toBe(404);
     expect(answered.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:8080');
   });
 });

@@ -127,7 +127,7 @@ export class KvCluster {
     for (;;) {
       const running = this.#members.filter((m) => m.running !== null);
       const statuses = await Promise.all(running.map((m) => this.status(m.id)));
-      const leader = statuses.find((s) => s?.role === 'leader');
+      const leader = statuses.find((s): s is Status => s?.role === 'leader');
       if (leader !== undefined) {
         const id = running[statuses.indexOf(leader)]!.id;
         if (statuses.every((s) => s?.leaderId === id && s.term === leader.term)) return id;
