@@ -35,12 +35,22 @@ export interface ClusterPlan {
 /** Ports of node `i` (1-based) from `--base-port b`: transport b+i, client API b+100+i, feed b+200+i. */
 const PORT_ROLES = ['transport', 'client API', 'inspection feed'] as const;
 
+/** Each node's ports as `[transport, client API, feed]`, by id (what cluster.json records). */
+export type PlannedPorts = Readonly<Record<string, readonly [number, number, number]>>;
+
 /**
  * Node `i` is `n<i>`, its data in `<root>/n<i>`, its log `<root>/n<i>.log`. Ports come from
- * `basePort` (checked free now, with an error naming the one taken) or are free ones.
+ * `basePort` (checked free now, with an error naming the one taken), else are `previous`
+ * (the last run's, so its URLs still work) if every one of them is free, else free ones.
  */
-export async function planNodes(count: number, root: string, basePort?: number): Promise<NodePlan[]> {
-  const ports = basePort === undefined ? await freePorts(count * 3, CLUSTER_HOST) : [];
+export async function planNodes(
+  count: number,
+  root: string,
+  basePort?: number,
+  previous?: PlannedPorts,
+): Promise<NodePlan[]> {
+  const reused = basePort === undefined ? await reusablePorts(count, previous) : null;
+  const ports = basePort !== undefined ? [] : (reused ?? (await freePorts(count * 3, CLUSTER_HOST)));
   const nodes: NodePlan[] = [];
   for (let i = 1; i <= count; i++) {
     const id = `n${i}`;
@@ -59,6 +69,28 @@ export async function planNodes(count: number, root: string, basePort?: number):
   }
   if (basePort !== undefined) await checkBasePorts(nodes, basePort);
   return nodes;
+}
+
+/** The last run's ports, flattened in node order, if there is one for every node and all are free now. */
+async function reusablePorts(count: number, previous: PlannedPorts | undefined): Promise<number[] | null> {
+  if (previous === undefined) return null;
+  const ports: number[] = [];
+  for (let i = 1; i <= count; i++) {
+    const own = previous[`n${i}`];
+    if (!Array.isArray(own) || own.length !== 3) return null;
+    ports.push(...own);
+  }
+  const valid = (port: number): boolean => Number.isSafeInteger(port) && port >= 1 && port <= 65_535;
+  if (!ports.every(valid) || new Set(ports).size !== ports.length) return null;
+  for (const port of ports) if (!(await canBind(port, CLUSTER_HOST))) return null;
+  return ports;
+}
+
+/** `nodes`' ports, as cluster.json records them. */
+export function plannedPorts(nodes: readonly NodePlan[]): PlannedPorts {
+  return Object.fromEntries(
+    nodes.map((node) => [node.id, [node.listenPort, node.clientPort, node.inspectPort] as const]),
+  );
 }
 
 async function checkBasePorts(nodes: readonly NodePlan[], basePort: number): Promise<void> {

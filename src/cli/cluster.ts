@@ -1,20 +1,25 @@
 /**
  * `raftchart cluster`: a local cluster of real `raftchart node` processes on 127.0.0.1, each
- * with its inspection feed, and an HTTP server for the visualizer page and the cluster API
- * (cluster-api.ts) that lists the nodes and kills / restarts them. Prints the page's URL
- * once a leader is elected; runs until SIGINT, SIGTERM or SIGHUP, then stops every node.
+ * serving the key/value API and its inspection feed, and an HTTP server for the visualizer
+ * page and the cluster API (cluster-api.ts) that lists the nodes and kills / restarts them.
+ * Its data lives in one directory (default ./.raftchart), reused across runs. Prints the
+ * page's URL and commands to try once a leader is elected; runs until SIGINT, SIGTERM or
+ * SIGHUP, then stops every node.
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { createClusterApi } from './cluster-api.js';
-import { prepareClusterData } from './cluster-data.js';
+import { cliCommand, clusterBanner, shownPath } from './cluster-banner.js';
+import type { ClusterData } from './cluster-data.js';
+import { DEFAULT_CLUSTER_DIR, prepareClusterData, recordClusterAddresses } from './cluster-data.js';
 import { ClusterStartError } from './cluster-errors.js';
 import { createClusterServer, listenOn } from './cluster-http.js';
 import { waitForLeader } from './cluster-leader.js';
 import type { ClusterPlan, NodePlan } from './cluster-plan.js';
-import { CLUSTER_HOST, MAX_CLUSTER_NODES, clientUrl, feedUrl, planNodes } from './cluster-plan.js';
+import { CLUSTER_HOST, MAX_CLUSTER_NODES, clientUrl, plannedPorts, planNodes } from './cluster-plan.js';
 import type { NodeExit } from './cluster-supervisor.js';
 import { ClusterSupervisor } from './cluster-supervisor.js';
 import { createStaticHandler } from './static-server.js';
@@ -24,8 +29,10 @@ export interface ClusterOptions {
   readonly nodes: number;
   /** `127.0.0.1:<port>` of the page and API; default DEFAULT_HTTP, or a free port if that is taken. */
   readonly http?: string;
-  /** The cluster's directory; default a new one under the OS temp dir. */
+  /** The cluster's directory; default DEFAULT_CLUSTER_DIR (./.raftchart), reused as it is. */
   readonly data?: string;
+  /** Wipe the directory first (refused unless it looks like a cluster directory). */
+  readonly fresh?: boolean;
   /** Node i's ports are base+i (transport), base+100+i (client API), base+200+i (feed); default free ones. */
   readonly basePort?: number;
   readonly snapshotEvery?: number;
@@ -58,9 +65,26 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     throw new ConfigError(`--nodes must be 1 to ${MAX_CLUSTER_NODES}, not ${options.nodes}`);
   }
   const [httpHost, httpPort] = parseHttpAddress(options.http ?? DEFAULT_HTTP);
-  const data = await prepareClusterData(options.data, options.nodes);
+  const data = await prepareClusterData(options.data ?? DEFAULT_CLUSTER_DIR, options.nodes, {
+    fresh: options.fresh ?? false,
+  });
+  process.on('exit', data.release);
+  try {
+    await runIn(options, data, httpHost, httpPort);
+  } finally {
+    data.release();
+    process.off('exit', data.release);
+  }
+}
+
+async function runIn(
+  options: ClusterOptions,
+  data: ClusterData,
+  httpHost: string,
+  httpPort: number,
+): Promise<void> {
   const plan: ClusterPlan = {
-    nodes: await planNodes(options.nodes, data.root, options.basePort),
+    nodes: await planNodes(options.nodes, data.root, options.basePort, data.previous?.ports),
     secretFile: data.secretFile,
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
   };
@@ -88,11 +112,17 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
   );
   const listening = await listenOn(server, httpHost, httpPort, options.http === undefined);
   apiUrl = listening.url;
+  await recordClusterAddresses(data.root, {
+    nodes: options.nodes,
+    clientUrls: plan.nodes.map(clientUrl),
+    http: listening.url,
+    ports: plannedPorts(plan.nodes),
+  });
   const lastResort = (): void => supervisor.killNow();
   process.on('exit', lastResort); // whatever ends this process, no node outlives it
   try {
     options.write(
-      `raftchart: starting a ${options.nodes}-node cluster; data, logs and secret in ${data.root}`,
+      `raftchart: starting a ${options.nodes}-node cluster; data, logs and secret in ${shownPath(data.root)}`,
     );
     if (listening.fellBack) {
       options.write(`raftchart: ${httpHost}:${httpPort} is in use: serving on ${listening.url} instead`);
@@ -113,24 +143,18 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     });
     if (started !== null) {
       up = true;
-      options.write(
-        `raftchart: ${options.nodes}-node cluster up; open ${listening.url}/?live=${listening.url}`,
-      );
-      for (const node of plan.nodes) {
-        const role = started.statuses.get(node.id)?.role ?? '';
-        options.write(
-          `  ${node.id}  ${role.padEnd(8)}  client ${clientUrl(node)}  feed ${feedUrl(node)}  ` +
-            `pid ${supervisor.pid(node.id)}  log ${node.logFile}`,
-        );
+      const byDefault = data.root === resolve(DEFAULT_CLUSTER_DIR);
+      for (const line of clusterBanner({
+        nodes: plan.nodes,
+        url: listening.url,
+        leader: started.leader,
+        role: (id) => started.statuses.get(id)?.role ?? '',
+        pid: (id) => supervisor.pid(id),
+        cli: cliCommand(CLI),
+        dataFlag: byDefault ? null : shownPath(data.root),
+      })) {
+        options.write(line);
       }
-      const leader = plan.nodes.find((n) => n.id === started.leader)!;
-      options.write(
-        `propose: curl -s -X POST ${clientUrl(leader)}/propose -H 'content-type: application/json' -d '{"command":"hello"}'`,
-      );
-      options.write(
-        `crash a node: curl -s -X POST ${listening.url}/api/nodes/${leader.id}/kill (then .../restart)`,
-      );
-      options.write('Ctrl-C to stop');
       await aborted(options.signal);
     }
     options.write(
@@ -143,7 +167,7 @@ export async function runCluster(options: ClusterOptions): Promise<void> {
     server.close();
     server.closeAllConnections();
   }
-  options.write(`raftchart: stopped; data and logs kept in ${data.root}`);
+  options.write(`raftchart: stopped; data and logs kept in ${shownPath(data.root)}`);
 }
 
 /** `127.0.0.1:<port>`: the API kills processes, so it is never served beyond this machine. */

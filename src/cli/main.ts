@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { randomInt } from 'node:crypto';
 import { raftMachine } from '../../machines/index.js';
 import { formatChartOutline } from '../inspect/chart-outline.js';
+import { DEFAULT_CLUSTER_DIR } from './cluster-data.js';
+import { addKvCommands } from './kv-commands.js';
 import { resolveNodeConfig } from './node-config.js';
 import { simulate } from './simulate.js';
 
@@ -67,7 +69,7 @@ program
   .option('--listen <host:port>', 'where peers reach this node')
   .option(
     '--client <host:port>',
-    'where the HTTP client API listens (POST /propose, GET /status, GET /applied)',
+    'where the HTTP client API listens (the key/value API /kv/<key>, GET /status, GET /metrics)',
   )
   .option(
     '--peer <id=host:port>',
@@ -118,7 +120,7 @@ program
 program
   .command('cluster')
   .description(
-    'run a local cluster of real nodes on 127.0.0.1 and serve the visualizer page and its API (kill, restart)',
+    'run a local cluster of real key/value nodes on 127.0.0.1 and serve the visualizer page and its API (kill, restart)',
   )
   .option('-n, --nodes <count>', 'number of nodes (1 to 9)', integer(1), 3)
   .option(
@@ -127,7 +129,12 @@ program
   )
   .option(
     '--data <dir>',
-    "the cluster's directory: data, logs, secret (default: a new one under the OS temp dir)",
+    "the cluster's directory: data, logs, secret; reused across runs",
+    DEFAULT_CLUSTER_DIR,
+  )
+  .option(
+    '--fresh',
+    'wipe the directory first (only one that raftchart cluster made) and start a new cluster',
   )
   .option(
     '--base-port <port>',
@@ -139,7 +146,8 @@ program
     async (options: {
       nodes: number;
       http?: string;
-      data?: string;
+      data: string;
+      fresh?: boolean;
       basePort?: number;
       snapshotEvery?: number;
     }) => {
@@ -156,6 +164,12 @@ program
       });
     },
   );
+
+addKvCommands(program, {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  env: process.env,
+});
 
 program
   .command('diagram')

@@ -301,7 +301,8 @@ export class KvClient {
         if (++redirects > this.#nodes.length) await pause(backoff(++failures), deadline);
         continue;
       }
-      if (status === 503 && body.error === 'NoLeader') {
+      // No leader known, or one this node cannot give the URL of: nothing was proposed.
+      if (status === 503 && (body.error === 'NoLeader' || body.error === 'NotLeader')) {
         lastProblem = problem;
         this.#moveOn(node);
         const wait = retryAfterMs(response.headers.get('retry-after')) ?? backoff(++failures);

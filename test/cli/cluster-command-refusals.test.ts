@@ -1,7 +1,7 @@
 /** `raftchart cluster` refuses what it must not do, before any node starts, with exit code 1. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,7 +50,41 @@ describe('raftchart cluster refuses', () => {
   it('a data directory of a cluster of another size', async () => {
     await writeFile(join(dir, 'cluster.json'), '{"nodes":5}\n');
     expect(await refused(['--nodes', '3', '--data', dir])).toContain(
-      `raftchart: ${dir} holds a 5-node cluster: run it with --nodes 5, or give another --data directory`,
+      `raftchart: ${dir} holds a 5-node cluster: run it with --nodes 5, add --fresh to wipe it and start a new one, ` +
+        'or give another --data directory',
     );
+  });
+
+  it('to wipe with --fresh a directory that raftchart cluster did not make, removing nothing', async () => {
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    await writeFile(join(dir, 'cluster.json'), '{"nodes":3}\n');
+    expect(await refused(['--fresh', '--data', dir])).toContain(
+      `raftchart: --fresh would wipe ${dir}, which does not look like a raftchart cluster directory ` +
+        '(it holds "notes.txt"): nothing was removed',
+    );
+    expect((await readdir(dir)).sort()).toEqual(['cluster.json', 'notes.txt']);
+    // Only what a cluster makes, but no cluster.json: not one either.
+    await rm(join(dir, 'cluster.json'));
+    await rm(join(dir, 'notes.txt'));
+    await mkdir(join(dir, 'n1'));
+    expect(await refused(['--fresh', '--data', dir])).toContain('(no cluster.json): nothing was removed');
+    expect(await readdir(dir)).toEqual(['n1']);
+  });
+
+  it('a directory another running cluster holds', async () => {
+    // A live process that looks like a cluster (its arguments say so) holds the lock.
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'cluster'], {
+      stdio: 'ignore',
+    });
+    try {
+      await writeFile(join(dir, 'cluster.lock'), `${holder.pid}\n`);
+      expect(await refused(['--data', dir])).toContain(
+        `raftchart: a cluster is already running from ${dir} (pid ${holder.pid}): stop it`,
+      );
+      expect(await refused(['--fresh', '--data', dir])).toContain('a cluster is already running');
+      expect((await readdir(dir)).sort()).toEqual(['cluster.lock']);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const CLI = 'dist/src/cli/main.js';
 
@@ -32,8 +33,14 @@ export class ClusterCommand {
   #stdout = '';
   #stderr = '';
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [CLI, 'cluster', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(
+    args: readonly string[],
+    readonly cwd: string = process.cwd(),
+  ) {
+    this.child = spawn(process.execPath, [resolve(CLI), 'cluster', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
+    });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.#stdout += chunk.toString()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
   }
@@ -102,10 +109,27 @@ export class ClusterCommand {
     for (const match of this.#stdout.matchAll(/\bpid (\d+)/g)) this.pids.add(Number(match[1]));
     // A pid may have been reused since: only a node of this cluster (its data directory in its
     // command line) is killed.
-    const dir = /data, logs and secret in (\S+)/.exec(this.#stdout)?.[1];
+    // It is printed relative to the directory the cluster runs in when it lies inside it.
+    const printed = /data, logs and secret in (\S+)/.exec(this.#stdout)?.[1];
+    const dir = printed === undefined ? undefined : resolve(this.cwd, printed);
     for (const pid of new Set([...this.pids, ...children])) {
       if (dir !== undefined && commandLine(pid).includes(dir)) process.kill(pid, 'SIGKILL');
     }
+  }
+
+  /** The commands printed under "write and read a key": the curl lines, then the raftchart lines. */
+  get examples(): { readonly curl: string[]; readonly cli: string[] } {
+    const lines = this.#stdout.split('\n');
+    const from = lines.findIndex((line) => line.startsWith('write and read a key'));
+    const block: string[] = [];
+    for (const line of lines.slice(from + 1)) {
+      if (!line.startsWith('  ')) break;
+      block.push(line.trim());
+    }
+    return {
+      curl: block.filter((l) => l.startsWith('curl ')),
+      cli: block.filter((l) => !l.startsWith('curl ')),
+    };
   }
 
   #report(): string {

@@ -1,10 +1,11 @@
 /**
- * `raftchart cluster` as a process: three real node processes, the page and the cluster API
- * on 127.0.0.1; kill and restart through the API, crashes reported, SIGTERM stops it all.
- * The tests run in order on one cluster; waits are generous (a busy 2-core machine).
+ * `raftchart cluster` as a process: three real key/value node processes, the page and the
+ * cluster API on 127.0.0.1; the commands it prints work as printed; kill and restart through
+ * the API, crashes reported, SIGTERM stops it all. The tests run in order on one cluster;
+ * waits are generous (a busy 2-core machine).
  */
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { WebSocket } from 'ws';
 import { freePort } from '../transport/helpers.js';
 import type { ApiNode, NodeStatus } from './cluster-command-run.js';
 import { ClusterCommand, alive, statusOf, until } from './cluster-command-run.js';
+import { runPrinted } from './cluster-command-curl.js';
 
 const WAIT_MS = 90_000;
 
@@ -26,21 +28,25 @@ async function post(path: string): Promise<{ status: number; body: Record<string
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function propose(clientUrl: string, command: unknown): Promise<number> {
-  const response = await fetch(`${clientUrl}/propose`, {
-    method: 'POST',
+/** PUT /kv/<key> on `clientUrl` (the leader), answered 200 once applied there. */
+async function put(clientUrl: string, key: string, value: string): Promise<number> {
+  const response = await fetch(`${clientUrl}/kv/${key}`, {
+    method: 'PUT',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ command }),
+    body: JSON.stringify({ value }),
     signal: AbortSignal.timeout(20_000),
   });
   expect(response.status, JSON.stringify(await response.clone().json())).toBe(200);
   return ((await response.json()) as { index: number }).index;
 }
 
-async function applied(clientUrl: string): Promise<unknown[] | undefined> {
+/** The key's value on this node, as it has applied so far (no quorum asked); undefined if it does not answer. */
+async function localValue(clientUrl: string, key: string): Promise<string | null | undefined> {
   try {
-    const response = await fetch(`${clientUrl}/applied`, { signal: AbortSignal.timeout(5000) });
-    return ((await response.json()) as { commands: unknown[] }).commands;
+    const response = await fetch(`${clientUrl}/kv/${key}?consistency=serializable`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    return ((await response.json()) as { value?: string }).value ?? null;
   } catch {
     return undefined;
   }
@@ -94,13 +100,25 @@ afterAll(async () => {
 }, 30_000);
 
 describe('raftchart cluster', () => {
-  it('prints where its data is and one URL to open, once a leader is elected', () => {
+  it('prints where its data is, one URL to open and commands to try, once a leader is elected', () => {
     const lines = cluster.stdout.split('\n');
     expect(lines[0]).toBe(`raftchart: starting a 3-node cluster; data, logs and secret in ${dir}`);
     expect(lines).toContain(`raftchart: 3-node cluster up; open ${url}/?live=${url}`);
     const nodeLines = lines.filter((line) => /^ {2}n\d {2}/.test(line));
     expect(nodeLines).toHaveLength(3);
-    expect(nodeLines.filter((line) => line.includes(' leader '))).toHaveLength(1);
+    const leaderLines = nodeLines.filter((line) => line.includes(' leader '));
+    expect(leaderLines).toHaveLength(1);
+    const leaderUrl = /client (\S+)/.exec(leaderLines[0]!)![1]!;
+    expect(cluster.examples).toEqual({
+      curl: [
+        `curl -sL -X PUT ${leaderUrl}/kv/greeting -H 'content-type: application/json' -d '{"value":"hello"}'`,
+        `curl -sL ${leaderUrl}/kv/greeting`,
+      ],
+      cli: [
+        `node dist/src/cli/main.js put greeting hello --data ${dir}`,
+        `node dist/src/cli/main.js get greeting --data ${dir}`,
+      ],
+    });
     for (const id of ['n1', 'n2', 'n3']) {
       expect(cluster.stdout).toContain(`log ${join(dir, `${id}.log`)}`);
       expect(statSync(join(dir, `${id}.log`)).isFile()).toBe(true);
@@ -121,6 +139,28 @@ describe('raftchart cluster', () => {
     }
   });
 
+  it('records the client URLs in cluster.json, where the key/value commands find them', async () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as Record<string, unknown>;
+    const nodes = await cluster.nodes(url);
+    expect(manifest).toMatchObject({ nodes: 3, clientUrls: nodes.map((node) => node.clientUrl), http: url });
+  });
+
+  it('runs the printed curl example exactly as printed: the value written is read back', async () => {
+    const [putLine, getLine] = cluster.examples.curl;
+    const written = JSON.parse(await runPrinted(putLine!, process.cwd())) as { index: number };
+    expect(written.index).toBeGreaterThan(0);
+    const read = JSON.parse(await runPrinted(getLine!, process.cwd())) as Record<string, unknown>;
+    expect(read).toEqual({ key: 'greeting', value: 'hello', index: expect.any(Number) as number });
+    expect(read.index as number).toBeGreaterThanOrEqual(written.index);
+  });
+
+  it('runs the printed raftchart put and get exactly as printed', async () => {
+    const [putLine, getLine] = cluster.examples.cli;
+    await put((await leaderOf(await cluster.nodes(url))).node.clientUrl, 'greeting', 'overwritten');
+    expect(await runPrinted(putLine!, process.cwd())).toMatch(/^stored "greeting" \(log index \d+\)\n$/);
+    expect(await runPrinted(getLine!, process.cwd())).toBe('hello\n');
+  });
+
   it("serves each node's inspection feed at its feedUrl", async () => {
     for (const node of await cluster.nodes(url)) {
       const socket = new WebSocket(node.feedUrl);
@@ -133,14 +173,14 @@ describe('raftchart cluster', () => {
     }
   });
 
-  it('takes proposals through a node’s client API, applied on every node', async () => {
+  it('takes writes through the leader’s key/value API, applied on every node', async () => {
     const nodes = await cluster.nodes(url);
     const { node } = await leaderOf(nodes);
-    await propose(node.clientUrl, 'first');
+    await put(node.clientUrl, 'first', '1');
     for (const each of nodes) {
       await until(
-        async () => ((await applied(each.clientUrl))?.includes('first') ? true : undefined),
-        `${each.id} to apply "first"`,
+        async () => ((await localValue(each.clientUrl, 'first')) === '1' ? true : undefined),
+        `${each.id} to apply first=1`,
         WAIT_MS,
       );
     }
@@ -159,7 +199,7 @@ describe('raftchart cluster', () => {
     const { node: next, term: nextTerm } = await leaderOf(others, term + 1);
     expect(next.id).not.toBe(old.id);
     expect(nextTerm).toBeGreaterThan(term);
-    await propose(next.clientUrl, 'while-down');
+    await put(next.clientUrl, 'while-down', '2');
 
     const restarted = await post(`/api/nodes/${old.id}/restart`);
     expect(restarted.status).toBe(200);
@@ -168,11 +208,11 @@ describe('raftchart cluster', () => {
     expect(back.pid).not.toBe(old.pid);
     cluster.pids.add(back.pid!);
     await until(
-      async () => ((await applied(old.clientUrl))?.includes('while-down') ? true : undefined),
-      `${old.id} to catch up with "while-down"`,
+      async () => ((await localValue(old.clientUrl, 'while-down')) === '2' ? true : undefined),
+      `${old.id} to catch up with while-down=2`,
       WAIT_MS,
     );
-    expect(await applied(old.clientUrl)).toEqual(expect.arrayContaining(['first', 'while-down']));
+    expect(await localValue(old.clientUrl, 'first')).toBe('1');
     expect(await statusOf(old.clientUrl)).toMatchObject({ id: old.id });
   });
 
