@@ -2,12 +2,8 @@
 /** The `raftchart` command line. */
 import { Command, InvalidArgumentError } from 'commander';
 import { randomInt } from 'node:crypto';
-import { raftMachine } from '../../machines/index.js';
-import { formatChartOutline } from '../inspect/chart-outline.js';
 import { DEFAULT_CLUSTER_DIR } from './cluster-data.js';
 import { addKvCommands } from './kv-commands.js';
-import { resolveNodeConfig } from './node-config.js';
-import { simulate } from './simulate.js';
 
 function integer(min: number) {
   return (value: string): number => {
@@ -47,6 +43,8 @@ program
   .option('--no-chaos', 'no partitions or crashes: just the cluster')
   .action(
     async (options: { nodes: number; seed?: number; speed: number; duration?: number; chaos: boolean }) => {
+      // Each command loads what it needs: the key/value commands start faster without the machine.
+      const { simulate } = await import('./simulate.js');
       const abort = new AbortController();
       process.once('SIGINT', () => abort.abort());
       await simulate({
@@ -101,6 +99,7 @@ program
     'serve the inspection feed (WebSocket) here; off loopback, clients need the token of the cluster secret',
   )
   .action(async (options: Record<string, unknown>) => {
+    const { resolveNodeConfig } = await import('./node-config.js');
     const config = resolveNodeConfig(options, process.env, (message) =>
       console.error(`raftchart: warning: ${message}`),
     );
@@ -186,7 +185,11 @@ program
 program
   .command('chart')
   .description("print the Raft role statechart's states and transitions, read off the machine definition")
-  .action(() => {
+  .action(async () => {
+    const [{ raftMachine }, { formatChartOutline }] = await Promise.all([
+      import('../../machines/index.js'),
+      import('../inspect/chart-outline.js'),
+    ]);
     console.log(formatChartOutline(raftMachine));
   });
 
