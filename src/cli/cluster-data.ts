@@ -179,6 +179,7 @@ async function lock(root: string): Promise<() => void> {
 
 /** Whether `pid` runs (and, where /proc tells, is a `raftchart cluster`: pids are reused). */
 function isClusterProcess(pid: number): boolean {
+  if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
   } catch (error) {
