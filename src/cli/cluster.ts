@@ -97,7 +97,7 @@ async function runIn(
     if (exit.cause === 'crashed' && up) {
       options.warn(
         `raftchart: node ${exit.id} exited unexpectedly (${describeExit(exit)}); it stays down ` +
-          `(restart: curl -s -X POST ${apiUrl}/api/nodes/${exit.id}/restart); log: ${node.logFile}`,
+          `(restart: curl -s -X POST ${apiUrl}/api/nodes/${exit.id}/restart); log: ${shownPath(node.logFile)}`,
       );
     }
     if (exit.cause === 'killed') options.write(`raftchart: killed ${exit.id} (pid ${exit.pid}), as a crash`);
@@ -204,7 +204,7 @@ function describeExit(exit: NodeExit): string {
 function exitedEarly(exit: NodeExit, node: NodePlan): Error {
   return new ClusterStartError(
     `node ${exit.id} exited (${describeExit(exit)}) before the cluster was up: ` +
-      `${lastWords(node.logFile)} (its log: ${node.logFile})`,
+      `${lastWords(node.logFile)} (its log: ${shownPath(node.logFile)})`,
   );
 }
 
