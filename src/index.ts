@@ -35,6 +35,10 @@ export type { SnapshotMeta, StateMachine } from './api/state-machine.js';
 export { CommandLog } from './app/command-log.js';
 // The reference application: the replicated key/value store and its service over a node.
 export * from './kv/index.js';
+// Its client: talks to a cluster's nodes over HTTP, finds the leader, retries exactly once.
+export { DEFAULT_CLIENT_TIMEOUT_MS, KvClient } from './kv/client.js';
+export type { KvCasAck, KvClientGetOptions, KvClientOptions, KvDeleteAck, KvWriteAck } from './kv/client.js';
+export * from './kv/client-errors.js';
 export { CRYPTO_RANDOM } from './node/crypto-random.js';
 export { REAL_CLOCK } from './node/real-clock.js';
 export type {
