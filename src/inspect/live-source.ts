@@ -5,7 +5,7 @@
  * clock (Date.now), comparable across the processes of one machine. A feed that drops shows
  * its node down, and is reconnected; when it is back the node shows up again.
  *
- * Controls are what real nodes allow: propose (to the leader), cut links (each node's
+ * Controls are what real nodes allow: propose (a key/value write, to the leader), cut links (each node's
  * `/control/block`: a cut `from -> to` is blocked on both sides, outbound at `from` and
  * inbound at `to`, so it holds while either side runs), and, with a supervisor, kill and
  * restart a process. A node that restarts forgets its blocks: they are sent again when its
@@ -66,8 +66,10 @@ export function connectLiveSource(options: LiveSourceOptions): ClusterSource {
 }
 
 const MAX_RECONNECT_MS = 2000;
-/** Proposal hops after a 421: enough to follow a leader change or two. */
+/** Proposal hops after a 307: enough to follow a leader change or two. */
 const MAX_PROPOSAL_HOPS = 5;
+/** The key a proposal that is not `key=value` is written to. */
+export const PROPOSAL_KEY = 'visualizer';
 
 interface NodeView {
   readonly node: LiveNode;
@@ -81,11 +83,22 @@ interface NodeView {
   retry: ReturnType<typeof setTimeout> | null;
 }
 
-interface ProposeAnswer {
+interface WriteAnswer {
   readonly index?: number;
-  readonly leaderHint?: NodeId | null;
-  readonly leaderUrl?: string | null;
   readonly message?: string;
+}
+
+/**
+ * The key/value write a proposal stands for: `key=value` text sets that key; anything else
+ * sets PROPOSAL_KEY to the text (or, for other JSON, its JSON text).
+ */
+export function proposalWrite(command: unknown): { readonly key: string; readonly value: string } {
+  if (typeof command === 'string') {
+    const at = command.indexOf('=');
+    if (at > 0) return { key: command.slice(0, at), value: command.slice(at + 1) };
+    return { key: PROPOSAL_KEY, value: command };
+  }
+  return { key: PROPOSAL_KEY, value: JSON.stringify(command) ?? String(command) };
 }
 
 class LiveSource implements ClusterSource {
@@ -304,48 +317,52 @@ class LiveSource implements ClusterSource {
     }
   }
 
-  /** To the leader as the feeds know it, following 421s; else each node in turn. */
+  /**
+   * A key/value write (proposalWrite) to the leader as the feeds know it, else each node in
+   * turn. A follower's 307 names the leader: followed where the answer can be read (Node);
+   * a browser hides a redirect it is not to follow (the node is another origin), so there
+   * the next node is tried.
+   */
   async #propose(command: unknown): Promise<{ readonly node: NodeId; readonly index: number }> {
+    const { key, value } = proposalWrite(command);
+    const path = `/kv/${encodeURIComponent(key)}`;
     const byTerm = [...this.#views.values()]
       .filter((view) => view.up === true)
       .sort((a, b) => rank(b.summary) - rank(a.summary));
     const tried = new Set<string>();
     let problem = 'no node is up';
-    const queue: { id: NodeId | null; url: string }[] = byTerm.map((view) => ({
-      id: view.node.id,
-      url: `${trimSlash(view.node.clientUrl)}/propose`,
-    }));
+    const queue: string[] = byTerm.map((view) => `${trimSlash(view.node.clientUrl)}${path}`);
     for (let attempt = 0; queue.length > 0 && attempt < this.ids.length + MAX_PROPOSAL_HOPS; attempt++) {
-      const target = queue.shift()!;
-      if (tried.has(target.url)) continue;
-      tried.add(target.url);
+      const url = queue.shift()!;
+      if (tried.has(url)) continue;
+      tried.add(url);
       let response: Response;
       try {
-        response = await this.#post(target.url, { command });
+        response = await this.#send('PUT', url, { value }, 'manual');
       } catch (error) {
-        problem = `${target.url}: ${(error as Error).message}`;
+        problem = `${url}: ${(error as Error).message}`;
         continue;
       }
-      const body = (await response.json().catch(() => ({}))) as ProposeAnswer;
-      if (response.ok && typeof body.index === 'number') {
-        return { node: target.id ?? this.#idOf(target.url), index: body.index };
+      if (response.type === 'opaqueredirect') {
+        problem = `${url} does not lead`;
+        continue;
       }
-      problem = body.message ?? `${target.url} answered ${response.status}`;
-      if (response.status !== 421) throw new Error(problem);
-      const hint = body.leaderHint ?? null;
-      const hinted = hint === null ? undefined : this.#views.get(hint);
-      const url =
-        body.leaderUrl ?? (hinted === undefined ? null : `${trimSlash(hinted.node.clientUrl)}/propose`);
-      if (url !== null) queue.unshift({ id: hint, url });
+      const body = (await response.json().catch(() => ({}))) as WriteAnswer;
+      if (response.ok && typeof body.index === 'number') return { node: this.#idOf(url), index: body.index };
+      problem = body.message ?? `${url} answered ${response.status}`;
+      const location = response.headers.get('location');
+      if (response.status === 307 && location !== null) queue.unshift(location);
+      // 503: this node knows no leader (an election) or cannot name its URL: another may.
+      else if (response.status !== 503) throw new Error(problem);
     }
     throw new Error(`not proposed: ${problem}`);
   }
 
-  #idOf(proposeUrl: string): NodeId {
+  #idOf(url: string): NodeId {
     const found = [...this.#views.values()].find((view) =>
-      proposeUrl.startsWith(trimSlash(view.node.clientUrl)),
+      url.startsWith(`${trimSlash(view.node.clientUrl)}/`),
     );
-    return found?.node.id ?? proposeUrl;
+    return found?.node.id ?? url;
   }
 
   async #supervise(
@@ -368,9 +385,14 @@ class LiveSource implements ClusterSource {
   }
 
   #post(url: string, body: unknown): Promise<Response> {
+    return this.#send('POST', url, body, 'follow');
+  }
+
+  #send(method: string, url: string, body: unknown, redirect: 'manual' | 'follow'): Promise<Response> {
     const { token } = this.#options;
     return fetch(url, {
-      method: 'POST',
+      method,
+      redirect,
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),

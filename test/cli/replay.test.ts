@@ -153,11 +153,12 @@ describe('raftchart node --record', () => {
     return running;
   }
 
-  async function propose(url: string, command: unknown): Promise<void> {
-    const response = await fetch(`${url}/propose`, {
-      method: 'POST',
+  /** Writes key n<i>: one proposal. */
+  async function propose(url: string, i: number): Promise<void> {
+    const response = await fetch(`${url}/kv/n${i}`, {
+      method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ command }),
+      body: JSON.stringify({ value: String(i) }),
     });
     expect(response.status).toBe(200);
   }
@@ -174,19 +175,19 @@ describe('raftchart node --record', () => {
     const first = await startNode(data, record);
     try {
       expect(first.output).toContain('recording what enters the statechart');
-      for (let i = 0; i < 5; i++) await propose(first.url, { n: i });
+      for (let i = 0; i < 5; i++) await propose(first.url, i);
     } finally {
       await stop(first, 'SIGTERM');
     }
     const second = await startNode(data, record);
     try {
-      for (let i = 5; i < 8; i++) await propose(second.url, { n: i });
+      for (let i = 5; i < 8; i++) await propose(second.url, i);
     } finally {
       // A kill loses what was still buffered (its last 200 ms at most): a prefix of this start.
       await stop(second, 'SIGKILL');
     }
     const third = await startNode(data, record);
-    await propose(third.url, { n: 8 });
+    await propose(third.url, 8);
     await stop(third, 'SIGTERM');
 
     const recording = parseRecording(await readFile(record, 'utf8'), record);

@@ -2,6 +2,11 @@
  * A cluster of real `raftchart node` processes on 127.0.0.1 for the multi-process tests:
  * free ports chosen at run time, a temporary data directory per node, every process
  * stopped (and the directories removed) by `destroy()`.
+ *
+ * The tests' commands are strings appended, one a line, to one key of the store
+ * (LOG_KEY): that key's value on a node, read locally (`consistency=serializable`), is the
+ * list of commands the node applied, in order. Each command carries a session of its own
+ * (a client id, seq 1), so a retried proposal applies once.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -15,6 +20,10 @@ import { freePort } from '../transport/helpers.js';
 
 const CLI = 'dist/src/cli/main.js';
 export const SECRET = 'multi-process-test-secret';
+/** The key whose value lists the commands applied, one a line. */
+export const LOG_KEY = 'log';
+
+let sessions = 0;
 
 interface Member {
   readonly id: string;
@@ -160,12 +169,16 @@ export class ProcessCluster {
     }
   }
 
-  /** What `id` applied, in order; rejects if it does not answer within 10 s (e.g. paused). */
-  async applied(id: string): Promise<unknown[]> {
-    const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/applied`, {
+  /** The commands `id` applied, in order; rejects if it does not answer within 10 s (e.g. paused). */
+  async applied(id: string): Promise<string[]> {
+    const response = await fetch(`${this.clientUrl(id)}/kv/${LOG_KEY}?consistency=serializable`, {
       signal: AbortSignal.timeout(10_000),
     });
-    return ((await response.json()) as { commands: unknown[] }).commands;
+    const body = (await response.json()) as { value?: string; error?: string };
+    if (response.status === 404) return []; // nothing applied yet
+    if (body.value === undefined)
+      throw new Error(`${id} answered ${response.status}: ${JSON.stringify(body)}`);
+    return body.value.split('\n').slice(0, -1);
   }
 
   /**
@@ -201,18 +214,22 @@ export class ProcessCluster {
   }
 
   /**
-   * Proposes once to `id`: the outcome as the client sees it. Acknowledged means committed
-   * and applied on that node.
+   * Proposes once to `id` (appends `command` to LOG_KEY): the outcome as the client sees it.
+   * Acknowledged means committed and applied on that node. Retries of one command must pass
+   * the same `session`.
    */
   async proposeTo(
     id: string,
-    command: unknown,
+    command: string,
+    session: { client: string; seq: number } = { client: `c${++sessions}`, seq: 1 },
   ): Promise<{ ok: true; index: number } | { ok: false; leaderHint?: string | null }> {
+    if (command.includes('\n')) throw new Error(`a command is one line: ${JSON.stringify(command)}`);
     try {
-      const response = await fetch(`http://127.0.0.1:${this.#member(id).clientPort}/propose`, {
+      const response = await fetch(`${this.clientUrl(id)}/kv/${LOG_KEY}/append`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ command }),
+        body: JSON.stringify({ value: `${command}\n`, ...session }),
+        redirect: 'manual', // a follower's 307 names the leader, which this cluster tracks itself
         signal: AbortSignal.timeout(10_000),
       });
       const body = (await response.json()) as { index?: number; leaderHint?: string | null };
@@ -223,12 +240,16 @@ export class ProcessCluster {
     }
   }
 
-  /** Proposes `command` until some node acknowledges it (a new attempt only after a clear refusal). */
-  async propose(command: unknown, timeoutMs = 30_000): Promise<number> {
+  /**
+   * Proposes `command` until some node acknowledges it (a new attempt only after a clear
+   * refusal), every attempt with the same session: it applies once.
+   */
+  async propose(command: string, timeoutMs = 30_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
+    const session = { client: `c${++sessions}`, seq: 1 };
     let target = this.#lastLeader ?? (await this.waitForLeader(timeoutMs));
     while (Date.now() < deadline) {
-      const outcome = await this.proposeTo(target, command);
+      const outcome = await this.proposeTo(target, command, session);
       if (outcome.ok) {
         this.#lastLeader = target;
         return outcome.index;
@@ -254,10 +275,10 @@ export class ProcessCluster {
   /**
    * Waits until every running node has applied the same commands, at least `count` of them,
    * and returns them. Use it, not `waitForApplied`, before comparing nodes: a node that has
-   * reached `count` may still be behind another (a proposal retried after a timeout may
-   * have committed twice, so there can be more than the test acknowledged).
+   * reached `count` may still be behind another (and a proposal that was not acknowledged
+   * may have committed, so there can be more than the test acknowledged).
    */
-  async waitForSameApplied(count: number, timeoutMs = 30_000): Promise<unknown[]> {
+  async waitForSameApplied(count: number, timeoutMs = 30_000): Promise<string[]> {
     const lists = await this.#untilApplied(
       ([first, ...others]) =>
         first !== null &&
@@ -282,10 +303,10 @@ export class ProcessCluster {
 
   /** Polls every running node's applied commands (null: no answer) until `done` holds. */
   async #untilApplied(
-    done: (lists: (unknown[] | null)[]) => boolean,
+    done: (lists: (string[] | null)[]) => boolean,
     what: string,
     timeoutMs: number,
-  ): Promise<(unknown[] | null)[]> {
+  ): Promise<(string[] | null)[]> {
     const deadline = Date.now() + timeoutMs;
     let lengths = '';
     while (Date.now() < deadline) {

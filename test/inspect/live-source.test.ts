@@ -1,15 +1,16 @@
 /**
  * The live source against three real `raftchart node --inspect` processes on 127.0.0.1, in
- * Node 20 (global fetch; `ws` as the WebSocket): it sees a leader, proposes to it,
- * partitions it away through the nodes' control endpoints and sees a new leader elected, a
- * killed node go down and come back (still cut off, its blocks sent again), and heals.
+ * Node 20 (global fetch; `ws` as the WebSocket): it sees a leader, proposes to it (a
+ * key/value write), partitions it away through the nodes' control endpoints and sees a new
+ * leader elected, a killed node go down and come back (still cut off, its blocks sent
+ * again), and heals.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ClusterSource } from '../../src/inspect/cluster-source.js';
 import type { InspectEvent, NodeSummary } from '../../src/inspect/inspect-event.js';
 import type { FeedSocketConstructor } from '../../src/inspect/live-source.js';
-import { connectLiveSource } from '../../src/inspect/live-source.js';
+import { PROPOSAL_KEY, connectLiveSource, proposalWrite } from '../../src/inspect/live-source.js';
 import { createRaftNode } from '../../src/api/create-raft-node.js';
 import { serveInspectionFeed } from '../../src/inspect/feed-server.js';
 import { inspectToken } from '../../src/inspect/inspect-token.js';
@@ -83,6 +84,12 @@ describe('the live source', () => {
 
     const first = await watch.waitForLeader(ids, 'a leader');
     expect(await controls.propose({ hello: 1 })).toMatchObject({ node: first.id, index: expect.any(Number) });
+    // `key=value` sets that key; anything else is written to PROPOSAL_KEY.
+    await controls.propose('x=1');
+    const read = async (key: string) =>
+      ((await (await fetch(`${cluster!.clientUrl(first.id)}/kv/${key}`)).json()) as { value?: string }).value;
+    expect(await read('x')).toBe('1');
+    expect(await read(PROPOSAL_KEY)).toBe('{"hello":1}');
 
     const others = ids.filter((id) => id !== first.id);
     await controls.partition([[first.id], others]);
@@ -126,6 +133,17 @@ describe('the live source', () => {
       },
       60_000,
     );
+  });
+});
+
+describe('a proposal from the page', () => {
+  it('is a key/value write: key=value sets the key, other text or JSON goes to PROPOSAL_KEY', () => {
+    expect(proposalWrite('x=1')).toEqual({ key: 'x', value: '1' });
+    expect(proposalWrite('a/b=c=d')).toEqual({ key: 'a/b', value: 'c=d' });
+    expect(proposalWrite('=1')).toEqual({ key: PROPOSAL_KEY, value: '=1' });
+    expect(proposalWrite('hello')).toEqual({ key: PROPOSAL_KEY, value: 'hello' });
+    expect(proposalWrite({ n: 1 })).toEqual({ key: PROPOSAL_KEY, value: '{"n":1}' });
+    expect(proposalWrite(7)).toEqual({ key: PROPOSAL_KEY, value: '7' });
   });
 });
 
