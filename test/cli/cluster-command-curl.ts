@@ -21,7 +21,7 @@ export async function runPrinted(line: string, cwd: string): Promise<string> {
 }
 
 /** `line`'s curl request made with fetch; -L follows redirects as curl does (method and body kept on 307). */
-async function curlByFetch(line: string): Promise<string> {
+export async function curlByFetch(line: string): Promise<string> {
   const words = shellWords(line).slice(1);
   let method: string | undefined;
   let body: string | undefined;

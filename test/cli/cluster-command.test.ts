@@ -15,7 +15,7 @@ import { WebSocket } from 'ws';
 import { freePort } from '../transport/helpers.js';
 import type { ApiNode, NodeStatus } from './cluster-command-run.js';
 import { ClusterCommand, alive, statusOf, until } from './cluster-command-run.js';
-import { runPrinted } from './cluster-command-curl.js';
+import { curlByFetch, runPrinted } from './cluster-command-curl.js';
 
 const WAIT_MS = 90_000;
 
@@ -152,6 +152,9 @@ describe('raftchart cluster', () => {
     const read = JSON.parse(await runPrinted(getLine!, process.cwd())) as Record<string, unknown>;
     expect(read).toEqual({ key: 'greeting', value: 'hello', index: expect.any(Number) as number });
     expect(read.index as number).toBeGreaterThanOrEqual(written.index);
+    // Where there is no curl, the same words are sent by fetch: that reading of them agrees.
+    expect(JSON.parse(await curlByFetch(putLine!))).toEqual({ index: expect.any(Number) as number });
+    expect(JSON.parse(await curlByFetch(getLine!))).toMatchObject({ key: 'greeting', value: 'hello' });
   });
 
   it('runs the printed raftchart put and get exactly as printed', async () => {
