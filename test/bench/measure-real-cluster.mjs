@@ -1,10 +1,12 @@
 /* global process, Buffer, performance, fetch, setTimeout, console */
 /**
  * `npm run bench:cluster`: a 3-node loopback cluster of real processes (WebSocket transport,
- * file storage with fsync) measured end to end, as a client sees it: proposals per second and
- * commit latency (HTTP POST /propose to the leader until the command is applied there), with
- * 1 and with 64 concurrent proposers; and, in the same run, this machine's fsync and loopback
- * round-trip times, which bound them. Not a test: it only prints figures.
+ * file storage with fsync) measured end to end over HTTP, as a client sees it, with 1 and
+ * with 64 concurrent clients: key/value writes per second and their latency (PUT /kv/<key> to
+ * the leader until applied there), and reads per second and latency at each consistency
+ * (linearizable through ReadIndex, log through a log entry, serializable from local state);
+ * and, in the same run, this machine's fsync and loopback round-trip times, which bound
+ * them. Not a test: it only prints figures.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -104,28 +106,38 @@ async function startCluster(root) {
   }
 }
 
-async function load(leaderUrl, concurrency) {
+/** Runs `request(i)` from `concurrency` clients for DURATION_MS; counts the answers `served` says are. */
+async function load(concurrency, request, served = (status) => status === 200) {
   const latencies = [];
   const deadline = performance.now() + DURATION_MS;
   let next = 0;
+  let refused = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
         const t0 = performance.now();
-        const response = await fetch(`${leaderUrl}/propose`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ command: `c${next++}` }),
-        });
+        const response = await request(next++);
         await response.json();
-        if (response.status === 200) latencies.push(performance.now() - t0);
+        if (served(response.status)) latencies.push(performance.now() - t0);
+        else refused++;
       }
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  if (refused > 0) console.log(`  (${refused} requests refused, not counted)`);
   return { perSecond: latencies.length / seconds, latencies };
 }
+
+const KEYS = 1000;
+const write = (leaderUrl) => (i) =>
+  fetch(`${leaderUrl}/kv/k${i % KEYS}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ value: `v${i}` }),
+  });
+const read = (leaderUrl, consistency) => (i) =>
+  fetch(`${leaderUrl}/kv/k${i % KEYS}?consistency=${consistency}`);
 
 const root = await mkdtemp(join(tmpdir(), 'raftchart-bench-'));
 try {
@@ -134,10 +146,21 @@ try {
   const { children, leaderUrl } = await startCluster(root);
   try {
     for (const concurrency of [1, 64]) {
-      const { perSecond, latencies } = await load(leaderUrl, concurrency);
+      const { perSecond, latencies } = await load(concurrency, write(leaderUrl));
       console.log(
-        `${concurrency} proposer(s): ${perSecond.toFixed(0)} proposals/s; commit latency ${summary(latencies)}`,
+        `${concurrency} client(s), PUT: ${perSecond.toFixed(0)} writes/s; latency ${summary(latencies)}`,
       );
+    }
+    for (const consistency of ['linearizable', 'log', 'serializable']) {
+      for (const concurrency of [1, 64]) {
+        // A key not written yet is a read served too (404).
+        const { perSecond, latencies } = await load(concurrency, read(leaderUrl, consistency), (status) =>
+          [200, 404].includes(status),
+        );
+        console.log(
+          `${concurrency} client(s), GET ${consistency}: ${perSecond.toFixed(0)} reads/s; latency ${summary(latencies)}`,
+        );
+      }
     }
   } finally {
     for (const child of children) child.kill('SIGKILL');
