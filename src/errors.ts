@@ -53,15 +53,27 @@ export class NotLeaderError extends RaftError {
 }
 
 /**
- * A proposal was not applied within the time allowed. It may still commit later: make
- * commands idempotent (or carry a client id and sequence) before retrying.
+ * Whether a proposal committed is unknown here: it may have, or may yet. Retry only an
+ * idempotent command (or one carrying a client id and sequence, which applies once).
  */
-export class ProposalTimeoutError extends RaftError {
+export class ProposalOutcomeUnknownError extends RaftError {
   constructor(
     readonly index: number,
+    message = `the proposal at index ${index} was replaced here by the leader's snapshot before this node ` +
+      'applied it, so whether it committed is unknown; retry only an idempotent command',
+  ) {
+    super(message);
+  }
+}
+
+/** A proposal was not applied within the time allowed; it may still commit later. */
+export class ProposalTimeoutError extends ProposalOutcomeUnknownError {
+  constructor(
+    index: number,
     readonly timeoutMs: number,
   ) {
     super(
+      index,
       `the proposal at index ${index} was not applied within ${timeoutMs} ms; it may still commit, ` +
         'so retry only an idempotent command',
     );

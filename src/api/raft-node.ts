@@ -21,6 +21,7 @@ import {
   InvalidCommandError,
   NodeStoppedError,
   NotLeaderError,
+  ProposalOutcomeUnknownError,
   ProposalTimeoutError,
   ReadTimeoutError,
 } from '../errors.js';
@@ -238,8 +239,9 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
    * it is committed and applied on this node; rejects with InvalidCommandError if the
    * command cannot be stored and sent (before anything reaches the log), NotLeaderError
    * (carrying the leader's id when known) if this node does not lead, or if another
-   * leader's entry took its place, ProposalTimeoutError if it is not applied in time, and
-   * NodeFailedError once the node has failed.
+   * leader's entry took its place, ProposalTimeoutError if it is not applied in time,
+   * ProposalOutcomeUnknownError (the base of ProposalTimeoutError) if the leader's snapshot
+   * replaced it here before it was applied, and NodeFailedError once the node has failed.
    */
   propose(command: Command): Promise<Proposed<Result>> {
     let submission: Submission;
@@ -400,9 +402,10 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     this.#lastSnapshotIndex = snapshot.index;
     this.#appliedIndex = snapshot.index;
     this.#releaseReads();
-    // Proposals a snapshot from another leader covers: their outcome here is unknown.
+    // Proposals a snapshot from another leader covers: their outcome here is unknown (the
+    // entry there may be this one, committed, or another leader's).
     for (const index of [...this.#pending.keys()].filter((i) => i <= snapshot.index)) {
-      this.#settle(index, (pending) => pending.reject(new NotLeaderError(this.id, this.#leaderId)));
+      this.#settle(index, (pending) => pending.reject(new ProposalOutcomeUnknownError(index)));
     }
   }
 

@@ -12,6 +12,7 @@ import {
   NodeFailedError,
   NodeStoppedError,
   NotLeaderError,
+  ProposalOutcomeUnknownError,
   ProposalTimeoutError,
   ReadTimeoutError,
 } from '../errors.js';
@@ -42,11 +43,11 @@ export function refusalFor(
 ): { readonly refusal: HttpRefusal; readonly outcome: Outcome } | { readonly unknown: unknown } {
   if (error instanceof HttpRefusal) return { refusal: error, outcome: 'invalid' };
   if (error instanceof NotLeaderError) return notLeader(error, context);
-  if (error instanceof ProposalTimeoutError) {
+  if (error instanceof ProposalOutcomeUnknownError) {
     return {
       outcome: 'timeout',
       refusal: new HttpRefusal(504, {
-        error: 'Timeout',
+        error: error instanceof ProposalTimeoutError ? 'Timeout' : 'OutcomeUnknown',
         message:
           `${error.message}. A write may still commit: retry it with the same "client" and "seq" ` +
           'so that it applies once',
