@@ -1,7 +1,8 @@
 /** The fault test's durability check finds each kind of damage, and passes what is whole. */
 import { describe, expect, it } from 'vitest';
 import type { AppendRecord } from './kv-faults-appends.js';
-import { appendProblems, appendToken } from './kv-faults-appends.js';
+import type { KvInput, KvOutput, Operation } from '../../src/check/index.js';
+import { appendProblems, appendToken, settleOpenOperations } from './kv-faults-appends.js';
 
 const appends: AppendRecord[] = [
   { key: 'a', client: '0-0', n: 1, outcome: 'acknowledged' },
@@ -45,5 +46,34 @@ describe('appendProblems', () => {
     expect(appendProblems(new Map([['a', t('0-0', 1) + t('1-0', 1) + t('0-0', 3)]]), appends)).toEqual([
       'key b was not read back',
     ]);
+  });
+});
+
+describe('settleOpenOperations', () => {
+  const op = (input: KvInput, output?: KvOutput): Operation<KvInput, KvOutput> => ({
+    client: 0,
+    input,
+    output,
+    call: 1,
+    return: output === undefined ? undefined : 2,
+  });
+
+  it('leaves out open reads and open appends missing from the final value, and keeps the rest', () => {
+    const history = [
+      op({ kv: 'append', key: 'a', value: 'x;' }, { kv: 'append' }),
+      op({ kv: 'append', key: 'a', value: 'y;' }), // open, present: may have taken effect
+      op({ kv: 'append', key: 'a', value: 'z;' }), // open, missing: never took effect
+      op({ kv: 'get', key: 'a' }), // open read
+      op({ kv: 'get', key: 'a' }, { kv: 'get', value: 'x;y;' }),
+      op({ kv: 'put', key: 'r', value: 'v' }), // open, on a register key: unknown
+    ];
+    const settled = settleOpenOperations(history, new Map([['a', 'x;y;']]), ['a']);
+    expect(settled.history).toEqual([history[0], history[1], history[4], history[5]]);
+    expect(settled).toMatchObject({ openReads: 1, unappliedAppends: 1 });
+  });
+
+  it('refuses a history that writes an append-only key otherwise', () => {
+    const history = [op({ kv: 'put', key: 'a', value: 'x;' }, { kv: 'put' })];
+    expect(() => settleOpenOperations(history, new Map([['a', 'x;']]), ['a'])).toThrow(/append-only key a/);
   });
 });

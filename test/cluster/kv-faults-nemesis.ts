@@ -1,6 +1,6 @@
 /**
  * The fault test's nemesis: from a seeded stream it kills nodes with SIGKILL and restarts
- * them (on their data directories), pauses them with SIGSTOP and resumes them with SIGCONT,
+ * them (on their data directories; now and then every node at once), pauses them with SIGSTOP and resumes them with SIGCONT,
  * and cuts links through the nodes' `POST /control/block` (docs/node.md): symmetric
  * partitions, a node that cannot send or cannot hear, random one-way links. It keeps what
  * it did, so `healAll` undoes everything and `release` can SIGCONT every paused process
@@ -16,6 +16,7 @@ import { sleep } from './process-cluster.js';
 
 export type FaultKind =
   | 'kill'
+  | 'kill-all'
   | 'restart'
   | 'pause'
   | 'resume'
@@ -38,6 +39,8 @@ export interface NemesisOptions {
   readonly maxGapMs: number;
 }
 
+const KILL_ALL_EVERY_MS = 20_000;
+
 export class Nemesis {
   readonly #cluster: ProcessCluster;
   readonly #random: SeededRandom;
@@ -48,8 +51,11 @@ export class Nemesis {
   readonly #blocks = new Map<string, Blocks>();
   /** Blocks being given again to restarted nodes, in the background. */
   readonly #pending = new Set<Promise<void>>();
+  /** When the last kill-all was (it comes at most once every KILL_ALL_EVERY_MS). */
+  #killedAllAt = -Infinity;
   readonly counts: Record<FaultKind, number> = {
     kill: 0,
+    'kill-all': 0,
     restart: 0,
     pause: 0,
     resume: 0,
@@ -83,7 +89,7 @@ export class Nemesis {
       const gap = minGapMs + this.#random.int(maxGapMs - minGapMs);
       if (performance.now() + gap >= end) break;
       await sleep(gap);
-      await this.#step();
+      await this.#step(end - performance.now());
     }
     await sleep(Math.max(0, end - performance.now()));
   }
@@ -110,19 +116,31 @@ export class Nemesis {
     }
   }
 
-  async #step(): Promise<void> {
+  /** One fault, or one undone; `remainingMs`: how long the run has left. */
+  async #step(remainingMs: number): Promise<void> {
     const ids = this.#cluster.ids;
     const up = ids.filter((id) => !this.#down.has(id) && !this.#paused.has(id));
     const impaired = this.#down.size + this.#paused.size;
     const cut = [...this.#blocks.values()].some((b) => b.outbound.size + b.inbound.size > 0);
+    // Undoing weighs more than doing: about one or two faults at a time, so that a majority
+    // is up for much of the run (faults piling up left a soak without one for 40 s).
     const choices: [FaultKind, number][] = [];
-    if (impaired < this.#options.maxImpaired && up.length > 0) choices.push(['kill', 3], ['pause', 3]);
-    if (this.#down.size > 0) choices.push(['restart', 4]);
-    if (this.#paused.size > 0) choices.push(['resume', 4]);
+    if (this.#down.size > 0) choices.push(['restart', 6]);
+    if (this.#paused.size > 0) choices.push(['resume', 6]);
+    if (cut) choices.push(['heal', 6]);
+    if (impaired < this.#options.maxImpaired && up.length > 0) choices.push(['kill', 2], ['pause', 2]);
     if (!cut) {
-      choices.push(['partition', 3], ['isolate-outbound', 1], ['isolate-inbound', 1], ['one-way-links', 1]);
-    } else {
-      choices.push(['heal', 4]);
+      choices.push(['partition', 2], ['isolate-outbound', 1], ['isolate-inbound', 1], ['one-way-links', 1]);
+    }
+    // Every process at once, then all restarted: what was acknowledged was on a majority's
+    // disks. Not near the end: five processes starting on a busy machine take seconds.
+    if (
+      impaired === 0 &&
+      !cut &&
+      remainingMs > 8_000 &&
+      performance.now() - this.#killedAllAt > KILL_ALL_EVERY_MS
+    ) {
+      choices.push(['kill-all', 1]);
     }
     const kind = this.#weighted(choices);
     this.counts[kind]++;
@@ -132,6 +150,14 @@ export class Nemesis {
         await this.#cluster.signal(id, 'SIGKILL');
         this.#down.add(id);
         this.#note(`kill -9 ${id}`);
+        return;
+      }
+      case 'kill-all': {
+        await Promise.all(ids.map((id) => this.#cluster.signal(id, 'SIGKILL')));
+        for (const id of ids) this.#down.add(id);
+        this.#killedAllAt = performance.now();
+        this.#note('kill -9 every node');
+        for (const id of ids) this.#restart(id);
         return;
       }
       case 'restart':
