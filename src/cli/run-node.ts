@@ -77,8 +77,6 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     ...(feedAddress === undefined ? {} : { inspectionFeed: feedAddress }),
     ...(xstate === undefined ? {} : { inspect: xstate.inspect }),
   });
-  node.on('sent', (message) => metrics.messageSent(message.to));
-  node.on('received', (message) => metrics.messageReceived(message.from));
   node.on('role', ({ role, term }) => logger.info({ role, term }, 'role changed'));
   const failed = new Promise<NodeFailedError | Error>((resolve) => node.on('error', resolve));
   node.on('error', (error) =>

@@ -11,7 +11,7 @@ import { ROLES } from '../../machines/index.js';
 import type { NodeId } from '../../machines/index.js';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { NodeStatus } from '../node/node-host.js';
-import type { TransportStats } from '../transport/stats.js';
+import type { PeerTraffic, TransportStats } from '../transport/stats.js';
 
 /** What the metrics read when scraped. */
 export interface MetricsSources {
@@ -62,15 +62,10 @@ export class KvMetrics {
   readonly #readLatency: Histogram<'consistency'>;
   readonly #fsync: Histogram;
   readonly #snapshots: Counter<'kind'>;
-  readonly #sentTo = new Map<NodeId, number>();
-  readonly #receivedFrom = new Map<NodeId, number>();
 
+  /** `peers`: every peer, so each has its series (at 0) before any traffic. */
   constructor(sources: MetricsSources, peers: readonly NodeId[]) {
     const registers = [this.registry];
-    for (const peer of peers) {
-      this.#sentTo.set(peer, 0);
-      this.#receivedFrom.set(peer, 0);
-    }
     const status = () => {
       try {
         return sources.status();
@@ -184,7 +179,8 @@ export class KvMetrics {
         this.set(sources.transport().queued);
       },
     });
-    const perPeer = (name: string, help: string, counts: Map<NodeId, number>) =>
+    // Per peer, from the transport's own counters when scraped: nothing per message here.
+    const perPeer = (name: string, help: string, read: (traffic: PeerTraffic) => number) =>
       new Counter({
         name: `${PREFIX}${name}`,
         help,
@@ -192,14 +188,27 @@ export class KvMetrics {
         registers,
         collect() {
           this.reset();
-          for (const [peer, count] of counts) this.inc({ peer }, count);
+          const traffic = sources.transport().peers;
+          for (const peer of new Set([...peers, ...Object.keys(traffic)])) {
+            this.inc({ peer }, Object.hasOwn(traffic, peer) ? read(traffic[peer]!) : 0);
+          }
         },
       });
-    perPeer('messages_sent_total', 'Raft messages this node handed to the transport, per peer', this.#sentTo);
+    perPeer(
+      'messages_sent_total',
+      'Raft messages (frames) handed to the socket, per peer',
+      (t) => t.sentFrames,
+    );
+    perPeer('bytes_sent_total', 'bytes of the frames handed to the socket, per peer', (t) => t.sentBytes);
     perPeer(
       'messages_received_total',
-      'Raft messages that reached this node from the transport, per peer',
-      this.#receivedFrom,
+      'Raft messages (frames) from the peer delivered to the node',
+      (t) => t.receivedFrames,
+    );
+    perPeer(
+      'bytes_received_total',
+      'bytes of the frames from the peer delivered to the node',
+      (t) => t.receivedBytes,
     );
 
     const kvGauge = (
@@ -238,16 +247,6 @@ export class KvMetrics {
 
   snapshot(kind: 'taken' | 'installed'): void {
     this.#snapshots.inc({ kind });
-  }
-
-  messageSent(to: NodeId): void {
-    const count = this.#sentTo.get(to);
-    if (count !== undefined) this.#sentTo.set(to, count + 1);
-  }
-
-  messageReceived(from: NodeId): void {
-    const count = this.#receivedFrom.get(from);
-    if (count !== undefined) this.#receivedFrom.set(from, count + 1);
   }
 
   /** The Prometheus text exposition of every metric, read now. */

@@ -30,7 +30,8 @@ export interface InboundContext {
   /** The connection authenticated as `peer`. */
   authenticated(peer: NodeId, socket: WebSocket): void;
   /** A valid frame from an authenticated peer. */
-  deliver(message: RaftMessage): void;
+  /** A valid frame's message, and the frame's size in bytes. */
+  deliver(message: RaftMessage, bytes: number): void;
 }
 
 export function acceptInbound(socket: WebSocket, remote: string, context: InboundContext): void {
@@ -107,7 +108,7 @@ export function acceptInbound(socket: WebSocket, remote: string, context: Inboun
     }
     const checked = checkInboundFrame(value, peer, context.self);
     if (!checked.ok) return refuseFrame(checked.reason);
-    context.deliver(checked.message);
+    context.deliver(checked.message, frame.length);
   });
 
   handshake.start(); // sends the challenge and starts the handshake timeout

@@ -101,7 +101,7 @@ export class PeerLink {
   }
 
   #write(socket: WebSocket, frame: Buffer): void {
-    this.context.stats.add('sent');
+    this.context.stats.sentTo(this.peer, frame.length);
     socket.send(frame, { binary: this.context.codec.binary }, () => {
       // Written out (or failed): room in the socket's buffer, so the queue may move on.
       if (this.#queue.length > 0) this.#flush();

@@ -269,7 +269,7 @@ class WebSocketTransport implements WsTransport {
         this.#pending.authenticated(request.socket);
         this.#authenticated(peer, authenticated);
       },
-      deliver: (message) => this.#receive(message),
+      deliver: (message, bytes) => this.#receive(message, bytes),
     });
   }
 
@@ -285,14 +285,14 @@ class WebSocketTransport implements WsTransport {
     });
   }
 
-  #receive(message: RaftMessage): void {
+  #receive(message: RaftMessage, bytes: number): void {
     const deliver = this.#deliver;
     if (deliver === undefined || this.#state === 'closed') {
       this.#stats.add('dropped');
       return;
     }
     if (this.#blockedIn.has(message.from)) return this.#stats.add('blocked');
-    this.#stats.add('received');
+    this.#stats.receivedFrom(message.from, bytes);
     try {
       deliver(message);
     } catch (error) {

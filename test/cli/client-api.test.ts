@@ -33,6 +33,7 @@ const NO_TRAFFIC = {
   refusedConnections: 0,
   blocked: 0,
   queued: 0,
+  peers: {},
 };
 
 let server: Server | undefined;

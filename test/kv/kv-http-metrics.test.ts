@@ -64,6 +64,8 @@ const FAMILIES: Record<string, string> = {
   raftchart_transport_queued_frames: 'gauge',
   raftchart_messages_sent_total: 'counter',
   raftchart_messages_received_total: 'counter',
+  raftchart_bytes_sent_total: 'counter',
+  raftchart_bytes_received_total: 'counter',
   raftchart_kv_keys: 'gauge',
   raftchart_kv_bytes: 'gauge',
   raftchart_kv_sessions: 'gauge',
@@ -132,6 +134,13 @@ describe('GET /metrics', () => {
     expect(value(after, 'raftchart_kv_bytes')).toBe(2 * (10 * 2 + 2 * 3));
     expect(moved(`raftchart_messages_sent_total{peer="${up}"}`)).toBeGreaterThan(12);
     expect(moved(`raftchart_messages_received_total{peer="${up}"}`)).toBeGreaterThan(12);
+    // Every frame is tens of bytes at least: the byte counters move with the frames.
+    expect(moved(`raftchart_bytes_sent_total{peer="${up}"}`)).toBeGreaterThan(
+      20 * moved(`raftchart_messages_sent_total{peer="${up}"}`),
+    );
+    expect(moved(`raftchart_bytes_received_total{peer="${up}"}`)).toBeGreaterThan(
+      20 * moved(`raftchart_messages_received_total{peer="${up}"}`),
+    );
     expect(moved('raftchart_transport_frames_total{event="sent"}')).toBeGreaterThan(12);
     expect(moved('raftchart_transport_frames_total{event="received"}')).toBeGreaterThan(12);
     // Every 5 entries applied; the log before the latest is discarded.

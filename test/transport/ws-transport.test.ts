@@ -113,6 +113,12 @@ describe('WebSocket transport', () => {
     await waitFor('a receives from the restarted b', () => a.delivered.length === 1);
     expect(a.delivered[0]).toEqual(requestVote('b', 'a', 1));
     expect(a.transport.stats()).toMatchObject({ sent: 3, dropped: 0, queued: 0 });
+    // Per peer, in frames and bytes: a's three frames went to b, b's one came back.
+    const frameBytes = Buffer.byteLength(JSON.stringify(requestVote('a', 'b', 3)));
+    expect(a.transport.stats().peers).toEqual({
+      b: { sentFrames: 3, sentBytes: 3 * frameBytes, receivedFrames: 1, receivedBytes: frameBytes },
+    });
+    expect(b2.transport.stats().peers.a).toMatchObject({ sentFrames: 1, receivedFrames: 2 });
   });
 
   it('bounds the queue for an unreachable peer, drops the oldest and counts them', async () => {
