@@ -57,7 +57,7 @@ export class ControlsBar {
       const input = h('input', {
         type: 'text',
         'data-testid': 'propose-input',
-        placeholder: 'a command (JSON or text)',
+        placeholder: 'a command; live: key=value',
         value: 'x=1',
         size: 14,
       });
