@@ -24,7 +24,7 @@ export interface ClusterNodeView {
   readonly id: string;
   /** Its inspection feed, `ws://127.0.0.1:<port>` (open to this machine without a token). */
   readonly feedUrl: string;
-  /** Its HTTP client API (POST /propose, GET /status, GET /applied). */
+  /** Its HTTP client API (the key/value routes, GET /status, GET /metrics: docs/kv.md). */
   readonly clientUrl: string;
   /** Its process id; null while it is down. */
   readonly pid: number | null;
