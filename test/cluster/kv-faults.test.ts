@@ -64,7 +64,7 @@ let nemesis: Nemesis | undefined;
 let workload: Workload | undefined;
 
 afterAll(async () => {
-  // Paused processes first: a stopped process cannot exit cleanly or flush its pipes.
+  // Paused processes resumed first, so that none is left stopped whatever happened.
   await nemesis?.release();
   const stopped = workload?.stop(); // no new requests; those in flight end within their deadline
   await cluster?.destroy();
@@ -145,7 +145,7 @@ it(
       expect(appendProblems(finals, w.appends)).toEqual([]);
       expect(stats.errors).toEqual([]);
       // The run did something: a dead cluster would pass the checks above vacuously.
-      expect(stats.acknowledged).toBeGreaterThan(100);
+      expect(stats.acknowledged).toBeGreaterThan(50);
       expect(n.injected).toBeGreaterThan(FAULT_SECONDS / 5);
     } catch (error) {
       failure = error;
