@@ -133,9 +133,23 @@ function partitionHistory<S, I, O>(
 }
 
 function validate(operation: Operation<unknown, unknown>, i: number): void {
-  const { call, return: ret } = operation;
+  const { call, return: ret, effectBy } = operation;
   if (typeof call !== 'number' || !Number.isFinite(call)) {
     throw new InvalidHistoryError(i, `has call time ${String(call)}: give a finite number`);
+  }
+  if (effectBy !== undefined) {
+    if (ret !== undefined) {
+      throw new InvalidHistoryError(
+        i,
+        'returned and has an effectBy time: give effectBy to open operations only',
+      );
+    }
+    if (typeof effectBy !== 'number' || !Number.isFinite(effectBy) || effectBy < call) {
+      throw new InvalidHistoryError(
+        i,
+        `has effectBy ${String(effectBy)}, not a finite time at or after its call at ${call}`,
+      );
+    }
   }
   if (ret === undefined) {
     if (operation.output !== undefined) {

@@ -78,7 +78,12 @@ export function describeOperation<S, I, O>(model: Model<S, I, O>, operation: Ope
   const what =
     model.describeOperation?.(operation.input, operation.output) ??
     `${JSON.stringify(operation.input)} -> ${operation.output === undefined ? '?' : JSON.stringify(operation.output)}`;
-  const until = operation.return === undefined ? 'open' : formatTime(operation.return);
+  const until =
+    operation.return !== undefined
+      ? formatTime(operation.return)
+      : operation.effectBy === undefined
+        ? 'open'
+        : `open, in effect by ${formatTime(operation.effectBy)} if ever`;
   return `client ${String(operation.client)}: ${what}  [${formatTime(operation.call)}, ${until}]`;
 }
 

@@ -14,9 +14,17 @@ export interface PendingOperation<O> {
   open(): void;
 }
 
-export interface HistoryRecorderOptions {
+export interface HistoryRecorderOptions<I> {
   /** The clock (default performance.now()); one clock for the whole history. */
   readonly now?: () => number;
+  /**
+   * The calls that supersede their client's earlier ones. With sessions, a service refuses a
+   * client's older request as stale once a newer one took effect (KvStore does so for each
+   * KvClient's writes), so when such a call returns, the client's earlier open calls get that
+   * time as effectBy: they took effect by then or never will, which keeps the check fast.
+   * For KvClient calls checked with kvModel: `supersedes: isKvWrite`. Default: none.
+   */
+  readonly supersedes?: (input: I) => boolean;
 }
 
 interface Entry<I, O> {
@@ -25,15 +33,20 @@ interface Entry<I, O> {
   readonly call: number;
   output: O | undefined;
   return: number | undefined;
+  effectBy: number | undefined;
   finished: 'ok' | 'open' | undefined;
 }
 
 export class HistoryRecorder<I, O> {
   readonly #now: () => number;
+  readonly #supersedes: ((input: I) => boolean) | undefined;
   readonly #entries: Entry<I, O>[] = [];
+  /** Per client, the entries not returned and not yet bounded by a superseding call. */
+  readonly #unbounded = new Map<string | number, Entry<I, O>[]>();
 
-  constructor(options: HistoryRecorderOptions = {}) {
+  constructor(options: HistoryRecorderOptions<I> = {}) {
     this.#now = options.now ?? (() => performance.now());
+    this.#supersedes = options.supersedes;
   }
 
   /** Operations begun so far. */
@@ -50,16 +63,34 @@ export class HistoryRecorder<I, O> {
       call: this.#now(),
       output: undefined,
       return: undefined,
+      effectBy: undefined,
       finished: undefined,
     };
     this.#entries.push(entry);
+    const earlier = this.#unbounded.get(client) ?? [];
+    this.#unbounded.set(client, [...earlier, entry]);
     const finish = (how: 'ok' | 'open', output: O | undefined) => {
       if (entry.finished !== undefined) throw new OperationFinishedError(index, client, entry.finished);
       entry.finished = how;
-      if (how === 'ok') {
-        entry.output = output;
-        entry.return = this.#now();
+      if (how === 'open') return;
+      entry.output = output;
+      entry.return = this.#now();
+      const unbounded = this.#unbounded.get(client)!;
+      if (this.#supersedes?.(input) !== true) {
+        this.#unbounded.set(
+          client,
+          unbounded.filter((other) => other !== entry),
+        );
+        return;
       }
+      // Everything of this client begun before it can no longer take effect from now on.
+      const kept = unbounded.filter((other) => {
+        if (other === entry) return false;
+        if (other.call > entry.call) return true;
+        other.effectBy = entry.return;
+        return false;
+      });
+      this.#unbounded.set(client, kept);
     };
     const ok = (output: O) => finish('ok', output);
     return Object.assign(ok, { ok, open: () => finish('open', undefined) });
@@ -67,12 +98,13 @@ export class HistoryRecorder<I, O> {
 
   /** The history so far, in call order; an operation not finished yet is open. */
   operations(): Operation<I, O>[] {
-    return this.#entries.map(({ client, input, output, call, return: ret }) => ({
+    return this.#entries.map(({ client, input, output, call, return: ret, effectBy }) => ({
       client,
       input,
       output,
       call,
       return: ret,
+      ...(ret === undefined && effectBy !== undefined ? { effectBy } : {}),
     }));
   }
 }

@@ -9,7 +9,7 @@ export type { IllegalPrefix } from './explain-failure.js';
 export type { HistoryRecorderOptions, PendingOperation } from './history-recorder.js';
 export { HistoryRecorder } from './history-recorder.js';
 export type { KvInput, KvOutput, KvState } from './kv-model.js';
-export { kvModel } from './kv-model.js';
+export { isKvWrite, kvModel } from './kv-model.js';
 export type { Illegal, Model } from './model.js';
 export { ILLEGAL } from './model.js';
 export type { Operation } from './operation.js';

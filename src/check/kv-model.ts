@@ -75,6 +75,15 @@ export const kvModel: Model<KvState, KvInput, KvOutput> = {
   describeState: (state) => text(state),
 };
 
+/**
+ * Whether a command goes through the log with its session (all but get), so that once it
+ * took effect the client's older requests are stale: HistoryRecorder's `supersedes` for
+ * KvClient histories. (A get is read through ReadIndex and leaves the session table alone.)
+ */
+export function isKvWrite(input: KvInput): boolean {
+  return input.kv !== 'get';
+}
+
 /** A value for an explanation: quoted, the middle of a long one cut out; null: absent. */
 function text(value: string | null): string {
   if (value === null) return 'absent';

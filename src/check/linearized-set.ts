@@ -7,6 +7,12 @@
  * part is a run of full words, a few mixed words, then zeros: the record keeps the count of
  * leading full words, the mixed words and the open part, a few words where a plain copy of
  * the bitset would cost count/32 words per memo entry (quadratic memory on long histories).
+ *
+ * The hash covers the returned part only. Open operations need never be linearized, so
+ * having used fewer of them leaves more choices: a search that failed from (set, state)
+ * fails from any (set plus more open operations, state), and the memo treats a recorded
+ * open part that is a subset of the current one as a match (`coversRecord`). Without that,
+ * each open write whose effect was later overwritten would double the search.
  */
 export class LinearizedSet {
   /** Returned part (`returnedWords` words) then open part. */
@@ -17,7 +23,7 @@ export class LinearizedSet {
   lo = 0;
   /** One past the last nonzero returned word (0: none). */
   hi = 0;
-  /** XOR of the members' random keys (Zobrist hashing): adding or removing one is O(1). */
+  /** XOR of the returned members' random keys (Zobrist hashing): adding or removing one is O(1). */
   hash = 0;
   readonly #full: Uint32Array;
   readonly #word: Int32Array;
@@ -50,8 +56,8 @@ export class LinearizedSet {
     const w = this.#word[op]!;
     const words = this.words;
     words[w] = words[w]! | this.#bit[op]!;
-    this.hash ^= this.#key[op]!;
     if (w >= this.returnedWords) return;
+    this.hash ^= this.#key[op]!;
     if (w >= this.hi) this.hi = w + 1;
     if (w === this.lo) {
       let lo = w;
@@ -64,8 +70,8 @@ export class LinearizedSet {
     const w = this.#word[op]!;
     const words = this.words;
     words[w] = words[w]! & ~this.#bit[op]!;
-    this.hash ^= this.#key[op]!;
     if (w >= this.returnedWords) return;
+    this.hash ^= this.#key[op]!;
     if (w < this.lo) this.lo = w;
     if (w === this.hi - 1) {
       let hi = w + 1;
@@ -88,14 +94,18 @@ export class LinearizedSet {
     for (let w = this.returnedWords, end = words.length; w < end; w++) pool[p++] = words[w]!;
   }
 
-  /** Whether the record at `at` is this set's (records are canonical: equal sets, equal records). */
-  matchesRecord(pool: Uint32Array, at: number): boolean {
+  /**
+   * Whether the record at `at` has this set's returned part (records are canonical: equal
+   * parts, equal records) and an open part that is a subset of this set's.
+   */
+  coversRecord(pool: Uint32Array, at: number): boolean {
     const { words, lo, hi } = this;
     if (pool[at] !== lo || pool[at + 1] !== hi) return false;
     let p = at + 2;
     for (let w = lo; w < hi; w++) if (pool[p++] !== words[w]) return false;
-    for (let w = this.returnedWords, end = words.length; w < end; w++)
-      if (pool[p++] !== words[w]) return false;
+    for (let w = this.returnedWords, end = words.length; w < end; w++) {
+      if ((pool[p++]! & ~words[w]!) !== 0) return false;
+    }
     return true;
   }
 }

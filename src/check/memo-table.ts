@@ -1,6 +1,7 @@
 /**
  * The (linearized set, state) pairs a search has already reached: reaching one again can
- * only repeat work, so the search prunes it. An open-addressed index over chains, with the
+ * only repeat work, so the search prunes it (as it does a pair whose set only adds open
+ * operations to a reached one's: see LinearizedSet). An open-addressed index over chains, with the
  * sets' records packed in one growing word pool, so adding a pair allocates nothing but
  * the occasional doubling.
  */
@@ -25,7 +26,7 @@ export class MemoTable<S> {
     return this.#size;
   }
 
-  /** Adds (`set`, `state`) unless it is there; true if it was added. `hash` covers both. */
+  /** Adds (`set`, `state`) unless it is covered by a pair there; true if it was added. `hash` covers both. */
   add(set: LinearizedSet, hash: number, state: S): boolean {
     const pool = this.#pool;
     const states = this.#states;
@@ -33,7 +34,7 @@ export class MemoTable<S> {
     const starts = this.#starts;
     const chain = this.#chain;
     for (let e = this.#buckets[hash & (this.#buckets.length - 1)]!; e >= 0; e = chain[e]!) {
-      if (hashes[e] === hash && set.matchesRecord(pool, starts[e]!) && this.#equal(states[e]!, state)) {
+      if (hashes[e] === hash && set.coversRecord(pool, starts[e]!) && this.#equal(states[e]!, state)) {
         return false;
       }
     }

@@ -15,6 +15,13 @@ export interface Operation<I, O> {
    * effect at any point after its call, or not at all.
    */
   readonly return: number | undefined;
+  /**
+   * Open operations only, optional: the time by which it took effect if it ever did. A
+   * client with a session gives it: once the client's next write returned, the service
+   * refuses the older request as stale. Bounding open operations keeps the search small;
+   * unbounded, each one that never took effect stays a candidate to the end of the history.
+   */
+  readonly effectBy?: number;
 }
 
 /** Whether `operation` never returned: it may take effect any time after its call, or never. */

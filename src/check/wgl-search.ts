@@ -9,11 +9,18 @@
  * is linearized (open ones may stay out: they never took effect); it is not once a return is
  * met with nothing left to pop.
  *
+ * Open operations are tried last: the walk up to a return first tries the calls that
+ * returned, and only then walks again trying the open ones. Each candidate is still tried,
+ * so the search is as complete, but a timed-out write that never took effect (the common
+ * case) is not linearized at its call and then backtracked over. An open operation with an
+ * effectBy time has an expiry entry there: reached with the operation still out, the walk
+ * drops it (it never took effect, in this branch), a forced move that backtracking undoes.
+ *
  * The search is resumable: run(deadline) works until the deadline and returns 'paused', so
  * the caller can share one time budget among partitions. The hot loop allocates nothing
  * except what the model's step does and what the memo table grows by.
  */
-import { EntryList } from './entry-list.js';
+import { CALL, EXPIRY, EntryList } from './entry-list.js';
 import { LinearizedSet, mix32 } from './linearized-set.js';
 import { MemoTable } from './memo-table.js';
 import type { Model } from './model.js';
@@ -39,12 +46,13 @@ export class WglSearch<S, I, O> {
   readonly #model: Model<S, I, O>;
   readonly #inputs: I[];
   readonly #outputs: (O | undefined)[];
-  /** Internal operation number -> index in the operations given. */
+  /** Internal operation number -> index in the operations given; the returned ones come first. */
   readonly #order: Int32Array;
+  readonly #returned: number;
   readonly #list: EntryList;
   readonly #set: LinearizedSet;
   readonly #memo: MemoTable<S>;
-  /** Call entries pushed, and the state before each. */
+  /** Per level: the call entry linearized, or ~entry for an open operation dropped; and the state before. */
   readonly #stackEntry: Int32Array;
   readonly #stackState: (S | undefined)[];
   #depth = 0;
@@ -53,8 +61,13 @@ export class WglSearch<S, I, O> {
   /** Operations that returned and are not linearized yet. */
   #pendingReturned: number;
   #steps = 0;
+  /** Whether the walk is trying open operations (second) or those that returned (first). */
+  #openPass = false;
+  /** Whether the walk may have passed an open call (so the second walk is worth it). */
+  #sawOpen = false;
+  readonly #hasOpen: boolean;
   #result: SearchProgress = 'paused';
-  #best: { prefix: Int32Array; state: S; blockedEntry: number } | undefined;
+  #best: { stack: Int32Array; state: S; blockedEntry: number } | undefined;
 
   constructor(model: Model<S, I, O>, operations: readonly Operation<I, O>[]) {
     this.#model = model;
@@ -65,12 +78,15 @@ export class WglSearch<S, I, O> {
     returned.sort(byCall);
     open.sort(byCall);
     this.#order = Int32Array.from([...returned, ...open]);
+    this.#returned = returned.length;
+    this.#hasOpen = open.length > 0;
     const ordered = Array.from(this.#order, (i) => operations[i]!);
     this.#inputs = ordered.map((operation) => operation.input);
     this.#outputs = ordered.map((operation) => operation.output);
     this.#list = new EntryList(
       ordered.map((operation) => operation.call),
-      ordered.map((operation) => operation.return),
+      ordered.map((operation) => operation.return ?? operation.effectBy),
+      ordered.map((operation) => operation.return === undefined),
     );
     this.#set = new LinearizedSet(returned.length, open.length);
     this.#memo = new MemoTable((a, b) => model.equal(a, b));
@@ -98,59 +114,99 @@ export class WglSearch<S, I, O> {
     const model = this.#model;
     const inputs = this.#inputs;
     const outputs = this.#outputs;
-    const { next, op: opOf, match, isCall } = this.#list;
     const list = this.#list;
+    const { next, op: opOf, match, kind } = list;
     const set = this.#set;
     const memo = this.#memo;
     const stackEntry = this.#stackEntry;
     const stackState = this.#stackState;
+    const returned = this.#returned;
     const hash = model.hash;
     let depth = this.#depth;
     let entry = this.#entry;
     let state = this.#state;
     let pendingReturned = this.#pendingReturned;
     let steps = this.#steps;
+    let openPass = this.#openPass;
+    let sawOpen = this.#sawOpen;
+    const hasOpen = this.#hasOpen;
     let result: SearchProgress = 'paused';
 
     while (pendingReturned > 0) {
       if (++steps % CLOCK_EVERY === 0 && now() >= deadline) break;
-      if (isCall[entry] === 1) {
+      const entryKind = kind[entry];
+      if (entryKind === CALL) {
         const op = opOf[entry]!;
-        const after = model.step(state, inputs[op]!, outputs[op]);
-        // An open operation that changes nothing need never be linearized: skip it.
-        if (after !== ILLEGAL && (match[entry]! >= 0 || !model.equal(after, state))) {
-          set.add(op);
-          const key = hash === undefined ? set.hash : set.hash ^ mix32(hash.call(model, after));
-          if (memo.add(set, key, after)) {
-            stackEntry[depth] = entry;
-            stackState[depth] = state;
-            depth++;
-            state = after;
-            list.lift(entry);
-            if (match[entry]! >= 0) pendingReturned--;
-            entry = next[EntryList.HEAD]!;
-            continue;
+        const open = op >= returned;
+        if (open === openPass) {
+          const after = model.step(state, inputs[op]!, outputs[op]);
+          // An open operation that changes nothing need never be linearized: skip it.
+          if (after !== ILLEGAL && !(open && model.equal(after, state))) {
+            set.add(op);
+            const key = hash === undefined ? set.hash : set.hash ^ mix32(hash.call(model, after));
+            if (memo.add(set, key, after)) {
+              stackEntry[depth] = entry;
+              stackState[depth] = state;
+              depth++;
+              state = after;
+              list.lift(entry);
+              if (!open) pendingReturned--;
+              entry = next[EntryList.HEAD]!;
+              openPass = false;
+              sawOpen = false;
+              continue;
+            }
+            set.remove(op);
           }
-          set.remove(op);
-        }
+        } else if (open) sawOpen = true;
         entry = next[entry]!;
-      } else {
-        // A return whose call is not linearized: undo the last choice, or fail.
-        if (this.#best === undefined || depth > this.#best.prefix.length) {
-          this.#best = { prefix: stackEntry.slice(0, depth), state, blockedEntry: entry };
-        }
-        if (depth === 0) {
-          result = 'illegal';
-          break;
-        }
+        continue;
+      }
+      if (!openPass && sawOpen) {
+        // Nothing that returned can go next: now try the open operations called by here.
+        openPass = true;
+        entry = next[EntryList.HEAD]!;
+        continue;
+      }
+      if (entryKind === EXPIRY) {
+        // Past its effectBy time, still out: it never took effect (on this branch).
+        const call = match[entry]!;
+        set.add(opOf[call]!);
+        list.lift(call);
+        stackEntry[depth] = ~call;
+        stackState[depth] = state;
+        depth++;
+        entry = next[EntryList.HEAD]!;
+        openPass = false;
+        sawOpen = false;
+        continue;
+      }
+      // A return whose call is not linearized: undo the last choice, or fail.
+      if (this.#best === undefined || depth > this.#best.stack.length) {
+        this.#best = { stack: stackEntry.slice(0, depth), state, blockedEntry: entry };
+      }
+      let resumed = false;
+      while (depth > 0) {
         depth--;
-        const call = stackEntry[depth]!;
+        const frame = stackEntry[depth]!;
+        const call = frame < 0 ? ~frame : frame;
+        const op = opOf[call]!;
         state = stackState[depth]!;
         stackState[depth] = undefined;
-        set.remove(opOf[call]!);
+        set.remove(op);
         list.unlift(call);
-        if (match[call]! >= 0) pendingReturned++;
+        // A drop was the only move left where it was made: keep undoing.
+        if (frame < 0) continue;
+        openPass = op >= returned;
+        if (!openPass) pendingReturned++;
+        sawOpen = hasOpen;
         entry = next[call]!;
+        resumed = true;
+        break;
+      }
+      if (!resumed) {
+        result = 'illegal';
+        break;
       }
     }
     if (pendingReturned === 0) result = 'ok';
@@ -159,6 +215,8 @@ export class WglSearch<S, I, O> {
     this.#state = state;
     this.#pendingReturned = pendingReturned;
     this.#steps = steps;
+    this.#openPass = openPass;
+    this.#sawOpen = sawOpen;
     this.#result = result;
     return result;
   }
@@ -166,10 +224,11 @@ export class WglSearch<S, I, O> {
   /** After 'illegal': how far the search got. */
   failure(): SearchFailure<S> | undefined {
     if (this.#result !== 'illegal' || this.#best === undefined) return undefined;
-    const { prefix, state, blockedEntry } = this.#best;
+    const { stack, state, blockedEntry } = this.#best;
     const list = this.#list;
+    const linearized = Array.from(stack).filter((frame) => frame >= 0);
     return {
-      prefix: Array.from(prefix, (entry) => this.#order[list.op[entry]!]!),
+      prefix: linearized.map((entry) => this.#order[list.op[entry]!]!),
       state,
       blocked: this.#order[list.op[blockedEntry]!]!,
     };

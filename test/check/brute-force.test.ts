@@ -12,11 +12,20 @@ import { ILLEGAL } from '../../src/check/model.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import type { KvOperation } from './kv-history.js';
 
-/** Whether some real-time-respecting order of `history` is legal (exponential: keep it small). */
-function bruteForce(history: readonly KvOperation[]): boolean {
+/**
+ * Whether some real-time-respecting order of `history` is legal. Exponential; `memo` (keyed
+ * by the done set as text and the state) makes longer histories of low concurrency feasible.
+ */
+function bruteForce(history: readonly KvOperation[], memo?: Set<string>): boolean {
   const done = new Array<boolean>(history.length).fill(false);
-  const search = (state: KvState, left: number): boolean => {
+  // The latest call among the operations placed: an open operation with effectBy before it can no longer go.
+  const search = (state: KvState, left: number, latestCall: number): boolean => {
     if (left === 0) return true;
+    if (memo !== undefined) {
+      const key = `${done.map((d) => (d ? 1 : 0)).join('')}:${JSON.stringify(state)}`;
+      if (memo.has(key)) return false;
+      memo.add(key);
+    }
     for (const [i, operation] of history.entries()) {
       if (done[i]) continue;
       // Another pending operation that returned before this one was called must go first.
@@ -24,26 +33,46 @@ function bruteForce(history: readonly KvOperation[]): boolean {
         (other, j) => !done[j] && j !== i && other.return !== undefined && other.return < operation.call,
       );
       if (blocked) continue;
+      if (operation.effectBy !== undefined && operation.effectBy < latestCall) continue;
       const after = kvModel.step(state, operation.input, operation.output);
       if (after === ILLEGAL) continue;
       done[i] = true;
-      const ok = search(after, left - (operation.return === undefined ? 0 : 1));
+      const ok = search(
+        after,
+        left - (operation.return === undefined ? 0 : 1),
+        Math.max(latestCall, operation.call),
+      );
       done[i] = false;
       if (ok) return true;
     }
     return false;
   };
-  return search(kvModel.init(), history.filter((operation) => operation.return !== undefined).length);
+  return search(
+    kvModel.init(),
+    history.filter((operation) => operation.return !== undefined).length,
+    -Infinity,
+  );
 }
 
-function randomHistory(random: SeededRandom, size: number): KvOperation[] {
+/**
+ * `size` operations called within `span`, each lasting up to `length`; one in `openOneIn`
+ * open, half of those with an effectBy time.
+ */
+function randomHistory(
+  random: SeededRandom,
+  size: number,
+  span = 20,
+  length = 8,
+  openOneIn = 6,
+): KvOperation[] {
   const values = ['a', 'b', 'ab', 'ba'];
   const value = () => random.pick(values);
   const maybe = () => (random.chance(1, 4) ? null : value());
   return Array.from({ length: size }, (_, client) => {
-    const call = random.int(20);
-    const open = random.chance(1, 6);
-    const ret = open ? undefined : call + random.int(8);
+    const call = random.int(span);
+    const open = random.chance(1, openOneIn);
+    const ret = open ? undefined : call + random.int(length);
+    const effectBy = open && random.chance(1, 2) ? { effectBy: call + random.int(length) } : {};
     const [input, output]: [KvInput, KvOutput] = random.pick([
       (): [KvInput, KvOutput] => [
         { kv: 'get', key: 'k' },
@@ -67,7 +96,7 @@ function randomHistory(random: SeededRandom, size: number): KvOperation[] {
         ];
       },
     ])();
-    return { client, input, output: open ? undefined : output, call, return: ret };
+    return { client, input, output: open ? undefined : output, call, return: ret, ...effectBy };
   });
 }
 
@@ -90,4 +119,58 @@ describe('the search agrees with brute force', () => {
     expect(verdicts.ok).toBeGreaterThan(300);
     expect(verdicts.illegal).toBeGreaterThan(300);
   });
+
+  it('on 300 longer histories of 33 to 100 operations (several words of linearized set)', () => {
+    const random = new SeededRandom(14, 'brute-force-long');
+    const verdicts = { ok: 0, illegal: 0 };
+    for (let round = 0; round < 300; round++) {
+      const size = 33 + random.int(67);
+      // Mostly sequential with short overlaps; answers taken from a legal run, one in 40 changed.
+      const history = randomHistory(random, size, size * 3, 6, 15);
+      const legal = legalize(history, random);
+      const expected = bruteForce(legal, new Set()) ? 'ok' : 'illegal';
+      const { verdict } = checkOperations(kvModel, legal);
+      if (verdict !== expected) {
+        throw new Error(
+          `round ${round}: search says ${verdict}, brute force ${expected}:\n${JSON.stringify(legal)}`,
+        );
+      }
+      verdicts[expected]++;
+    }
+    expect(verdicts.ok).toBeGreaterThan(30);
+    expect(verdicts.illegal).toBeGreaterThan(30);
+  });
 });
+
+/**
+ * The answers a run in call order would give (so most of a long history is legal, and the
+ * search goes deep), with one answer in 40 replaced by a random one.
+ */
+function legalize(history: readonly KvOperation[], random: SeededRandom): KvOperation[] {
+  let state: KvState = null;
+  return [...history]
+    .sort((a, b) => a.call - b.call)
+    .map((operation) => {
+      const output = answer(state, operation.input);
+      const after = kvModel.step(state, operation.input, output);
+      if (after !== ILLEGAL) state = after;
+      if (operation.return === undefined) return operation;
+      return { ...operation, output: random.chance(1, 40) ? operation.output : output };
+    });
+}
+
+function answer(state: KvState, input: KvInput): KvOutput {
+  switch (input.kv) {
+    case 'get':
+      return { kv: 'get', value: state };
+    case 'put':
+    case 'append':
+      return { kv: input.kv };
+    case 'delete':
+      return { kv: 'delete', existed: state !== null };
+    case 'cas': {
+      const swapped = state === input.expected;
+      return { kv: 'cas', swapped, value: swapped ? input.value : state };
+    }
+  }
+}

@@ -36,7 +36,7 @@ describe('the explanation of an illegal history', () => {
     expect(text).toContain('4. client c1: append(k, "c")  [4, 10]');
     expect(text).toContain('State after it: "abc"');
     expect(text).toMatch(
-      /can take effect next[^\n]*\n +client c3: get\(k\) -> "zzz"  \[7, 8\]\n +client c4: get\(k\) -> "yyy"  \[6.500, 30\]/,
+      /can take effect next[^\n]*\n +client c3: get\(k\) -> "zzz" {2}\[7, 8\]\n +client c4: get\(k\) -> "yyy" {2}\[6.500, 30\]/,
     );
     expect(text).not.toContain('other');
   });

@@ -65,6 +65,34 @@ describe('open-ended writes', () => {
   });
 });
 
+describe("open-ended writes with an effectBy time (superseded by the client's next write)", () => {
+  const before = put('x', '1', [0, 1]);
+  const bounded = { ...put('x', '2', [2]), effectBy: 4 };
+
+  it('took effect by then, or never', () => {
+    expect(verdict([before, bounded, get('x', '2', [5, 6])])).toBe('ok');
+    expect(verdict([before, bounded, get('x', '1', [5, 6]), get('x', '1', [7, 8])])).toBe('ok');
+    // Unbounded, a late effect would explain a read of "2" after one of "1"; bounded, not.
+    expect(verdict([before, put('x', '2', [2]), get('x', '1', [5, 6]), get('x', '2', [7, 8])])).toBe('ok');
+    expect(verdict([before, bounded, get('x', '1', [5, 6]), get('x', '2', [7, 8])])).toBe('illegal');
+  });
+
+  it('may take effect at its effectBy time itself, before a call made then', () => {
+    expect(verdict([before, bounded, get('x', '2', [4, 5])])).toBe('ok');
+    expect(verdict([before, bounded, get('x', '2', [4.5, 5])])).toBe('ok');
+    expect(verdict([before, bounded, put('x', '3', [4.5, 5]), get('x', '2', [6, 7])])).toBe('illegal');
+  });
+
+  it('an effectBy on an operation that returned, or before its call, is refused', () => {
+    expect(() => checkOperations(kvModel, [{ ...put('x', '1', [0, 1]), effectBy: 3 }])).toThrow(
+      /returned and has an effectBy time/,
+    );
+    expect(() => checkOperations(kvModel, [{ ...put('x', '1', [5]), effectBy: 3 }])).toThrow(
+      /has effectBy 3, not a finite time at or after its call at 5/,
+    );
+  });
+});
+
 describe('open-ended reads', () => {
   it('never constrain the history', () => {
     const history = [
