@@ -8,7 +8,7 @@ import {
   NodeFailedError,
   NodeStoppedError,
   NotLeaderError,
-  ProposalTimeoutError,
+  ProposalOutcomeUnknownError,
   ReadTimeoutError,
 } from '../../src/errors.js';
 import type { KvCommand, KvResult, KvSession } from '../../src/kv/kv-command.js';
@@ -27,7 +27,7 @@ export type KvArgs =
 
 /**
  * What a server answers. `ErrWrongLeader` covers everything a clerk retries elsewhere (not
- * the leader, no quorum in time, stopped). `Failed` is an answer no correct service gives
+ * the leader, no quorum in time, outcome unknown, stopped). `Failed` is an answer no correct service gives
  * (a stale or reused session, a refused command): the clerk fails the test with it.
  */
 export type KvReply =
@@ -92,7 +92,9 @@ export class KvServer {
 function isRetryable(error: unknown): error is Error {
   return (
     error instanceof NotLeaderError ||
-    error instanceof ProposalTimeoutError ||
+    // A timeout or a proposal a snapshot replaced: it may have applied, and a retry with the
+    // same session applies at most once.
+    error instanceof ProposalOutcomeUnknownError ||
     error instanceof ReadTimeoutError ||
     error instanceof NodeStoppedError ||
     error instanceof NodeFailedError

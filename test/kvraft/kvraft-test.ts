@@ -1,5 +1,5 @@
 /**
- * Registers kvraft tests: one vitest case per seed (default 1; RAFT_SEEDS and RAFT_SEED as
+ * Registers kvraft tests: one vitest case per seed (default 2; RAFT_SEEDS and RAFT_SEED as
  * in test/support/seeds.ts), each failure naming its replay command, and after each file
  * one line with the longest history it checked and the checker's time on it.
  */
@@ -7,7 +7,7 @@ import { afterAll, describe, it } from 'vitest';
 import { replayable, testSeeds } from '../support/seeds.js';
 import { longestHistoryLine } from './linearizability.js';
 
-const DEFAULT_SEEDS = 1;
+const DEFAULT_SEEDS = 2;
 
 /**
  * Wall-clock limit per run, only against a hang: the course's 120 s limit is on virtual
