@@ -23,6 +23,8 @@ export interface HistoryRecorderOptions<I> {
    * KvClient's writes), so when such a call returns, the client's earlier open calls get that
    * time as effectBy: they took effect by then or never will, which keeps the check fast.
    * For KvClient calls checked with kvModel: `supersedes: isKvWrite`. Default: none.
+   * Only sound if each recorded client is one session: a client that starts over with a new
+   * session (a fresh KvClient after a crash) must record under a new name.
    */
   readonly supersedes?: (input: I) => boolean;
 }
