@@ -39,6 +39,8 @@ export * from './kv/index.js';
 export { DEFAULT_CLIENT_TIMEOUT_MS, KvClient } from './kv/client.js';
 export type { KvCasAck, KvClientGetOptions, KvClientOptions, KvDeleteAck, KvWriteAck } from './kv/client.js';
 export * from './kv/client-errors.js';
+// The linearizability checker (Wing & Gong / Lowe), with the key/value model.
+export * from './check/index.js';
 export { CRYPTO_RANDOM } from './node/crypto-random.js';
 export { REAL_CLOCK } from './node/real-clock.js';
 export type {

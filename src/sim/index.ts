@@ -46,6 +46,8 @@ export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
 // The reference application, to test against in the simulator.
 export * from '../kv/index.js';
+// The linearizability checker, for histories recorded against simulated clusters.
+export * from '../check/index.js';
 export type { Listener } from '../emitter.js';
 export * from '../errors.js';
 export type {
