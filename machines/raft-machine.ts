@@ -29,7 +29,7 @@ import type {
   RequestVote,
 } from './messages.js';
 import type { ReadAnswer } from './read-index.js';
-import { NO_READS, confirmedReadCount, withAck, withLocalReads } from './read-index.js';
+import { NO_READS, confirmedReadCount, isReadRoundDue, withAck, withLocalReads } from './read-index.js';
 import { followerCommitIndex, nextCommitIndex } from './commit-rules.js';
 import {
   initialProgress,
@@ -96,7 +96,8 @@ const effects = setup({
     knowsLeader: ({ context }) => context.leaderId !== null,
     /** Leader: reads a quorum has confirmed since they arrived, with an entry of this term committed. */
     hasConfirmedReads: ({ context }) => confirmedReadCount(context) > 0,
-    isReadRoundDue: ({ context }) => context.reads.roundDue,
+    /** Reads wait for a round, and the round before has come back from a quorum. */
+    isReadRoundDue: ({ context }) => isReadRoundDue(context),
     /** Follower: the leader answers reads this node asked of it. */
     answersAskedRead: ({ context, event }) =>
       event.type === 'ReadIndexReply' &&
@@ -200,7 +201,7 @@ const becomeLeader = effects.enqueueActions(({ context, enqueue }) => {
 const sendHeartbeats = effects.enqueueActions(({ context, enqueue }) => {
   const { messages, progress, nextRpcId } = planAppends(context, context.peers, 'heartbeat');
   // Every follower gets a request numbered after every read waiting: the round they need.
-  const reads = context.reads.roundDue ? { ...context.reads, roundDue: false } : context.reads;
+  const reads = { ...context.reads, roundDue: false, round: context.nextRpcId };
   enqueue.assign({ progress, nextRpcId, reads });
   enqueue({ type: 'send', params: { messages } });
 });

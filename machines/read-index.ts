@@ -5,6 +5,10 @@
  * has answered a request it sent after the read arrived, so no newer leader existed then.
  * The read index is the commit index at that point; the host answers the read once its
  * state machine has applied that far. A follower asks the leader for a read index.
+ *
+ * Batching: reads that arrive while a round of AppendEntries is out wait for it to come
+ * back before the next round goes, so under load every round trip serves all the reads
+ * that arrived during the one before, whatever the number of clients.
  */
 import type { RaftContext } from './context.js';
 import { quorumSize } from './election-rules.js';
@@ -43,11 +47,13 @@ export interface ReadState {
   readonly acked: Readonly<Record<NodeId, number>>;
   /** Leader: a read arrived since the last AppendEntries to every follower. */
   readonly roundDue: boolean;
+  /** Leader: the first rpcId of its latest round of AppendEntries to every follower. */
+  readonly round: number;
   /** Follower: reads asked of the leader, not answered yet. */
   readonly asked: readonly AskedReads[];
 }
 
-export const NO_READS: ReadState = { waiting: [], acked: {}, roundDue: false, asked: [] };
+export const NO_READS: ReadState = { waiting: [], acked: {}, roundDue: false, round: 0, asked: [] };
 
 /** Where a batch of reads ended: the read index, or null when it was refused (no leadership shown). */
 export interface ReadAnswer {
@@ -66,6 +72,11 @@ export function quorumAcked(context: RaftContext): number {
   acks.push(Number.POSITIVE_INFINITY);
   acks.sort((a, b) => b - a);
   return acks[quorumSize(context.peers.length + 1) - 1]!;
+}
+
+/** Reads wait for a round, and a quorum has answered the one before (at most one is out). */
+export function isReadRoundDue(context: RaftContext): boolean {
+  return context.reads.roundDue && quorumAcked(context) >= context.reads.round;
 }
 
 /** The leader's commit index holds an entry of its own term (its no-op, or a later one). */

@@ -88,6 +88,8 @@ describe('ReadIndex on a leader', () => {
     const a = new Driver();
     a.send({ type: FOLLOWER_TIMEOUT });
     a.send({ type: 'RequestVoteReply', from: 'b', to: 'a', term: 1, inReplyTo: 1, voteGranted: true });
+    // b answers the new leader's first round: the read's round may go.
+    a.send(accepted('b', lastAppendTo(a, 'b').rpcId, 1));
     a.send({ type: 'Read', ids: [1] });
     const round = a.send({ type: 'Flush' });
     const toB = round.messages.find((m): m is AppendEntries => m.type === 'AppendEntries' && m.to === 'b')!;
@@ -96,6 +98,26 @@ describe('ReadIndex on a leader', () => {
     expect(quorumAcked(a.context)).toBe(toB.rpcId);
     expect(a.send({ type: 'LogPersisted', index: 1, term: 1 }).reads).toEqual([
       { type: 'answerReads', ids: [1], index: 1 },
+    ]);
+  });
+
+  it('sends one round at a time: reads arriving while one is out share the next', () => {
+    const a = committedLeader();
+    a.send({ type: 'Read', ids: [1] });
+    const first = a.send({ type: 'Flush' }).messages.filter((m) => m.type === 'AppendEntries');
+    expect(first.map((m) => m.to)).toEqual(['b', 'c']);
+    // Two more turns of reads while the first round is out: no round for them yet.
+    a.send({ type: 'Read', ids: [2] });
+    expect(a.send({ type: 'Flush' }).messages).toEqual([]);
+    a.send({ type: 'Read', ids: [3] });
+    expect(a.send({ type: 'Flush' }).messages).toEqual([]);
+    // The first round comes back from a quorum: read 1 is answered, and the next round goes.
+    const back = a.send(accepted('b', first[0]!.rpcId, 1));
+    expect(back.reads).toEqual([{ type: 'answerReads', ids: [1], index: 1 }]);
+    const second = a.send({ type: 'Flush' }).messages.filter((m) => m.type === 'AppendEntries');
+    expect(second).toHaveLength(2);
+    expect(a.send(accepted('c', second[1]!.rpcId, 1)).reads).toEqual([
+      { type: 'answerReads', ids: [2, 3], index: 1 },
     ]);
   });
 
