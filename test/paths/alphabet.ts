@@ -2,7 +2,7 @@
  * The event alphabet of the generated path tests: a finite, declared set of events for
  * node `a` of a three-node cluster (peers `b` and `c`), computed relative to the state it
  * is offered in (a term lower, equal or higher than the node's; a log that matches or
- * conflicts; granted and refused votes; proposals). Timeouts are offered by XState's
+ * conflicts; granted and refused votes; proposals; reads). Timeouts are offered by XState's
  * internal `after` event names, only in the states that own those timers.
  */
 import type { SnapshotFrom } from 'xstate';
@@ -25,16 +25,68 @@ export const HEARTBEAT = 'xstate.after.heartbeatInterval.raft.leader.heartbeatin
 /** Bounds of the traversal: terms and log lengths above these are not explored further. */
 export const MAX_TERM = Number(process.env.PATHS_MAX_TERM ?? 2);
 export const MAX_LOG = Number(process.env.PATHS_MAX_LOG ?? 1);
+/** Reads a leader holds (batches) or a follower has asked of its leader, past which the traversal stops. */
+export const MAX_READS = Number(process.env.PATHS_MAX_READS ?? 2);
 
 /** rpcIds of the alphabet's requests (the node's own replies echo them). */
 const PEER_RPC = 900;
+/** A follower's hint that its log is empty. */
+const CONFLICT = { conflictTerm: 0, conflictIndex: 1, logLength: 0 };
+/** ReadIndex requests and Read batches are renumbered per path (withFreshReadIds) from these. */
+const READ_RPC = 2000;
 
-/** Every event offered in `snapshot`. */
+/**
+ * Every event offered in `snapshot`. While reads are pending (a leader holds some, or a
+ * follower asked its leader), only the events that bear on them: what confirms them, commits
+ * the leader's term, sends the round, answers them, or ends the role. The rest of the
+ * protocol is explored in the states without reads; offering all of it with reads pending
+ * multiplies every leader state by the reads' configurations.
+ */
 export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   const c = snapshot.context;
+  if (c.reads.waiting.length > 0) return whileLeaderHoldsReads(c);
+  if (c.reads.asked.length > 0) return whileFollowerAsks(c);
+  return [...protocolEvents(c, roleOf(snapshot.value)), ...readEvents(c)];
+}
+
+const vote = (term: number, lastLogIndex: number, lastLogTerm: number, from = 'b'): NodeEvent => ({
+  type: 'RequestVote',
+  from,
+  to: 'a',
+  term,
+  rpcId: PEER_RPC,
+  lastLogIndex,
+  lastLogTerm,
+});
+
+const append = (term: number, prev: number, prevTerm: number, entries: number[], leaderCommit: number) =>
+  ({
+    type: 'AppendEntries',
+    from: 'b',
+    to: 'a',
+    term,
+    rpcId: PEER_RPC,
+    prevLogIndex: prev,
+    prevLogTerm: prevTerm,
+    entries: entries.map((entryTerm) => ({ term: entryTerm, command: `b${entryTerm}` })),
+    leaderCommit,
+  }) as const;
+
+/** A read batch: its ids are made fresh per path (withFreshReadIds). */
+const READ: NodeEvent = { type: 'Read', ids: [0] };
+
+const readIndex = (term: number, from = 'b'): NodeEvent => ({
+  type: 'ReadIndex',
+  from,
+  to: 'a',
+  term,
+  rpcId: READ_RPC,
+});
+
+/** Everything but reads, in a state without reads pending. */
+function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   const t = c.currentTerm;
   const { lastIndex: li, lastTerm: lt } = c.log;
-  const role = roleOf(snapshot.value);
   const events: PathEvent[] = [];
 
   // Timeouts, where their timers are.
@@ -43,15 +95,6 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   if (role === 'leader') events.push({ type: HEARTBEAT });
 
   // RequestVote: lower, equal and higher terms; an up-to-date and a stale log.
-  const vote = (term: number, lastLogIndex: number, lastLogTerm: number, from = 'b'): NodeEvent => ({
-    type: 'RequestVote',
-    from,
-    to: 'a',
-    term,
-    rpcId: PEER_RPC,
-    lastLogIndex,
-    lastLogTerm,
-  });
   if (t > 0) events.push(vote(t - 1, li, lt));
   events.push(vote(t, li, lt), vote(t, li, lt, 'c'), vote(t + 1, li, lt));
   if (li > 0) events.push(vote(t + 1, 0, 0));
@@ -72,18 +115,6 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
 
   // AppendEntries: lower, equal and higher terms; a heartbeat that matches, one new entry,
   // a mismatching term at prevLogIndex, a prevLogIndex past the end, an overwrite.
-  const append = (term: number, prev: number, prevTerm: number, entries: number[], leaderCommit: number) =>
-    ({
-      type: 'AppendEntries',
-      from: 'b',
-      to: 'a',
-      term,
-      rpcId: PEER_RPC,
-      prevLogIndex: prev,
-      prevLogTerm: prevTerm,
-      entries: entries.map((entryTerm) => ({ term: entryTerm, command: `b${entryTerm}` })),
-      leaderCommit,
-    }) as const;
   if (t > 0) events.push(append(t - 1, li, lt, [], 0));
   events.push(append(t, li, lt, [], li), append(t + 1, li, lt, [], 0));
   // One new entry, committed at once or left uncommitted.
@@ -130,11 +161,142 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   return events;
 }
 
+/**
+ * Reads in every role: a batch of the node's own; a follower's ReadIndex of a lower, equal
+ * or higher term; replies to ReadIndex requests of lower, equal and higher terms.
+ */
+function readEvents(c: RaftContext): NodeEvent[] {
+  const t = c.currentTerm;
+  const { waiting } = c.reads;
+  // Compaction has no bearing on reads: a leader is given reads only without a snapshot.
+  const leaderTakes = c.leaderId !== c.id || c.log.snapshotIndex === 0;
+  const events: NodeEvent[] = [];
+  // Up to MAX_READS batches; past them, only one that joins the last (no request sent since).
+  // A leader takes a second batch only once its term has an entry committed: then one batch
+  // can be released before the next.
+  const held = Math.max(waiting.length, c.reads.asked.length);
+  const joins = waiting.at(-1)?.kind === 'local' && waiting.at(-1)?.after === c.nextRpcId;
+  const termCommitted = c.log.termAt(c.commitIndex) === t;
+  const room = held === 0 || (held < MAX_READS && (waiting.length === 0 || termCommitted));
+  if (leaderTakes && (room || joins)) events.push(READ);
+  if (t > 0) events.push(readIndex(t - 1));
+  // A leader takes a follower's request first, before its own batches.
+  if (leaderTakes && waiting.length === 0) events.push(readIndex(t), readIndex(t, 'c'));
+  events.push(readIndex(t + 1));
+  events.push(...readIndexReplies(c, t));
+  return events;
+}
+
+/**
+ * A leader holding reads: more reads; the round (Flush) and heartbeats; a proposal and its
+ * log made durable;
+ * the followers' replies, which confirm reads, bring the round back and commit; a higher
+ * term, which ends its leadership and refuses them.
+ */
+function whileLeaderHoldsReads(c: RaftContext): PathEvent[] {
+  const t = c.currentTerm;
+  const { lastIndex: li, lastTerm: lt } = c.log;
+  const events: PathEvent[] = [{ type: HEARTBEAT }, { type: 'Flush' }];
+  // One entry past a full log, all committed and of this term, with one batch waiting: a read
+  // released while an entry is not yet committed (its index is the commit index, not the last).
+  const full = li === MAX_LOG && c.commitIndex === li && lt === t;
+  if (full && c.reads.waiting.length === 1) events.push({ type: 'Propose', commands: ['x'] });
+  if (c.persistedIndex < li) events.push({ type: 'LogPersisted', index: li, term: lt });
+  if (li <= MAX_LOG && readEvents(c).includes(READ)) events.push(READ);
+  events.push(readIndex(t + 1));
+  return [...events, ...repliesWhileReadsWait(c)];
+}
+
+/**
+ * Replies from b and c of the leader's term while reads wait: to its latest request (sent
+ * before the reads arrived, or after), and to the first one sent after the oldest read:
+ * exactly the boundary. Successes (which also commit), and rejections that count: any in
+ * replicate mode, the outstanding probe's in probe mode.
+ */
+function repliesWhileReadsWait(c: RaftContext): NodeEvent[] {
+  const t = c.currentTerm;
+  const latest = c.nextRpcId - 1;
+  const reply = { type: 'AppendEntriesReply', to: 'a', term: t } as const;
+  const accepted = { ...reply, success: true, matchIndex: c.log.lastIndex } as const;
+  const refused = { ...reply, from: 'b', success: false, conflict: CONFLICT } as const;
+  const events: NodeEvent[] = [
+    { ...accepted, from: 'b', inReplyTo: latest },
+    { ...accepted, from: 'c', inReplyTo: latest },
+  ];
+  const oldest = c.reads.waiting[0]!;
+  if (latest > oldest.after) events.push({ ...accepted, from: 'b', inReplyTo: oldest.after });
+  const b = c.progress.b;
+  if (b?.mode === 'replicate') events.push({ ...refused, inReplyTo: latest });
+  if (b?.probeRpcId != null) events.push({ ...refused, inReplyTo: b.probeRpcId });
+  return events;
+}
+
+/**
+ * A follower that asked its leader: more reads; the leader's answers (and others'); its
+ * heartbeat, of this term and of a higher one (the same leader, re-elected); a higher term
+ * without a leader, and its own election timeout, which refuse what it asked.
+ */
+function whileFollowerAsks(c: RaftContext): PathEvent[] {
+  const t = c.currentTerm;
+  const { lastIndex: li, lastTerm: lt } = c.log;
+  return [
+    { type: ELECTION_TIMEOUT_FOLLOWER },
+    ...(c.reads.asked.length < MAX_READS ? [READ] : []),
+    readIndex(t),
+    append(t, li, lt, [], c.commitIndex),
+    append(t + 1, li, lt, [], c.commitIndex),
+    vote(t + 1, li, lt),
+    ...readIndexReplies(c, t),
+  ];
+}
+
+/**
+ * Leaders' answers to this node's ReadIndex: one that answers nothing, in every role; where
+ * a read is asked, its leader's answer (a read index or a refusal) and the same rpcId from
+ * another node. Terms lower, equal and higher: the answer stands whatever the terms.
+ */
+function readIndexReplies(c: RaftContext, t: number): NodeEvent[] {
+  const terms = t > 0 ? [t - 1, t, t + 1] : [t, t + 1];
+  const reply = (from: string, term: number, inReplyTo: number, readIndex: number | null): NodeEvent => ({
+    type: 'ReadIndexReply',
+    from,
+    to: 'a',
+    term,
+    inReplyTo,
+    readIndex,
+  });
+  // Past this node's commit index: the follower must take the leader's, never its own.
+  const index = c.commitIndex + 1;
+  // nextRpcId is no request yet.
+  const events = terms.map((term) => reply('b', term, c.nextRpcId, index));
+  const [first] = c.reads.asked;
+  if (first !== undefined) {
+    for (const term of terms) events.push(reply(first.leader, term, first.rpcId, index));
+    for (const term of terms) events.push(reply(first.leader, term, first.rpcId, null));
+    events.push(reply(first.leader === 'c' ? 'b' : 'c', t, first.rpcId, index));
+  }
+  const last = c.reads.asked.at(-1);
+  if (last !== undefined && last !== first) events.push(reply(last.leader, t, last.rpcId, index));
+  return events;
+}
+
+/**
+ * Read batches get ids [step], ReadIndex requests rpcId READ_RPC + step: fresh in every path,
+ * so an answer names the one read it settles. The chart only carries them, never reads them.
+ */
+export function withFreshReadIds(events: readonly PathEvent[]): PathEvent[] {
+  return events.map((event, i) => {
+    if (event.type === 'Read') return { ...event, ids: [i + 1] };
+    if (event.type === 'ReadIndex') return { ...event, rpcId: READ_RPC + i + 1 };
+    return event;
+  });
+}
+
 /** Follower b's answers: success, a rejection of the outstanding probe or of another request, a higher term. */
 function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
   const probe = c.progress.b?.probeRpcId ?? null;
   const reply = { type: 'AppendEntriesReply', from: 'b', to: 'a' } as const;
-  const conflict = { conflictTerm: 0, conflictIndex: 1, logLength: 0 };
+  const conflict = CONFLICT;
   const events: NodeEvent[] = [
     { ...reply, term: t, inReplyTo: 1, success: true, matchIndex: c.log.lastIndex },
     { ...reply, term: t, inReplyTo: probe === null ? 1 : probe + 1000, success: false, conflict },
@@ -153,29 +315,65 @@ function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
   return events;
 }
 
-/** A compact, bounded description of what matters about a state, for the traversal. */
+/**
+ * A compact, bounded description of what matters about a state, for the traversal. Per-peer
+ * progress matters to a leader only (a new leader starts it afresh) and the votes to a
+ * candidate only (each election starts them afresh): elsewhere they are stale, and left out.
+ */
 export function serializeSnapshot(snapshot: RaftSnapshot): string {
   const c = snapshot.context;
+  const role = roleOf(snapshot.value);
   const log = c.log as unknown as { terms?: () => number[] };
-  const progress = Object.entries(c.progress).map(
-    ([peer, p]) => `${peer}:${p.mode}:${p.matchIndex}:${p.nextIndex}:${p.probeRpcId === null ? '-' : 'p'}`,
-  );
+  const progress =
+    role === 'leader'
+      ? Object.entries(c.progress).map(
+          ([peer, p]) =>
+            `${peer}:${p.mode}:${p.matchIndex}:${p.nextIndex}:${p.probeRpcId === null ? '-' : 'p'}`,
+        )
+      : [];
   return JSON.stringify([
     snapshot.value,
     c.currentTerm,
     c.votedFor,
     c.leaderId,
-    c.votes,
+    role === 'candidate' ? c.votes : [],
     log.terms?.() ?? [],
     c.log.snapshotIndex,
     c.log.snapshotTerm,
     c.commitIndex,
     c.persistedIndex,
     progress,
+    readsOf(c),
   ]);
+}
+
+/**
+ * The reads, as far as the alphabet tells them apart: for each waiting batch, who asked, and
+ * whether a quorum has confirmed it (it waits for its term's entry to commit) or else whether
+ * a request went out since it arrived; a leader's round due, and whether its latest round
+ * came back; a follower's asked reads by leader. Absolute rpcIds and read ids never matter.
+ */
+function readsOf(c: RaftContext): unknown[] {
+  const { waiting, acked, roundDue, round, asked } = c.reads;
+  const quorum = Math.floor((c.peers.length + 1) / 2) + 1;
+  const answered = (rpcId: number) => 1 + c.peers.filter((p) => (acked[p] ?? 0) >= rpcId).length >= quorum;
+  const batches = waiting.map((w) => {
+    const status = answered(w.after) ? 'ok' : c.nextRpcId > w.after ? 'sent' : 'new';
+    return `${w.kind === 'local' ? 'own' : w.from}:${status}`;
+  });
+  const leads = c.leaderId === c.id;
+  return [batches, roundDue ? 1 : 0, leads && answered(round) ? 1 : 0, asked.map((a) => a.leader)];
 }
 
 /** Whether a state is past the traversal's bounds. */
 export function beyondBounds(snapshot: RaftSnapshot): boolean {
-  return snapshot.context.currentTerm > MAX_TERM || snapshot.context.log.lastIndex > MAX_LOG;
+  const c = snapshot.context;
+  // A leader holding reads may hold one entry more (whileLeaderHoldsReads).
+  const maxLog = c.reads.waiting.length > 0 ? MAX_LOG + 1 : MAX_LOG;
+  return (
+    c.currentTerm > MAX_TERM ||
+    c.log.lastIndex > maxLog ||
+    c.reads.waiting.length > MAX_READS ||
+    c.reads.asked.length > MAX_READS
+  );
 }

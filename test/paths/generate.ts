@@ -9,7 +9,7 @@ import { raftMachine } from '../../machines/index.js';
 import { chartTransitions, transitionKey } from '../../src/inspect/chart-outline.js';
 import { TEST_TIMING } from '../machines/machine-harness.js';
 import type { PathEvent, RaftSnapshot } from './alphabet.js';
-import { alphabet, beyondBounds, serializeSnapshot } from './alphabet.js';
+import { alphabet, beyondBounds, serializeSnapshot, withFreshReadIds } from './alphabet.js';
 import { CowRaftLog } from './cow-log.js';
 import { replay } from './replay.js';
 
@@ -33,11 +33,22 @@ const traversal = {
 /** The library's logic type, loosened: the alphabet includes XState's internal `after` events. */
 const logic = raftMachine as unknown as AnyActorLogic;
 
+/** Each traversal of the bounded graph costs seconds: it runs once for the paths and once for the edges. */
+let shortestCache: ReturnType<typeof getShortestPaths> | undefined;
+const traversedPaths = () => (shortestCache ??= getShortestPaths(logic, traversal as never));
+
+type Adjacency = Record<string, { state: RaftSnapshot; transitions: Record<string, { event: PathEvent }> }>;
+let adjacencyCache: Adjacency | undefined;
+const adjacencyMap = () =>
+  (adjacencyCache ??= getAdjacencyMap(logic, traversal as never) as unknown as Adjacency);
+
 export function shortestPaths(): GeneratedPath[] {
-  const paths = getShortestPaths(logic, traversal as never);
+  const paths = traversedPaths();
   return paths.map((path) => ({
     kind: 'shortest',
-    events: path.steps.map((s) => s.event as PathEvent).filter((e) => !e.type.startsWith('xstate.init')),
+    events: withFreshReadIds(
+      path.steps.map((s) => s.event as PathEvent).filter((e) => !e.type.startsWith('xstate.init')),
+    ),
   }));
 }
 
@@ -50,13 +61,13 @@ export function edgePaths(shortest: readonly GeneratedPath[]): GeneratedPath[] {
   const pathTo = pathsByState(shortest);
   return graphEdges().map(({ key, event }) => ({
     kind: 'edge',
-    events: [...(pathTo.get(key) ?? []), event],
+    events: withFreshReadIds([...(pathTo.get(key) ?? []), event]),
   }));
 }
 
 function pathsByState(shortest: readonly GeneratedPath[]): Map<string, readonly PathEvent[]> {
   const pathTo = new Map<string, readonly PathEvent[]>();
-  getShortestPaths(logic, traversal as never).forEach((path, i) =>
+  traversedPaths().forEach((path, i) =>
     pathTo.set(serializeSnapshot(path.state as RaftSnapshot), shortest[i]!.events),
   );
   return pathTo;
@@ -64,11 +75,7 @@ function pathsByState(shortest: readonly GeneratedPath[]): Map<string, readonly 
 
 /** Every edge of the traversal: the serialized source state and the event. */
 function graphEdges(): { key: string; event: PathEvent }[] {
-  const adjacency = getAdjacencyMap(logic, traversal as never) as unknown as Record<
-    string,
-    { state: RaftSnapshot; transitions: Record<string, { event: PathEvent }> }
-  >;
-  return Object.entries(adjacency).flatMap(([key, node]) =>
+  return Object.entries(adjacencyMap()).flatMap(([key, node]) =>
     Object.values(node.transitions).map(({ event }) => ({ key, event })),
   );
 }
@@ -92,7 +99,7 @@ export async function coveringPaths(
     const wanted = missing();
     if (wanted.length === 0) break;
     if (!wanted.some((t) => couldTrigger(t, event))) continue;
-    const events = [...(pathTo.get(key) ?? []), event];
+    const events = withFreshReadIds([...(pathTo.get(key) ?? []), event]);
     const result = await replay(events);
     const fresh = [...result.transitions].filter((t) => !taken.has(t));
     if (fresh.length === 0) continue;

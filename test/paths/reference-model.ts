@@ -3,10 +3,27 @@
  * (Figure 2 of the paper, and section 7's snapshots) for node `a` of the cluster {a, b, c}.
  * It is written from the paper, not from machines/: it shares no code with the statechart
  * and never reads the machine's answer. For each event it predicts the node's role, term,
- * vote, log length and commit index, and the messages the node must send in that step.
+ * vote, known leader, log length and commit index, the messages the node must send in that
+ * step, and the reads it answers (reference-reads.ts).
  */
 import type { PathEvent } from './alphabet.js';
 import { ELECTION_TIMEOUT_CANDIDATE, ELECTION_TIMEOUT_FOLLOWER, HEARTBEAT } from './alphabet.js';
+import type { Answer, ModelReads, Settled } from './reference-reads.js';
+import {
+  NOTHING,
+  NO_MODEL_READS,
+  answeredBy,
+  hold,
+  joinSettled,
+  readIndexReply,
+  readRoundDue,
+  refuseAsked,
+  refuseWaiting,
+  refused,
+  releaseConfirmed,
+  roundSent,
+  takeAnswer,
+} from './reference-reads.js';
 
 export type ModelRole = 'follower' | 'candidate' | 'leader';
 
@@ -14,6 +31,8 @@ export interface Model {
   readonly role: ModelRole;
   readonly term: number;
   readonly votedFor: string | null;
+  /** Who the node believes leads its term: the sender of its AppendEntries or snapshot, or itself. */
+  readonly leader: string | null;
   readonly votes: readonly string[];
   /** Terms of the entries after the snapshot. */
   readonly terms: readonly number[];
@@ -30,6 +49,9 @@ export interface Model {
    * each heartbeat; never on a refusal.
    */
   readonly armedAt: number;
+  readonly reads: ModelReads;
+  /** rpcIds of every request the node sent, in order, as seen on the wire. */
+  readonly sent: readonly number[];
 }
 
 /** A message the node must send, as far as the rules fix it. */
@@ -37,11 +59,33 @@ export interface Expected {
   readonly type: string;
   readonly to: string;
   readonly term: number;
+  /** Replies: the request answered. */
+  readonly inReplyTo?: number;
   readonly voteGranted?: boolean;
   readonly success?: boolean;
   readonly matchIndex?: number;
   readonly lastLogIndex?: number;
   readonly lastLogTerm?: number;
+  readonly readIndex?: number | null;
+}
+
+/** A request the node sent, as the model learns its rpcId. */
+export interface SentRequest {
+  readonly type: string;
+  readonly to: string;
+  readonly rpcId: number;
+}
+
+/** What the node must do in one step: the model after it, messages sent, reads answered. */
+export interface Prediction {
+  readonly model: Model;
+  readonly sent: readonly Expected[];
+  readonly answers: readonly Answer[];
+  /**
+   * A leader's Flush that is no read round: it sends new entries only, never an empty
+   * AppendEntries (one round out at a time).
+   */
+  readonly entriesOnly: boolean;
 }
 
 const ME = 'a';
@@ -52,6 +96,7 @@ export const INITIAL_MODEL: Model = {
   role: 'follower',
   term: 0,
   votedFor: null,
+  leader: null,
   votes: [],
   terms: [],
   snapshotIndex: 0,
@@ -60,6 +105,8 @@ export const INITIAL_MODEL: Model = {
   persisted: 0,
   match: {},
   armedAt: 0,
+  reads: NO_MODEL_READS,
+  sent: [],
 };
 
 /** When the timer of the model's role fires, given the test timing. */
@@ -80,7 +127,9 @@ function termAt(m: Model, index: number): number | undefined {
 
 /** Rules for all servers: a higher term makes the node a follower of that term, with no vote. */
 function observe(m: Model, term: number): Model {
-  return term > m.term ? { ...m, term, votedFor: null, votes: [], role: 'follower', match: {} } : m;
+  return term > m.term
+    ? { ...m, term, votedFor: null, leader: null, votes: [], role: 'follower', match: {} }
+    : m;
 }
 
 /** The leader's commit: the highest index a quorum holds, if it is of the current term. */
@@ -92,7 +141,15 @@ function commit(m: Model): Model {
 }
 
 function becomeCandidate(m: Model, now: number): [Model, Expected[]] {
-  const next: Model = { ...m, role: 'candidate', term: m.term + 1, votedFor: ME, votes: [ME], armedAt: now };
+  const next: Model = {
+    ...m,
+    role: 'candidate',
+    term: m.term + 1,
+    votedFor: ME,
+    leader: null,
+    votes: [ME],
+    armedAt: now,
+  };
   const requests = PEERS.map((to) => ({
     type: 'RequestVote',
     to,
@@ -106,23 +163,55 @@ function becomeCandidate(m: Model, now: number): [Model, Expected[]] {
 const heartbeats = (m: Model): Expected[] => PEERS.map((to) => ({ type: 'AppendEntries', to, term: m.term }));
 
 /**
- * One step at virtual time `now`: the model after `event`, and what the node must send
- * while handling it.
+ * One step at virtual time `now`: the model after `event`, what the node must send while
+ * handling it, and the reads it settles. `requests` are the requests the node sent in this
+ * step: the model takes their rpcIds (the node's choice) from there.
  */
-export function step(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
-  const [next, sent] = rule(m, event, now);
+export function step(m: Model, event: PathEvent, now: number, requests: readonly SentRequest[]): Prediction {
+  const [ruled, sent, settled = NOTHING] = rule(m, event, now, requests);
   // Stepping down into follower starts the follower's timer.
-  const armedAt = next.role === 'follower' && m.role !== 'follower' ? now : next.armedAt;
-  return [{ ...next, armedAt }, sent];
+  const armedAt = ruled.role === 'follower' && m.role !== 'follower' ? now : ruled.armedAt;
+  let next: Model = { ...ruled, armedAt, sent: [...m.sent, ...requests.map((r) => r.rpcId)] };
+  const parts: Settled[] = [settled];
+  // Reads after the step: leaving a role ends its reads; a leader releases what is confirmed.
+  if (m.role === 'leader' && next.role !== 'leader') {
+    parts.push(refuseWaiting(m.reads, m.term));
+    next = { ...next, reads: { ...next.reads, waiting: [], roundDue: false } };
+  }
+  if (next.role === 'follower' || m.role === 'follower') {
+    const following = next.role === 'follower' ? next.leader : null;
+    const [reads, gone] = refuseAsked(next.reads, (a) => a.leader === following);
+    parts.push(gone);
+    next = { ...next, reads };
+  }
+  if (next.role === 'leader') {
+    const [reads, released] = releaseConfirmed(next.reads, {
+      term: next.term,
+      commitIndex: next.commitIndex,
+      termCommitted: termAt(next, next.commitIndex) === next.term,
+      quorum: QUORUM,
+    });
+    parts.push(released);
+    next = { ...next, reads };
+  }
+  const { answers, replies } = joinSettled(...parts);
+  const entriesOnly = event.type === 'Flush' && m.role === 'leader' && !readRoundDue(m.reads, QUORUM);
+  return { model: next, sent: [...sent, ...replies], answers, entriesOnly };
 }
 
-function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
+/** The rule for `event`: the model after it, what it sends, and the reads it settles itself. */
+function rule(
+  m: Model,
+  event: PathEvent,
+  now: number,
+  requests: readonly SentRequest[],
+): [Model, Expected[], Settled?] {
   switch (event.type) {
     case ELECTION_TIMEOUT_FOLLOWER:
     case ELECTION_TIMEOUT_CANDIDATE:
       return becomeCandidate(m, now);
     case HEARTBEAT:
-      return [{ ...m, armedAt: now }, heartbeats(m)];
+      return [{ ...m, armedAt: now, reads: roundSent(m.reads, m.sent.length) }, heartbeats(m)];
 
     case 'RequestVote': {
       const n = observe(m, event.term);
@@ -131,7 +220,18 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
         (event.lastLogTerm === lastTerm(n) && event.lastLogIndex >= lastIndex(n));
       const grant = event.term === n.term && (n.votedFor === null || n.votedFor === event.from) && upToDate;
       const after = grant ? { ...n, votedFor: event.from, armedAt: now } : n;
-      return [after, [{ type: 'RequestVoteReply', to: event.from, term: after.term, voteGranted: grant }]];
+      return [
+        after,
+        [
+          {
+            type: 'RequestVoteReply',
+            to: event.from,
+            term: after.term,
+            inReplyTo: event.rpcId,
+            voteGranted: grant,
+          },
+        ],
+      ];
     }
 
     case 'RequestVoteReply': {
@@ -145,7 +245,9 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
         n = { ...n, votes: [...n.votes, event.from] };
       }
       if (n.role === 'candidate' && n.votes.length >= QUORUM) {
-        n = { ...n, role: 'leader', match: {}, armedAt: now };
+        // Its first heartbeats are a round.
+        const reads = roundSent(NO_MODEL_READS, m.sent.length);
+        n = { ...n, role: 'leader', leader: ME, match: {}, armedAt: now, reads };
         return [n, heartbeats(n)];
       }
       return [n, []];
@@ -154,13 +256,21 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
     case 'AppendEntries': {
       const refuse = (n: Model): [Model, Expected[]] => [
         n,
-        [{ type: 'AppendEntriesReply', to: event.from, term: n.term, success: false }],
+        [
+          {
+            type: 'AppendEntriesReply',
+            to: event.from,
+            term: n.term,
+            inReplyTo: event.rpcId,
+            success: false,
+          },
+        ],
       ];
       if (event.term < m.term) return refuse(m);
       let n = observe(m, event.term);
       if (n.role === 'leader') return refuse(n); // its own term: never two leaders
       // The current leader spoke: the follower's timer restarts, whether or not the logs match.
-      n = { ...n, role: 'follower', armedAt: now };
+      n = { ...n, role: 'follower', leader: event.from, armedAt: now };
       // Entries inside the snapshot are committed, so they match: check from its boundary.
       let prev = event.prevLogIndex;
       let prevTerm = event.prevLogTerm;
@@ -188,12 +298,21 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
       n = { ...n, terms, persisted, commitIndex };
       return [
         n,
-        [{ type: 'AppendEntriesReply', to: event.from, term: n.term, success: true, matchIndex: vouched }],
+        [
+          {
+            type: 'AppendEntriesReply',
+            to: event.from,
+            term: n.term,
+            inReplyTo: event.rpcId,
+            success: true,
+            matchIndex: vouched,
+          },
+        ],
       ];
     }
 
     case 'AppendEntriesReply': {
-      let n = observe(m, event.term);
+      let n = answered(observe(m, event.term), event);
       if (n.role === 'leader' && event.term === n.term && event.success) {
         n = commit({
           ...n,
@@ -205,12 +324,12 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
 
     case 'InstallSnapshot': {
       const reply = (n: Model, matchIndex: number): Expected[] => [
-        { type: 'InstallSnapshotReply', to: event.from, term: n.term, matchIndex },
+        { type: 'InstallSnapshotReply', to: event.from, term: n.term, inReplyTo: event.rpcId, matchIndex },
       ];
       if (event.term < m.term) return [m, reply(m, 0)];
       let n = observe(m, event.term);
       if (n.role === 'leader') return [n, reply(n, 0)];
-      n = { ...n, role: 'follower', armedAt: now };
+      n = { ...n, role: 'follower', leader: event.from, armedAt: now };
       const index = event.lastIncludedIndex;
       if (index > n.commitIndex && index > n.snapshotIndex) {
         const keeps = termAt(n, index) === event.lastIncludedTerm;
@@ -227,7 +346,7 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
     }
 
     case 'InstallSnapshotReply': {
-      let n = observe(m, event.term);
+      let n = answered(observe(m, event.term), event);
       if (n.role === 'leader' && event.term === n.term && event.matchIndex > 0) {
         n = commit({
           ...n,
@@ -243,7 +362,11 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
         : [m, []];
 
     case 'Flush':
-      return [m, []];
+      // The reads that arrived need a round, AppendEntries to every follower numbered after
+      // them, once the round out has come back.
+      return m.role === 'leader' && readRoundDue(m.reads, QUORUM)
+        ? [{ ...m, reads: roundSent(m.reads, m.sent.length) }, heartbeats(m)]
+        : [m, []];
 
     case 'LogPersisted':
       if (termAt(m, event.index) !== event.term) return [m, []];
@@ -259,7 +382,47 @@ function rule(m: Model, event: PathEvent, now: number): [Model, Expected[]] {
       ];
     }
 
+    case 'Read': {
+      if (m.role === 'leader') {
+        const reads = hold(m.reads, { kind: 'local', ids: event.ids }, m.sent.length);
+        return [{ ...m, reads }, []];
+      }
+      if (m.role === 'candidate' || m.leader === null) return [m, [], refused(event.ids)];
+      const ask = requests.find((r) => r.type === 'ReadIndex');
+      const asked = { rpcId: ask?.rpcId ?? Number.NaN, leader: m.leader, ids: event.ids };
+      return [
+        { ...m, reads: { ...m.reads, asked: [...m.reads.asked, asked] } },
+        [{ type: 'ReadIndex', to: m.leader, term: m.term }],
+      ];
+    }
+
+    case 'ReadIndex': {
+      if (m.role === 'leader' && event.term === m.term) {
+        const read = { kind: 'remote', from: event.from, rpcId: event.rpcId } as const;
+        return [{ ...m, reads: hold(m.reads, read, m.sent.length) }, []];
+      }
+      // A stale term, or no leader of it here: refused, in the term the node then has.
+      const n = observe(m, event.term);
+      return [n, [readIndexReply(event.from, n.term, event.rpcId, null)]];
+    }
+
+    case 'ReadIndexReply': {
+      if (m.role !== 'follower') return [observe(m, event.term), []];
+      const [reads, settled] = takeAnswer(m.reads, event.from, event.inReplyTo, event.readIndex);
+      return [observe({ ...m, reads }, event.term), [], settled];
+    }
+
     default:
       throw new Error(`the reference model has no rule for ${event.type}`);
   }
+}
+
+/**
+ * Leader: a follower answered a request of this term (the reply carries it); that confirms
+ * the reads that arrived before the request went out. A request the node never sent
+ * confirms nothing.
+ */
+function answered(m: Model, reply: { term: number; from: string; inReplyTo: number }): Model {
+  if (m.role !== 'leader' || reply.term !== m.term || !PEERS.includes(reply.from)) return m;
+  return { ...m, reads: answeredBy(m.reads, reply.from, reply.inReplyTo, m.sent) };
 }

@@ -2,16 +2,18 @@
  * Replays one generated path against the real machine (the production log, recording
  * effects) on the simulated clock, and checks every step against the reference model.
  * Timeouts fire by advancing the clock to the one pending timer; the step then checks that
- * the timer that fired is the one the path names.
+ * the timer that fired is the one the path names. Reads answered (`answerReads`) are
+ * checked like messages: each read's index, or its refusal, in the step the model says.
  */
 import { createActor } from 'xstate';
-import type { RaftContext, RaftMessage } from '../../machines/index.js';
+import type { RaftContext, RaftMessage, ReadAnswer } from '../../machines/index.js';
 import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
 import { describeTakenTransition, transitionKey } from '../../src/inspect/chart-outline.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
 import { TEST_TIMING } from '../machines/machine-harness.js';
 import type { PathEvent } from './alphabet.js';
-import type { Expected, Model } from './reference-model.js';
+import type { Answer } from './reference-reads.js';
+import type { Expected, Model, Prediction, SentRequest } from './reference-model.js';
 import { INITIAL_MODEL, lastIndex, step, timerDueAt } from './reference-model.js';
 
 /** Virtual time between two steps: too short for any timer to fire unasked, long enough to tell when one was started. */
@@ -29,12 +31,17 @@ export interface ReplayResult {
 export async function replay(events: readonly PathEvent[]): Promise<ReplayResult> {
   const clock = new SimClock();
   const sent: RaftMessage[] = [];
+  const answered: ReadAnswer[] = [];
   const errors: unknown[] = [];
   const transitions = new Set<string>();
   const states = new Set<string>();
   const received: string[] = [];
   const machine = raftMachine.provide({
-    actions: { send: (_, { messages }) => void sent.push(...messages), persistLog: () => {} },
+    actions: {
+      send: (_, { messages }) => void sent.push(...messages),
+      persistLog: () => {},
+      answerReads: (_, answer) => void answered.push(answer),
+    },
   });
   // Inspection starts while the actor is being built; only events of this actor count.
   let root: unknown = undefined;
@@ -67,6 +74,7 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
     for (let i = 0; i < events.length && failure === null; i++) {
       const event = events[i]!;
       const before = sent.length;
+      const answeredBefore = answered.length;
       received.length = 0;
       const timeout = event.type.startsWith('xstate.after.');
       if (timeout) {
@@ -91,12 +99,14 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
         failure = { step: i + 1, reason: `the timer fired at t=${clock.now()}ms, the model says t=${due}ms` };
         break;
       }
-      let expected: Expected[];
-      [model, expected] = step(model, event, clock.now());
+      const out = sent.slice(before);
+      const prediction = step(model, event, clock.now(), out.filter(isRequest));
+      model = prediction.model;
       const reason =
         errors.length > 0
           ? `the actor failed: ${String(errors[0])}`
-          : compare(actor, model, sent.slice(before), expected);
+          : (compare(actor, model, out, prediction) ??
+            compareAnswers(answered.slice(answeredBefore), prediction.answers));
       if (reason !== null) failure = { step: i + 1, reason };
     }
     // Every path ends with the final state's own timer, fired by the clock: a timer that was
@@ -127,13 +137,33 @@ function addStates(states: Set<string>, value: unknown): void {
 
 type Actor = { getSnapshot(): { value: unknown; context: RaftContext } };
 
+/** The node's requests carry its rpcIds; the model learns them from here. */
+function isRequest(m: RaftMessage): m is RaftMessage & SentRequest {
+  return 'rpcId' in m;
+}
+
+/** Where the reads the machine answered in a step differ from the model's, or null. */
+function compareAnswers(actual: readonly ReadAnswer[], predicted: readonly Answer[]): string | null {
+  const got = actual.flatMap((a) => a.ids.map((id) => `read ${id}: ${String(a.index)}`)).sort();
+  const want = predicted.map((a) => `read ${a.id}: ${String(a.index)}`).sort();
+  if (JSON.stringify(got) === JSON.stringify(want)) return null;
+  return `answered reads [${got.join(', ')}], the model says [${want.join(', ')}]`;
+}
+
 /** Where the machine's state and messages differ from the model's prediction, or null. */
-function compare(actor: Actor, model: Model, out: RaftMessage[], expected: Expected[]): string | null {
+function compare(
+  actor: Actor,
+  model: Model,
+  out: readonly RaftMessage[],
+  prediction: Prediction,
+): string | null {
+  const expected = prediction.sent;
   const { value, context } = actor.getSnapshot();
   const actual = {
     role: roleOf(value),
     term: context.currentTerm,
     votedFor: context.votedFor,
+    leader: context.leaderId,
     lastIndex: context.log.lastIndex,
     commitIndex: context.commitIndex,
   };
@@ -141,14 +171,16 @@ function compare(actor: Actor, model: Model, out: RaftMessage[], expected: Expec
     role: model.role,
     term: model.term,
     votedFor: model.votedFor,
+    leader: model.leader,
     lastIndex: lastIndex(model),
     commitIndex: model.commitIndex,
   };
   if (JSON.stringify(actual) !== JSON.stringify(predicted)) {
     return `state ${JSON.stringify(actual)}, the model says ${JSON.stringify(predicted)}`;
   }
-  // Replies and RequestVotes are fixed by the rules: exactly these, nothing else.
-  const fixed = (m: { type: string }) => m.type.endsWith('Reply') || m.type === 'RequestVote';
+  // Replies, RequestVotes and ReadIndex requests are fixed by the rules: exactly these, nothing else.
+  const fixed = (m: { type: string }) =>
+    m.type.endsWith('Reply') || m.type === 'RequestVote' || m.type === 'ReadIndex';
   const outFixed = out.filter(fixed).map(essentials).sort();
   const expectedFixed = expected.filter(fixed).map(essentials).sort();
   if (JSON.stringify(outFixed) !== JSON.stringify(expectedFixed)) {
@@ -163,15 +195,25 @@ function compare(actor: Actor, model: Model, out: RaftMessage[], expected: Expec
     if (!appends.some((m) => m.to === e.to))
       return `no AppendEntries or InstallSnapshot to ${e.to} on a heartbeat`;
   }
+  const empty = appends.filter((m) => m.type === 'AppendEntries' && m.entries.length === 0);
+  if (prediction.entriesOnly && empty.length > 0) {
+    return `sent empty AppendEntries to ${empty.map((m) => m.to).join(', ')} on a Flush that is no read round`;
+  }
   return null;
 }
 
 /** What the rules fix about a message, as a comparable string. */
 function essentials(m: Expected | RaftMessage): string {
   const record = m as unknown as Record<string, unknown>;
-  const fields = ['voteGranted', 'success', 'matchIndex', 'lastLogIndex', 'lastLogTerm'].filter(
-    (f) => f in record,
-  );
+  const fields = [
+    'inReplyTo',
+    'voteGranted',
+    'success',
+    'matchIndex',
+    'lastLogIndex',
+    'lastLogTerm',
+    'readIndex',
+  ].filter((f) => f in record);
   return JSON.stringify([m.type, m.to, m.term, ...fields.map((f) => `${f}=${String(record[f])}`)]);
 }
 
@@ -193,8 +235,8 @@ function describeEvent(e: PathEvent): string {
       );
     case 'AppendEntriesReply':
       return e.success
-        ? `AppendEntriesReply from ${e.from}, term ${e.term}, success, matchIndex ${e.matchIndex}`
-        : `AppendEntriesReply from ${e.from}, term ${e.term}, refused${e.conflict ? `, conflict ${JSON.stringify(e.conflict)}, to rpc ${e.inReplyTo}` : ''}`;
+        ? `AppendEntriesReply from ${e.from}, term ${e.term}, success, matchIndex ${e.matchIndex}, to rpc ${e.inReplyTo}`
+        : `AppendEntriesReply from ${e.from}, term ${e.term}, refused${e.conflict ? `, conflict ${JSON.stringify(e.conflict)}` : ''}, to rpc ${e.inReplyTo}`;
     case 'InstallSnapshot':
       return `InstallSnapshot from ${e.from}, term ${e.term}, through ${e.lastIncludedIndex}/${e.lastIncludedTerm}`;
     case 'InstallSnapshotReply':
@@ -207,6 +249,12 @@ function describeEvent(e: PathEvent): string {
       return `Snapshot through ${e.index}`;
     case 'Flush':
       return 'Flush';
+    case 'Read':
+      return `Read ${JSON.stringify(e.ids)}`;
+    case 'ReadIndex':
+      return `ReadIndex from ${e.from}, term ${e.term}, rpc ${e.rpcId}`;
+    case 'ReadIndexReply':
+      return `ReadIndexReply from ${e.from}, term ${e.term}, to rpc ${e.inReplyTo}, readIndex ${String(e.readIndex)}`;
     default:
       return `timeout (${e.type.slice('xstate.after.'.length)})`;
   }
