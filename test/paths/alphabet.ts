@@ -117,6 +117,8 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   // a mismatching term at prevLogIndex, a prevLogIndex past the end, an overwrite.
   if (t > 0) events.push(append(t - 1, li, lt, [], 0));
   events.push(append(t, li, lt, [], li), append(t + 1, li, lt, [], 0));
+  // The leader has committed more than this request vouches for: commit stops at li.
+  events.push(append(t, li, lt, [], li + 1));
   // One new entry, committed at once or left uncommitted.
   events.push(append(t, li, lt, [t], li + 1), append(t, li, lt, [t], li));
   events.push(append(t, li + 1, t, [], 0));
