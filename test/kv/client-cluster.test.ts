@@ -75,14 +75,18 @@ describe('KvClient on a real cluster', () => {
     const old = await leader(nodes);
     expect(client.currentNode).toBe(old.clientUrl);
     // Crash the leader with appends in flight: some are cut off mid-request and retried elsewhere.
+    // The writer keeps going until three appends completed after the crash, so on a slow machine
+    // the loop cannot finish before the kill lands (the kill resolves once the process exited).
+    let afterKill: number | undefined;
     const inFlight = (async () => {
-      for (let i = 6; i < 20; i++) {
+      for (let i = 6; afterKill === undefined || written.length < afterKill + 3; i++) {
         await client.append('journal', `${i};`);
         written.push(`${i};`);
       }
     })();
     await until(async () => (written.length >= 8 ? true : undefined), 'appends before the crash', WAIT_MS);
     expect((await fetch(`${url}/api/nodes/${old.id}/kill`, { method: 'POST' })).status).toBe(200);
+    afterKill = written.length;
     await inFlight;
     expect(client.currentNode).not.toBe(old.clientUrl);
     expect((await client.get('journal')).value).toBe(written.join(''));
