@@ -11,6 +11,9 @@
  * - Long reordering: 2/3 of replies arrive 200-2199 ms late, skewed toward the low end.
  * - Latency (off by default): every message that gets through also waits a delay drawn
  *   uniformly in [min, max] ms, so that messages are visibly in flight.
+ * - Duplication (off by default): a message that gets through is, with the chance set, sent
+ *   again as a copy arriving 0-100 ms after the original (a duplicated request is handled,
+ *   and answered, twice).
  * - Counters: every request sent (total count and bytes, lost or not), requests dispatched
  *   per server incarnation, and the bytes of replies actually delivered.
  * - Events, for an observer drawing the network: each message `sent` (with the time it is
@@ -138,6 +141,8 @@ export class SimNetwork extends Emitter<SimNetworkEvents> {
   #reliable = true;
   #longReordering = false;
   #latency: Latency = { minMs: 0, maxMs: 0 };
+  /** Chance, per million, that a message that gets through also arrives a second time. */
+  #duplicationPpm = 0;
   #messages = 0;
   #totalCount = 0;
   #totalBytes = 0;
@@ -211,6 +216,20 @@ export class SimNetwork extends Emitter<SimNetworkEvents> {
     return this.#latency;
   }
 
+  /**
+   * Each message that gets through is, with chance `rate` (0 to 1; default 0, no draw),
+   * delivered a second time, as a copy that follows the original 0-100 ms later: a
+   * duplicated request runs its handler twice and gets two replies.
+   */
+  setDuplication(rate: number): void {
+    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`duplication rate must be in [0, 1], got ${rate}`);
+    this.#duplicationPpm = Math.round(rate * 1_000_000);
+  }
+
+  get duplication(): number {
+    return this.#duplicationPpm / 1_000_000;
+  }
+
   /** Every request sent, delivered or not. */
   get totalCount(): number {
     return this.#totalCount;
@@ -250,8 +269,7 @@ export class SimNetwork extends Emitter<SimNetworkEvents> {
     const dropped = !this.#reliable && this.random.chance(100, 1000);
     if (dropped) return this.#dropAtSend(id, request, 'lost');
     const wait = delay + this.#drawLatency();
-    this.emit('sent', { id, at: this.clock.now(), message: request, deliverAt: this.clock.now() + wait });
-    this.clock.setTimeout(() => {
+    this.#deliverAfter(id, request, encoded, server.endpoint, wait, () => {
       server.dispatched++;
       if (expectsReply(request)) {
         const key = callKey(request.from, request.to, request.rpcId);
@@ -259,8 +277,7 @@ export class SimNetwork extends Emitter<SimNetworkEvents> {
         if (queue === undefined) this.#pending.set(key, [{ caller, server }]);
         else queue.push({ caller, server });
       }
-      this.#arrive(id, request, server.endpoint, encoded);
-    }, wait);
+    });
   }
 
   #reply(reply: RaftReply): void {
@@ -283,11 +300,33 @@ export class SimNetwork extends Emitter<SimNetworkEvents> {
       delay = 200 + this.random.int(this.random.int(1999));
     }
     const wait = delay + this.#drawLatency();
-    this.emit('sent', { id, at: this.clock.now(), message: reply, deliverAt: this.clock.now() + wait });
-    this.clock.setTimeout(() => {
-      this.#totalBytes += utf8Bytes(encoded);
-      this.#arrive(id, reply, call.caller, encoded);
-    }, wait);
+    this.#deliverAfter(id, reply, encoded, call.caller, wait, () => (this.#totalBytes += utf8Bytes(encoded)));
+  }
+
+  /**
+   * Sends `message` (as `encoded`) to arrive at `receiver` after `wait` ms, `onArrival`
+   * running just before; and, with the duplication chance, a copy under a new id 0-100 ms
+   * after it (a copy counts as a message of its own, so `onArrival` runs for it too).
+   */
+  #deliverAfter(
+    id: number,
+    message: RaftMessage,
+    encoded: string,
+    receiver: SimEndpoint,
+    wait: number,
+    onArrival: () => void,
+  ): void {
+    const send = (copyId: number, after: number) => {
+      this.emit('sent', { id: copyId, at: this.clock.now(), message, deliverAt: this.clock.now() + after });
+      this.clock.setTimeout(() => {
+        onArrival();
+        this.#arrive(copyId, message, receiver, encoded);
+      }, after);
+    };
+    send(id, wait);
+    if (this.#duplicationPpm > 0 && this.random.chance(this.#duplicationPpm, 1_000_000)) {
+      send(++this.#messages, wait + this.random.int(100));
+    }
   }
 
   #drawLatency(): number {

@@ -735,3 +735,107 @@ describe('latency', () => {
     expect(network.latency).toEqual({ minMs: 0, maxMs: 0 });
   });
 });
+
+describe('duplication', () => {
+  it('at rate 1 delivers every request twice: the handler runs twice and both replies reach the caller', async () => {
+    const { clock, network, a, b } = linkedPair({ seed: 41, b: { autoReply: true } });
+    network.setDuplication(1);
+    const { log } = recordEvents(network);
+    const requests = sendVotes(a, 200);
+    await clock.runFor(1000);
+    expect(b.inbox).toHaveLength(400);
+    expect(network.rpcCount('b')).toBe(400);
+    expect(network.totalCount).toBe(200); // a copy is the network's doing, not a request sent
+    // Each of the two handlings is answered, and each answer is delivered twice.
+    expect(a.inbox).toHaveLength(800);
+    expect(network.strayReplies).toBe(0);
+    for (const request of requests) {
+      const handled = b.inbox.filter((r) => (r.message as RaftRequest).rpcId === request.rpcId);
+      expect(handled.map((r) => r.message)).toEqual([request, request]);
+      expect(handled[0]!.at).toBe(0);
+      expect(handled[1]!.at).toBeLessThanOrEqual(100);
+    }
+    // A copy is a message of its own: its own id, sent and then delivered.
+    const ids = new Set(log.filter((line) => line.startsWith('sent')).map((line) => line.split(' ')[1]));
+    expect(ids.size).toBe(200 * 2 + 800);
+    expect(log.filter((line) => line.startsWith('delivered'))).toHaveLength(1200);
+  });
+
+  it('copies follow the original 0-100 ms later, every delay occurring', async () => {
+    const { clock, network, a, b } = linkedPair({ seed: 42 });
+    network.setDuplication(1);
+    sendVotes(a, 3000);
+    await clock.runFor(200);
+    expect(b.inbox).toHaveLength(6000);
+    const arrivals = new Map<number, number[]>();
+    for (const { at, message } of b.inbox) {
+      const rpcId = (message as RaftRequest).rpcId;
+      arrivals.set(rpcId, [...(arrivals.get(rpcId) ?? []), at]);
+    }
+    expect([...arrivals.values()].every((times) => times.length === 2 && times[0] === 0)).toBe(true);
+    const delays = [...arrivals.values()].map((times) => times[1]!);
+    expect(Math.min(...delays)).toBe(0);
+    expect(Math.max(...delays)).toBe(100);
+    expect(new Set(delays).size).toBe(101);
+  });
+
+  it('at rate 0.2 duplicates about a fifth of the messages, the same ones for a seed', async () => {
+    const run = async (seed: number) => {
+      const { clock, network, a, b } = linkedPair({ seed });
+      network.setDuplication(0.2);
+      const first = sendVotes(a, 5000)[0]!.rpcId;
+      await clock.runFor(200);
+      return b.inbox.map((r) => `${(r.message as RaftRequest).rpcId - first}@${r.at}`);
+    };
+    const first = await run(43);
+    expect(first.length / 5000).toBeGreaterThan(1.18);
+    expect(first.length / 5000).toBeLessThan(1.22);
+    expect(await run(43)).toEqual(first);
+    expect(await run(44)).not.toEqual(first);
+  });
+
+  it('is off by default and draws nothing at rate 0: an unreliable run is the same as without it', async () => {
+    const run = async (duplication: number | undefined) => {
+      const { clock, network, a, b } = linkedPair({ seed: 45, b: { autoReply: true } });
+      expect(network.duplication).toBe(0);
+      network.setReliable(false);
+      if (duplication !== undefined) network.setDuplication(duplication);
+      sendVotes(a, 500);
+      await clock.runFor(200);
+      return { handled: b.inbox.map((r) => r.at), answered: a.inbox.length };
+    };
+    expect(await run(0)).toEqual(await run(undefined));
+    const { clock, network, a, b } = linkedPair({ seed: 46 });
+    network.setDuplication(0.5);
+    network.setDuplication(0);
+    sendVotes(a, 100);
+    await clock.runFor(200);
+    expect(b.inbox).toHaveLength(100);
+  });
+
+  it('copies nothing that is dropped, and a copy to a node that went down is dropped on arrival', async () => {
+    const { clock, network, a, b } = linkedPair({ seed: 47 });
+    network.setDuplication(1);
+    network.setLatency({ minMs: 10, maxMs: 10 });
+    network.setLink('a', 'b', false);
+    sendVotes(a, 10); // link down: dropped at send, no copy
+    network.setLink('a', 'b', true);
+    const { log, drops } = recordEvents(network);
+    sendVote(a);
+    await clock.runFor(10); // the original arrives at 10 ms; its copy 10-110 ms
+    const early = b.inbox.length;
+    expect(early).toBeGreaterThanOrEqual(1);
+    join(network, 'b'); // b restarts: a copy still in flight finds its endpoint closed
+    await clock.runFor(200);
+    expect(b.inbox).toHaveLength(early);
+    expect(drops.map((drop) => drop.reason)).toEqual(early === 1 ? ['nodeDown'] : []);
+    expect(log.filter((line) => line.startsWith('sent'))).toHaveLength(2);
+  });
+
+  it('refuses a rate outside [0, 1]', () => {
+    const { network } = setup();
+    for (const rate of [-0.1, 1.5, Number.NaN])
+      expect(() => network.setDuplication(rate)).toThrow(RangeError);
+    expect(network.duplication).toBe(0);
+  });
+});
