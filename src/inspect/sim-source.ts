@@ -134,6 +134,8 @@ class PagedSimulation implements SimSource {
       ...(options.unreliable === undefined ? {} : { unreliable: options.unreliable }),
       latency: options.latency ?? SIM_SOURCE_LATENCY,
       snapshotEvery: options.snapshotEvery ?? SIM_SOURCE_SNAPSHOT_EVERY,
+      // A page shows a cluster for as long as it is open, not for a test's length.
+      budget: { virtualMs: Infinity, wallMs: Infinity },
     });
     this.ids = this.#cluster.ids;
     this.#pacer = new Pacer(options.now ?? realNow, options.speed ?? 1);

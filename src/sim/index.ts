@@ -11,6 +11,11 @@ export { SeededRandom } from './seeded-random.js';
 export { SimClock, SimulationStalledError } from './sim-clock.js';
 export type { SimClusterEvents, SimClusterOptions, SimNodeOptions } from './sim-cluster.js';
 export { SIM_TIMING, SimCluster, SimulationFailure, TIMER_SPREAD_MS } from './sim-cluster.js';
+export type { SimDurability } from './sim-storage.js';
+export { SIM_DURABILITY, SimStorage } from './sim-storage.js';
+export type { RunBudget } from './run-budget.js';
+export { DEFAULT_RUN_BUDGET, RunBudgetExceeded } from './run-budget.js';
+export type { DurableView } from './vouched-replies.js';
 export type {
   DropReason,
   Latency,

@@ -2,16 +2,22 @@
  * Raft's safety properties, checked incrementally as a simulated cluster runs: each check
  * keeps one small record (a map or a watermark) and never rescans every node's log.
  */
-import type { HardState, LogEdit, NodeId, RaftContext, Role, SnapshotRecord } from '../../machines/index.js';
+import type {
+  HardState,
+  LogEdit,
+  NodeId,
+  RaftContext,
+  RaftMessage,
+  Role,
+  SnapshotRecord,
+} from '../../machines/index.js';
 import type { AppliedEntry } from '../node/providers.js';
-import { stringifyJson } from '../../machines/index.js';
+import { isRaftMessageType, stringifyJson } from '../../machines/index.js';
+import { InvariantViolation } from './invariant-violation.js';
+import type { DurableView } from './vouched-replies.js';
+import { VouchedReplies } from './vouched-replies.js';
 
-export class InvariantViolation extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvariantViolation';
-  }
-}
+export { InvariantViolation } from './invariant-violation.js';
 
 interface EntryRecord {
   readonly command: string;
@@ -31,7 +37,21 @@ export class InvariantChecker {
     number,
     { readonly node: NodeId; readonly term: number; readonly command: string }
   >();
+  /** Durable votes: term -> voter -> candidate (a node votes at most once per term). */
+  readonly #votes = new Map<number, Map<NodeId, NodeId>>();
+  /** A leader's term and commit index at its last step, while it leads. */
+  readonly #leading = new Map<NodeId, { readonly term: number; readonly commitIndex: number }>();
+  readonly #vouched = new VouchedReplies();
+  readonly #quorum: number | undefined;
   #checks = 0;
+
+  /**
+   * `members`: the cluster's nodes, for the checks that count a quorum (a leader's votes);
+   * without them those checks are skipped.
+   */
+  constructor(members?: readonly NodeId[]) {
+    this.#quorum = members === undefined ? undefined : Math.floor(members.length / 2) + 1;
+  }
 
   /** How many observations were checked: evidence the checker actually ran. */
   get checks(): number {
@@ -50,17 +70,31 @@ export class InvariantChecker {
   }
 
   /**
-   * After every step: election safety, the commit watermark, and leader completeness (a
-   * new leader holds the highest committed entry, hence by log matching every committed one).
+   * After every step: election safety, the commit watermark, leader completeness (a new
+   * leader holds the highest committed entry, hence by log matching every committed one),
+   * and three of Figure 2's rules that safety rests on: a node that receives a higher term
+   * adopts it, a leader was elected by a quorum of durable votes of its term, and a leader
+   * commits by counting replicas only an entry of its own term (section 5.4.2).
    */
-  observeStep(id: NodeId, role: Role, context: RaftContext): void {
+  observeStep(id: NodeId, role: Role, context: RaftContext, event?: { readonly type: string }): void {
     this.observeRole(id, role, context.currentTerm);
+    if (event !== undefined && isRaftMessageType(event.type)) {
+      const { term, from } = event as RaftMessage;
+      if (term > context.currentTerm) {
+        throw new InvariantViolation(
+          `node ${id} received ${event.type} of term ${term} from ${from} but stayed in term ` +
+            `${context.currentTerm} (a higher term must be adopted at once)`,
+        );
+      }
+    }
+    this.#checkLeaderCommit(id, role, context);
     const { commitIndex, log } = context;
     if (commitIndex > this.#committed.index) {
       this.#committed = { index: commitIndex, term: log.termAt(commitIndex) ?? 0 };
     }
     const wasLeader = this.#roles.get(id) === 'leader';
     this.#roles.set(id, role);
+    if (role === 'leader' && !wasLeader) this.#checkElected(id, context);
     if (role === 'leader' && !wasLeader && this.#committed.index > 0) {
       const { index, term } = this.#committed;
       if (log.termAt(index) !== term) {
@@ -72,9 +106,72 @@ export class InvariantChecker {
     }
   }
 
+  /** A new leader holds a quorum of votes of its term: its own and durable ones of others. */
+  #checkElected(id: NodeId, context: RaftContext): void {
+    if (this.#quorum === undefined) return;
+    const term = context.currentTerm;
+    const voters = [...(this.#votes.get(term) ?? new Map<NodeId, NodeId>())]
+      .filter(([voter, candidate]) => candidate === id && voter !== id)
+      .map(([voter]) => voter);
+    if (context.votedFor === id) voters.push(id);
+    if (voters.length < this.#quorum) {
+      throw new InvariantViolation(
+        `node ${id} became leader of term ${term} with the votes of [${voters.join(', ')}] only; ` +
+          `a quorum is ${this.#quorum} (a vote from another term, or one never made durable, was counted?)`,
+      );
+    }
+  }
+
+  /** A leader's commit index advances, by counting, only to an entry of its own term. */
+  #checkLeaderCommit(id: NodeId, role: Role, context: RaftContext): void {
+    const { currentTerm: term, commitIndex, log } = context;
+    const before = this.#leading.get(id);
+    if (role !== 'leader') {
+      this.#leading.delete(id);
+      return;
+    }
+    this.#leading.set(id, { term, commitIndex });
+    if (before === undefined || before.term !== term || commitIndex <= before.commitIndex) return;
+    const committedTerm = log.termAt(commitIndex);
+    if (committedTerm !== term) {
+      throw new InvariantViolation(
+        `leader ${id} of term ${term} advanced its commit index to ${commitIndex}, an entry of term ` +
+          `${String(committedTerm)}: a leader commits by counting only entries of its own term (Figure 8)`,
+      );
+    }
+  }
+
+  /** Restarted: the node's next steps begin a new life (it does not lead). */
+  observeRestart(id: NodeId): void {
+    this.#leading.delete(id);
+    this.#roles.delete(id);
+  }
+
+  /** A message reached its receiver (what a reply to it will vouch for). */
+  observeDelivered(message: RaftMessage): void {
+    if (message.type === 'AppendEntries') this.#vouched.observeDelivered(message);
+  }
+
+  /** Node `id` sends `message`; `durable` is what a crash now would leave it (VouchedReplies). */
+  observeSent(id: NodeId, message: RaftMessage, durable: DurableView): void {
+    this.#checks++;
+    this.#vouched.observeSent(id, message, durable);
+  }
+
   /** A node's durable term never decreases, across crashes and restarts. */
   observeDurable(id: NodeId, hardState: HardState): void {
     this.#checks++;
+    if (hardState.votedFor !== null) {
+      let votes = this.#votes.get(hardState.currentTerm);
+      if (votes === undefined) this.#votes.set(hardState.currentTerm, (votes = new Map()));
+      const earlier = votes.get(id);
+      if (earlier === undefined) votes.set(id, hardState.votedFor);
+      else if (earlier !== hardState.votedFor) {
+        throw new InvariantViolation(
+          `node ${id} voted twice in term ${hardState.currentTerm}: for ${earlier}, then for ${hardState.votedFor}`,
+        );
+      }
+    }
     const previous = this.#durableTerm.get(id) ?? 0;
     if (hardState.currentTerm < previous) {
       throw new InvariantViolation(

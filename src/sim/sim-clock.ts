@@ -33,6 +33,7 @@ export class SimClock implements Clock {
   readonly #byHandle = new Map<number, SimTimer>();
   #faulted = false;
   #fault: unknown = undefined;
+  #guard: ((due: number) => void) | undefined;
 
   now(): number {
     return this.#now;
@@ -105,6 +106,14 @@ export class SimClock implements Clock {
 
   get fault(): unknown {
     return this.#fault;
+  }
+
+  /**
+   * Sets a check run before each timer fires, with its due time: one that throws ends the
+   * run with that error instead of firing (a run budget).
+   */
+  guard(check: (due: number) => void): void {
+    this.#guard = check;
   }
 
   /**
@@ -188,6 +197,15 @@ export class SimClock implements Clock {
       const timer = this.#heap.pop();
       if (timer === undefined) return false;
       if (timer.cancelled) continue;
+      if (this.#guard !== undefined) {
+        try {
+          this.#guard(timer.due);
+        } catch (error) {
+          this.#heap.push(timer);
+          this.fail(error);
+          return true;
+        }
+      }
       this.#byHandle.delete(timer.seq);
       this.#now = timer.due;
       this.#fired++;

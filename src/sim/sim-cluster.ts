@@ -15,12 +15,17 @@ import { ConfigError } from '../errors.js';
 import type { NodeStatus, RoleChange } from '../node/node-host.js';
 import type { PersistedState } from '../node/providers.js';
 import type { PendingTimer } from '../node/timer-tap.js';
+import type { Clock } from '../node/providers.js';
 import { MemoryStorage } from '../storage/memory-storage.js';
 import { InvariantChecker } from './invariants.js';
+import type { RunBudget } from './run-budget.js';
+import { RunBudgetGuard } from './run-budget.js';
 import { SeededRandom } from './seeded-random.js';
 import { SimClock } from './sim-clock.js';
 import type { Latency, SimEndpoint } from './sim-network.js';
 import { SimNetwork } from './sim-network.js';
+import type { SimDurability } from './sim-storage.js';
+import { checkDurability, SIM_DURABILITY, SimStorage } from './sim-storage.js';
 
 /** Heartbeats ten times a second, elections after 300-600 ms of silence. */
 export const SIM_TIMING: RaftTiming = {
@@ -58,6 +63,16 @@ export interface SimClusterOptions<Command = unknown, Result = unknown> extends 
    * process starts empty and restores from its snapshot. Default: a CommandLog each.
    */
   readonly stateMachine?: (id: NodeId) => StateMachine<Command, Result>;
+  /**
+   * How long a write takes to become durable; a crash loses the writes not yet durable.
+   * Default SIM_DURABILITY (0-2 ms of virtual time); 'instant' as plain memory storage.
+   */
+  readonly durability?: SimDurability;
+  /**
+   * Limits on the whole run, virtual and wall-clock time, past which `run` and `step` fail
+   * with the seed and the last events instead of going on; default DEFAULT_RUN_BUDGET.
+   */
+  readonly budget?: RunBudget;
 }
 
 /** A simulated run failed; the message starts with the seed that replays it. */
@@ -74,7 +89,7 @@ export class SimulationFailure extends Error {
 
 interface Member<Command, Result> {
   node: RaftNode<Command, Result> | null;
-  storage: MemoryStorage | null;
+  storage: SimStorage | null;
   saved: PersistedState | undefined;
   endpoint: SimEndpoint | null;
   incarnation: number;
@@ -104,13 +119,17 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
   readonly timing: RaftTiming;
   readonly clock = new SimClock();
   readonly network: SimNetwork;
-  readonly checker = new InvariantChecker();
+  readonly checker: InvariantChecker;
   readonly #members = new Map<NodeId, Member<Command, Result>>();
   readonly #connected = new Set<NodeId>();
   // Links cut one way (from\0to), by setLink or partition: they stay cut across crashes and
   // connects, until set up again or healed.
   readonly #cut = new Set<string>();
   readonly #options: SimClusterOptions<Command, Result>;
+  readonly #durability: SimDurability;
+  readonly #budget: RunBudgetGuard;
+  /** Timer rate factors set by setClockSkew, read as each timer is scheduled. */
+  readonly #skew = new Map<NodeId, number>();
 
   constructor(options: SimClusterOptions<Command, Result>) {
     super();
@@ -122,7 +141,12 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
     if (new Set(this.ids).size !== this.ids.length) throw new ConfigError('node ids must be unique');
     this.timing = options.timing ?? SIM_TIMING;
     this.#options = options;
+    this.#durability = options.durability ?? SIM_DURABILITY;
+    checkDurability(this.#durability);
+    this.#budget = new RunBudgetGuard(this.clock, options.budget);
+    this.checker = new InvariantChecker(this.ids);
     this.network = new SimNetwork(this.clock, new SeededRandom(this.seed, 'network'));
+    this.network.on('delivered', ({ message }) => this.#check(() => this.checker.observeDelivered(message)));
     this.network.setReliable(!options.unreliable);
     if (options.latency !== undefined) this.network.setLatency(options.latency);
     for (const id of this.ids) {
@@ -145,9 +169,14 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
     this.crash(id);
     member.incarnation++;
     const endpoint = this.network.attach(id);
-    const storage = new MemoryStorage(member.saved, (hardState) =>
-      this.#check(() => this.checker.observeDurable(id, hardState)),
+    const storage = new SimStorage(
+      member.saved,
+      this.clock,
+      new SeededRandom(this.seed, `storage:${id}:${member.incarnation}`),
+      this.#durability,
+      (hardState) => this.#check(() => this.checker.observeDurable(id, hardState)),
     );
+    this.checker.observeRestart(id);
     const {
       stateMachine,
       seed: _seed,
@@ -155,6 +184,8 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
       size: _size,
       unreliable: _unreliable,
       latency: _latency,
+      durability: _durability,
+      budget: _budget,
       ...nodeOptions
     } = this.#options;
     const node = new RaftNode<Command, Result>({
@@ -165,12 +196,14 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
       transport: endpoint,
       storage,
       stateMachine: stateMachine?.(id) ?? (new CommandLog() as unknown as StateMachine<Command, Result>),
-      clock: this.clock,
+      clock: this.#nodeClock(id),
       random: new SeededRandom(this.seed, `timers:${id}:${member.incarnation}`),
     });
-    node.on('step', ({ status, context }) =>
-      this.#check(() => this.checker.observeStep(id, status.role, context)),
-    );
+    node.on('step', ({ status, context, event }) => {
+      this.#budget.record(id, event);
+      this.#check(() => this.checker.observeStep(id, status.role, context, event));
+    });
+    node.on('sent', (message) => this.#check(() => this.checker.observeSent(id, message, storage.durable)));
     node.on('snapshotWritten', (snapshot) => this.#check(() => this.checker.observeSnapshot(id, snapshot)));
     node.on('logWritten', (edit, prevTerm) =>
       this.#check(() => this.checker.observeLogEdit(id, edit, prevTerm)),
@@ -354,7 +387,29 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
    */
   storage(id: NodeId): MemoryStorage {
     const member = this.#member(id);
-    return member.storage ?? new MemoryStorage(member.saved);
+    return member.storage?.durable ?? new MemoryStorage(member.saved);
+  }
+
+  /**
+   * Skews node `id`'s clock rate: each timer it schedules from now on (election and
+   * heartbeat timeouts, every other delay), in this and later incarnations, takes `factor`
+   * times its nominal delay. 1 is no skew; a fast clock is below 1.
+   */
+  setClockSkew(id: NodeId, factor: number): void {
+    this.#member(id);
+    if (!(factor > 0 && factor <= 10))
+      throw new ConfigError(`a clock skew factor is in (0, 10], got ${factor} for node "${id}"`);
+    this.#skew.set(id, factor);
+  }
+
+  /** The shared virtual clock as node `id` sees it: its timers stretched by its skew. */
+  #nodeClock(id: NodeId): Clock {
+    const clock = this.clock;
+    return {
+      now: () => clock.now(),
+      setTimeout: (callback, ms) => clock.setTimeout(callback, Math.round(ms * (this.#skew.get(id) ?? 1))),
+      clearTimeout: (handle) => clock.clearTimeout(handle),
+    };
   }
 
   /** Drives virtual time until `task` settles; any failure says the seed that replays it. */

@@ -83,6 +83,26 @@ export class MemoryStorage implements Storage {
     return this.#state();
   }
 
+  /** The persisted hardState. */
+  get hardState(): HardState {
+    return this.#hardState;
+  }
+
+  /** Index of the last persisted entry (the snapshot's when the log after it is empty). */
+  get lastIndex(): number {
+    return (this.#snapshot?.index ?? 0) + this.#entries.length;
+  }
+
+  /**
+   * Term of the persisted entry at `index`: the snapshot's at its index, undefined past the
+   * end or inside the snapshot (compacted away), 0 at index 0. Cheap: no copy of the log.
+   */
+  termAt(index: number): number | undefined {
+    const base = this.#snapshot?.index ?? 0;
+    if (index === base) return this.#snapshot?.term ?? 0;
+    return index < base ? undefined : this.#entries[index - base - 1]?.term;
+  }
+
   get dead(): boolean {
     return this.#dead;
   }
