@@ -59,6 +59,7 @@ export class SimStorage implements Storage {
     durability: SimDurability,
     onDurable?: (hardState: HardState) => void,
   ) {
+    checkDurability(durability);
     this.durable = new MemoryStorage(initial, onDurable);
     this.#clock = clock;
     this.#random = random;
