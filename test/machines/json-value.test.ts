@@ -119,6 +119,19 @@ describe('checkJsonValue', () => {
     }
     expect(checkJsonValue(Object.create(null) as object).ok).toBe(true);
   });
+
+  it('shortens a long path in its message to 80 characters, ending in ...', () => {
+    const key = 'k'.repeat(100);
+    const check = checkJsonValue({ [key]: undefined });
+    expect(check).toEqual({
+      ok: false,
+      problem: `the command at .${key.slice(0, 76)}... is undefined, not a JSON value`,
+    });
+    expect(checkJsonValue({ [key.slice(0, 79)]: undefined })).toEqual({
+      ok: false,
+      problem: `the command at .${key.slice(0, 79)} is undefined, not a JSON value`,
+    });
+  });
 });
 
 describe('stringifyJson', () => {
@@ -141,6 +154,18 @@ describe('stringifyJson', () => {
     const leaf = '{"s":"x\\"y","n":[null,null]}';
     expect(text).toBe(opens.reverse().join('') + leaf + closes.join(''));
     expect(checkJsonValue(JSON.parse(text))).toMatchObject({ ok: true, depth: 200_002 });
+  });
+
+  it('calls toJSON in a value too deep for JSON.stringify, with the key, as JSON.stringify does', () => {
+    const leaf = {
+      d: new Date(0),
+      t: { toJSON: (key: string) => `key ${key}` },
+      a: [{ toJSON: () => undefined }],
+    };
+    const text = stringifyJson(nested(200_000, leaf));
+    const inner = '{"d":"1970-01-01T00:00:00.000Z","t":"key t","a":[null]}';
+    expect(text.slice(text.indexOf('{"d"'), text.indexOf('{"d"') + inner.length)).toBe(inner);
+    expect(JSON.stringify(leaf)).toBe(inner);
   });
 
   it('still refuses a cycle and a bigint, as JSON.stringify does', () => {

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   readonly entries?: readonly LogEntry[];
   /** Append a no-op on becoming leader, as real nodes do. */
   readonly noop?: boolean;
+  /** Guards to use instead of the chart's, as a host may provide (to test what the actions do then). */
+  readonly guards?: Parameters<typeof raftMachine.provide>[0]['guards'];
 }
 
 export function spawnNode(options: HarnessOptions = {}) {
@@ -42,6 +44,7 @@ export function spawnNode(options: HarnessOptions = {}) {
       send: (_, { messages }) => void sent.push(...messages),
       persistLog: (_, edit) => void edits.push(edit),
     },
+    ...(options.guards === undefined ? {} : { guards: options.guards }),
   });
   const actor = createActor(machine, {
     clock,
