@@ -93,6 +93,11 @@ describe('checkJsonValue', () => {
       ok: false,
       problem: expect.stringMatching(/over 5 bytes as JSON \(maxCommandBytes\)/),
     });
+    // Too big is said of the whole command, wherever the walk was.
+    expect(checkJsonValue({ a: ['abcdef'] }, { maxDepth: 10, maxBytes: 8 })).toEqual({
+      ok: false,
+      problem: 'the command is over 8 bytes as JSON (maxCommandBytes): make it smaller',
+    });
   });
 
   it('refuses a cycle as too deep instead of walking forever', () => {

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RaftMessage } from '../../machines/index.js';
 import { NodeFailedError } from '../../src/errors.js';
+import type { InputRecord } from '../../src/node/node-host.js';
 import { NodeHost } from '../../src/node/node-host.js';
 import type {
   AppliedEntry,
@@ -217,6 +218,59 @@ describe('lifecycle and failures', () => {
     expect(host.stopped).toBe(true);
   });
 
+  it('starts once; before start and after stop it reads nothing, snapshots nothing, leads nothing', async () => {
+    const storage = new ManualStorage();
+    const idle = await NodeHost.create({
+      id: 'a',
+      peers: ['b', 'c'],
+      timing: TEST_TIMING,
+      transport: new RecordingTransport(),
+      storage,
+      clock: new SimClock(),
+      random: new SeededRandom(1, 'timers'),
+    });
+    const answers: (number | null)[] = [];
+    idle.read((index) => answers.push(index));
+    expect(answers).toEqual([null]);
+    expect(idle.saveSnapshot(1, 'x')).toBe(false);
+    expect(idle.submit(['x'])).toEqual({ index: 0, term: 0, isLeader: false, leaderId: null });
+    idle.start();
+    expect(() => idle.start()).toThrow('node a was already started');
+    idle.stop();
+    idle.read((index) => answers.push(index));
+    expect(answers).toEqual([null, null]);
+    expect(idle.saveSnapshot(1, 'x')).toBe(false);
+  });
+
+  it('keeps what storage held when it was created: where a recording starts', async () => {
+    const persisted: PersistedState = {
+      hardState: { currentTerm: 2, votedFor: 'b' },
+      entries: entriesWithTerms(1),
+    };
+    const { host } = await startHost(new ManualStorage(persisted));
+    expect(host.recovered).toBe(persisted);
+  });
+
+  it('fails, naming the event, when a provider throws instead of rejecting', async () => {
+    const throwing: Storage = {
+      load: () => Promise.resolve({ hardState: { currentTerm: 0, votedFor: null }, entries: [] }),
+      write: () => {
+        throw new Error('disk gone');
+      },
+    };
+    const { host, clock } = await startHost(throwing);
+    const errors: Error[] = [];
+    host.on('error', (error) => errors.push(error));
+    await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
+    await settle();
+    expect(errors.map((e) => e.message)).toEqual([
+      'node a failed while handling xstate.after.electionTimeout.raft.follower.waiting: disk gone',
+    ]);
+    expect(host.failure).toBe(errors[0]);
+    expect(host.status()).toMatchObject({ failure: errors[0]!.message, leaderId: null });
+    expect(host.stopped).toBe(true);
+  });
+
   it('refuses bad options with errors that say the fix', async () => {
     const base = {
       id: 'a',
@@ -235,5 +289,52 @@ describe('lifecycle and failures', () => {
     await expect(
       NodeHost.create({ ...base, timing: { ...TEST_TIMING, heartbeatIntervalMs: 400 } }),
     ).rejects.toThrow(/at most half/);
+  });
+});
+
+describe('input records', () => {
+  it('records each input with its draw and outputs, only while someone listens', async () => {
+    const storage = new ManualStorage();
+    const { host, clock } = await startHost(storage);
+    const records: InputRecord[] = [];
+    host.receive(requestVote('b', 1)); // nobody listens yet
+    const listener = (record: InputRecord) => void records.push(record);
+    host.on('input', listener);
+    await clock.runFor(100);
+    const vote = requestVote('c', 2);
+    host.receive(vote);
+    const append = appendEntries('c', 2, { entries: entriesWithTerms(2) });
+    host.receive(append);
+    expect(records).toEqual([
+      {
+        at: 100,
+        event: vote,
+        electionTimeoutMs: TEST_TIMING.electionTimeoutMinMs,
+        messages: [
+          { type: 'RequestVoteReply', from: 'a', to: 'c', term: 2, inReplyTo: vote.rpcId, voteGranted: true },
+        ],
+        edits: [],
+      },
+      {
+        at: 100,
+        event: append,
+        electionTimeoutMs: TEST_TIMING.electionTimeoutMinMs,
+        messages: [
+          {
+            type: 'AppendEntriesReply',
+            from: 'a',
+            to: 'c',
+            term: 2,
+            inReplyTo: append.rpcId,
+            success: true,
+            matchIndex: 1,
+          },
+        ],
+        edits: [{ from: 1, entries: entriesWithTerms(2) }],
+      },
+    ]);
+    host.off('input', listener);
+    host.receive(requestVote('c', 3));
+    expect(records).toHaveLength(2);
   });
 });
