@@ -34,6 +34,8 @@ export interface FuzzSummary {
 /** Progress every this many seeds, and at least this often (wall ms). */
 const PROGRESS_SEEDS = 25;
 const PROGRESS_MS = 15_000;
+/** Failures printed in full; later ones get their first lines. */
+const FULL_REPORTS = 5;
 
 export async function fuzz(
   options: FuzzOptions,
@@ -49,10 +51,14 @@ export async function fuzz(
   let figure8Runs = 0;
   let figure8Overwrites = 0;
   let lastProgress = started;
-  const fail = (seed: number, report: string) => {
+  let shrinks = 0;
+  const kinds = new Map<string, number>();
+  const fail = (seed: number, report: string, kind: string) => {
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     failedSeeds.add(seed);
     reports.push(report);
-    print(report);
+    // The first failures in full; after that, their first lines (a planted bug fails most seeds).
+    print(reports.length <= FULL_REPORTS ? report : report.split('\n').slice(0, 3).join('\n'));
   };
 
   if (options.schedulePath !== undefined) {
@@ -61,7 +67,8 @@ export async function fuzz(
     seeds = 1;
     if (!outcome.ok) {
       const replay = `FUZZ_SCHEDULE=${options.schedulePath} npm run fuzz`;
-      fail(schedule.seed, await randomReport(schedule, outcome, replay, false));
+      // A saved schedule is shrunk already (and shrinking would overwrite its file).
+      fail(schedule.seed, await randomReport(schedule, outcome, replay, false), `random ${outcome.kind}`);
     }
   }
   for (const seed of options.schedulePath === undefined ? options.seeds : []) {
@@ -77,10 +84,9 @@ export async function fuzz(
         proposals += outcome.proposals;
         maxRecoveryMs = Math.max(maxRecoveryMs, outcome.recoveryMs);
       } else {
-        fail(
-          seed,
-          await randomReport(schedule, outcome, replayCommand(seed, 'random', options), options.shrink),
-        );
+        const shrink = shrinks++ < options.shrink;
+        const report = await randomReport(schedule, outcome, replayCommand(seed, 'random', options), shrink);
+        fail(seed, report, `random ${outcome.kind}`);
       }
     }
     if (options.generators.includes('figure8')) {
@@ -98,6 +104,7 @@ export async function fuzz(
             `  reached: ${outcome.stage}`,
             ...recent(outcome),
           ].join('\n'),
+          `figure8 ${outcome.kind}`,
         );
       }
     }
@@ -109,9 +116,11 @@ export async function fuzz(
   const wallMs = Date.now() - started;
   const figure8 =
     figure8Runs > 0 ? `; figure 8 reached the overwrite in ${figure8Overwrites}/${figure8Runs}` : '';
+  const failures = [...kinds].map(([kind, count]) => `${count} ${kind}`).join(', ');
   const line =
     `fuzz: ${seeds} seeds, ${failedSeeds.size} failed, ${(wallMs / 1000).toFixed(1)} s ` +
-    `(${options.generators.join(' + ')}; ${proposals} proposals, slowest recovery ${maxRecoveryMs} ms${figure8})`;
+    (failures === '' ? '' : `[failures: ${failures}] `) +
+    `(${options.schedulePath ?? options.generators.join(' + ')}; ${proposals} proposals, slowest recovery ${maxRecoveryMs} ms${figure8})`;
   print(line);
   return {
     seeds,

@@ -5,7 +5,7 @@
  * - FUZZ_SECONDS=<s>: virtual seconds of faults per run;
  * - FUZZ_WALL_SECONDS=<s>: stop starting seeds after this much wall time, with the summary;
  * - FUZZ_ONLY=random|figure8: one generator only (default both);
- * - FUZZ_SHRINK=0: report failures without shrinking them;
+ * - FUZZ_SHRINK=<n>: shrink the first n failing random schedules (default 1; 0 for none);
  * - FUZZ_SCHEDULE=<file>: replay a schedule saved as JSON (a shrunk one) instead of seeds.
  */
 
@@ -16,12 +16,13 @@ export interface FuzzOptions {
   readonly seconds: number;
   readonly wallSeconds: number;
   readonly generators: readonly Generator[];
-  readonly shrink: boolean;
+  /** How many failing random schedules to shrink (the first ones). */
+  readonly shrink: number;
   readonly schedulePath: string | undefined;
 }
 
 /** `npm run fuzz`'s own defaults; a replay command names only what differs from them. */
-export const FUZZ_DEFAULTS = { seeds: 200, seconds: 20 } as const;
+export const FUZZ_DEFAULTS = { seeds: 200, seconds: 40 } as const;
 
 export function fuzzOptions(
   defaults: { readonly seeds: number; readonly seconds: number } = FUZZ_DEFAULTS,
@@ -44,7 +45,7 @@ export function fuzzOptions(
     seconds,
     wallSeconds: number(env, 'FUZZ_WALL_SECONDS', Infinity, 0.001),
     generators: only === undefined ? ['random', 'figure8'] : [only],
-    shrink: env.FUZZ_SHRINK !== '0',
+    shrink: number(env, 'FUZZ_SHRINK', 1, 0, true),
     schedulePath: env.FUZZ_SCHEDULE,
   };
 }

@@ -7,7 +7,7 @@ import { fuzz } from './fuzz-driver.js';
 import { fuzzOptions } from './fuzz-options.js';
 
 /** About 10 s of wall time on a quiet machine. */
-const SHORT = { seeds: 12, seconds: 6 };
+const SHORT = { seeds: 16, seconds: 8 };
 
 it(`${SHORT.seeds} fuzz seeds find no failing schedule, and the Figure 8 scenario reaches its overwrite`, async () => {
   const options = fuzzOptions(SHORT, { ...process.env, FUZZ_SEEDS: undefined, FUZZ_START: undefined });

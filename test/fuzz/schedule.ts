@@ -83,7 +83,7 @@ function drawShape(random: SeededRandom): ClusterShape {
   const heartbeatIntervalMs = 20 + random.int(80);
   const electionTimeoutMinMs = heartbeatIntervalMs * (3 + random.int(3)) + random.int(100);
   const electionTimeoutMaxMs = electionTimeoutMinMs + 50 + random.int(350);
-  const maxLatency = random.chance(1, 3) ? 0 : 1 + random.int(Math.floor(heartbeatIntervalMs / 2));
+  const maxLatency = random.chance(1, 3) ? 0 : 1 + random.int(Math.floor(heartbeatIntervalMs / 2) - 1);
   const minLatency = random.int(maxLatency);
   const durability: Durability = random.chance(1, 4)
     ? 'instant'
@@ -184,7 +184,10 @@ function drawGroups(random: SeededRandom, ids: readonly NodeId[]): NodeId[][] {
   const count = ids.length > 3 && random.chance(1, 3) ? 3 : 2;
   const groups: NodeId[][] = Array.from({ length: count }, () => []);
   for (const id of ids) groups[random.int(count - 1)]!.push(id);
-  return groups.filter((group) => group.length > 0);
+  const split = groups.filter((group) => group.length > 0);
+  // All in one group would be no partition: one node goes off alone.
+  if (split.length === 1) split.push(split[0]!.splice(random.int(ids.length - 1), 1));
+  return split;
 }
 
 /** One line per event, e.g. `t=1200+2 crash 3`; the shape on the first line. */
