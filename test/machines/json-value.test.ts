@@ -75,6 +75,39 @@ describe('checkJsonValue', () => {
     for (const s of STRINGS) expect(jsonStringBytes(s), s).toBe(Buffer.byteLength(JSON.stringify(s)));
   });
 
+  it('counts every character class at its edges as JSON.stringify writes it', () => {
+    const codes = [
+      [0x08],
+      [0x0b],
+      [0x0d],
+      [0x0e],
+      [0x1f],
+      [0x20],
+      [0x22],
+      [0x5c],
+      [0x7f],
+      [0x80],
+      [0x7ff],
+      [0x800],
+      [0xd7ff],
+      [0xd800, 0xdc00],
+      [0xdbff, 0xdfff],
+      [0xd800, 0xdbff],
+      [0xdbff, 0xe000],
+      [0xdbff],
+      [0xdc00],
+      [0xdfff],
+      [0xe000],
+      [0xffff],
+    ];
+    for (const code of codes) {
+      const s = String.fromCharCode(...code, 0x61);
+      expect(jsonStringBytes(s), code.map((c) => c.toString(16)).join(' ')).toBe(
+        Buffer.byteLength(JSON.stringify(s)),
+      );
+    }
+  });
+
   it('reports depth: a scalar is 0, [1] is 1, and any depth is measured without recursion', () => {
     expect(checkJsonValue(1)).toMatchObject({ depth: 0 });
     expect(checkJsonValue([1])).toMatchObject({ depth: 1 });
@@ -166,11 +199,26 @@ describe('stringifyJson', () => {
       d: new Date(0),
       t: { toJSON: (key: string) => `key ${key}` },
       a: [{ toJSON: () => undefined }],
+      n: null,
     };
-    const text = stringifyJson(nested(200_000, leaf));
-    const inner = '{"d":"1970-01-01T00:00:00.000Z","t":"key t","a":[null]}';
+    const text = stringifyJson(nested(100_000, leaf));
+    const inner = '{"d":"1970-01-01T00:00:00.000Z","t":"key t","a":[null],"n":null}';
     expect(text.slice(text.indexOf('{"d"'), text.indexOf('{"d"') + inner.length)).toBe(inner);
     expect(JSON.stringify(leaf)).toBe(inner);
+  });
+
+  it('throws what JSON.stringify throws for a value within its depth', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const native = (() => {
+      try {
+        return JSON.stringify(cycle);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(native).toBeInstanceOf(TypeError);
+    expect(() => stringifyJson(cycle)).toThrow((native as TypeError).message);
   });
 
   it('still refuses a cycle and a bigint, as JSON.stringify does', () => {
@@ -231,5 +279,15 @@ describe('splitJsonString', () => {
     }
     expect(splitJsonString('😀😀', 5)).toEqual(['😀', '😀']); // a pair is never cut
     expect(splitJsonString('', 10)).toEqual(['']);
+  });
+
+  it('cuts only where the next character would not fit: every piece but the last is full', () => {
+    expect(splitJsonString('abcdef', 3)).toEqual(['abc', 'def']);
+    expect(splitJsonString('abcdefg', 3)).toEqual(['abc', 'def', 'g']);
+    expect(splitJsonString('abc', 3)).toEqual(['abc']);
+    expect(splitJsonString('abc', 10)).toEqual(['abc']);
+    expect(splitJsonString('a"b', 3)).toEqual(['a"', 'b']); // the quote takes 2 bytes escaped
+    // A character alone over the bound is a piece of its own, never preceded by an empty one.
+    expect(splitJsonString('\u0001a\u0001', 1)).toEqual(['\u0001', 'a', '\u0001']);
   });
 });
