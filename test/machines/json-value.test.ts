@@ -198,11 +198,12 @@ describe('stringifyJson', () => {
     const leaf = {
       d: new Date(0),
       t: { toJSON: (key: string) => `key ${key}` },
-      a: [{ toJSON: () => undefined }],
+      a: [{ toJSON: () => undefined }, Symbol('in an array: null')],
       n: null,
+      s: Symbol('a member: omitted'),
     };
     const text = stringifyJson(nested(100_000, leaf));
-    const inner = '{"d":"1970-01-01T00:00:00.000Z","t":"key t","a":[null],"n":null}';
+    const inner = '{"d":"1970-01-01T00:00:00.000Z","t":"key t","a":[null,null],"n":null}';
     expect(text.slice(text.indexOf('{"d"'), text.indexOf('{"d"') + inner.length)).toBe(inner);
     expect(JSON.stringify(leaf)).toBe(inner);
   });
