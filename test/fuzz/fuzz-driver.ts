@@ -31,6 +31,17 @@ export interface FuzzSummary {
   readonly line: string;
 }
 
+/**
+ * What a failing test says: the summary line and, for the first failures, their first lines
+ * (the seed, the message, the replay command); the full reports were printed as they came.
+ */
+export function failureDigest(summary: FuzzSummary): string {
+  const firsts = summary.reports
+    .slice(0, FULL_REPORTS)
+    .map((report) => report.split('\n').slice(0, 3).join('\n'));
+  return [summary.line, ...firsts].join('\n');
+}
+
 /** Progress every this many seeds, and at least this often (wall ms). */
 const PROGRESS_SEEDS = 25;
 const PROGRESS_MS = 15_000;
