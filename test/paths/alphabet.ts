@@ -46,6 +46,7 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   const c = snapshot.context;
   if (c.reads.waiting.length > 0) return whileLeaderHoldsReads(c);
   if (c.reads.asked.length > 0) return whileFollowerAsks(c);
+  if (c.log.lastIndex > MAX_LOG) return whileLogIsLong(c);
   return [...protocolEvents(c, roleOf(snapshot.value)), ...readEvents(c)];
 }
 
@@ -59,6 +60,11 @@ const vote = (term: number, lastLogIndex: number, lastLogTerm: number, from = 'b
   lastLogTerm,
 });
 
+/**
+ * An AppendEntries from b with entries of `entries`' terms after prevLogIndex `prev`. Each
+ * command names its index and term (`b2.1`), so an entry kept, dropped or put in the wrong
+ * place shows in the log's contents.
+ */
 const append = (term: number, prev: number, prevTerm: number, entries: number[], leaderCommit: number) =>
   ({
     type: 'AppendEntries',
@@ -68,9 +74,21 @@ const append = (term: number, prev: number, prevTerm: number, entries: number[],
     rpcId: PEER_RPC,
     prevLogIndex: prev,
     prevLogTerm: prevTerm,
-    entries: entries.map((entryTerm) => ({ term: entryTerm, command: `b${entryTerm}` })),
+    entries: entries.map((entryTerm, i) => ({ term: entryTerm, command: `b${prev + 1 + i}.${entryTerm}` })),
     leaderCommit,
   }) as const;
+
+/**
+ * A term a leader of term `t` could send in place of an entry of term `term`, so the two
+ * conflict: its own term, or (when the entry already has it) the one before; none in term 1.
+ */
+function conflicting(term: number, t: number): number | null {
+  if (term < t) return t;
+  return term > 1 ? term - 1 : null;
+}
+
+/** The term at `index`, or inside the snapshot (where every entry is committed, so matches) its boundary's. */
+const termOrSnapshot = (c: RaftContext, index: number) => c.log.termAt(index) ?? c.log.snapshotTerm;
 
 /** A read batch: its ids are made fresh per path (withFreshReadIds). */
 const READ: NodeEvent = { type: 'Read', ids: [0] };
@@ -102,7 +120,8 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   // log of a newer term is ahead.
   if (lt > 0) events.push(vote(t + 1, li + 1, lt - 1), vote(t + 1, Math.max(li - 1, 0), lt + 1));
 
-  // Replies to the node's RequestVote: granted or refused in its term, or of a higher term.
+  // Replies to the node's RequestVote: granted or refused in its term; of a higher term; a
+  // vote granted in an earlier term, which counts toward no election of this one.
   const voteReply = (term: number, voteGranted: boolean): NodeEvent => ({
     type: 'RequestVoteReply',
     from: 'b',
@@ -111,7 +130,8 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
     inReplyTo: 1,
     voteGranted,
   });
-  events.push(voteReply(t, true), voteReply(t, false), voteReply(t + 1, false));
+  events.push(voteReply(t, true), voteReply(t, false), voteReply(t + 1, false), voteReply(t + 1, true));
+  if (t > 0) events.push(voteReply(t - 1, true));
 
   // AppendEntries: lower, equal and higher terms; a heartbeat that matches, one new entry,
   // a mismatching term at prevLogIndex, a prevLogIndex past the end, an overwrite.
@@ -119,12 +139,23 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   events.push(append(t, li, lt, [], li), append(t + 1, li, lt, [], 0));
   // The leader has committed more than this request vouches for: commit stops at li.
   events.push(append(t, li, lt, [], li + 1));
-  // One new entry, committed at once or left uncommitted.
-  events.push(append(t, li, lt, [t], li + 1), append(t, li, lt, [t], li));
+  // One new entry, with the leader's commit index past it, at it (committed at once) or
+  // before it (left uncommitted).
+  events.push(append(t, li, lt, [t], li + 2), append(t, li, lt, [t], li + 1), append(t, li, lt, [t], li));
   events.push(append(t, li + 1, t, [], 0));
+  if (li > 0) {
+    // A stale heartbeat: it matches, vouches for one entry less than the log holds, and
+    // must leave that entry and its commit alone.
+    const before = termOrSnapshot(c, li - 1);
+    events.push(append(t, li - 1, before, [], li));
+    // The last entry again: it matches, so nothing changes.
+    events.push(append(t, li - 1, before, [lt], li));
+  }
   if (li > c.log.snapshotIndex) {
     events.push(append(t, li, lt + 1, [], 0));
-    if (lt < t) events.push(append(t, li - 1, c.log.termAt(li - 1) ?? 0, [t], li));
+    // An overwrite of the last entry (at or after the commit index, as the state has it).
+    const other = conflicting(lt, t);
+    if (other !== null) events.push(append(t, li - 1, c.log.termAt(li - 1) ?? 0, [other], li));
   }
 
   // InstallSnapshot: lower, equal and higher terms, of a snapshot just past the log.
@@ -160,6 +191,55 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   events.push({ type: 'LogPersisted', index: li, term: lt });
   if (c.commitIndex > c.log.snapshotIndex)
     events.push({ type: 'Snapshot', index: c.commitIndex, data: 'app' });
+  return events;
+}
+
+/**
+ * A follower (or candidate) whose log is one entry past MAX_LOG: only the requests that edit
+ * or commit it, relative to its last two entries. A matching tail (one or both entries again:
+ * whatever follows them must stay); a stale heartbeat; a conflict at the last entry, at the
+ * one before it, and in the second of two entries (at, before or after the commit index, as
+ * the state has it), and a new leader's overwrite; the leader's commit index past, at and
+ * before the last entry a request vouches for; a snapshot older than the commit index. The
+ * rest of the protocol is explored on the shorter logs.
+ */
+function whileLogIsLong(c: RaftContext): PathEvent[] {
+  const t = c.currentTerm;
+  const { lastIndex: li, lastTerm: lt } = c.log;
+  const [first, prev] = [termOrSnapshot(c, li - 1), termOrSnapshot(c, li - 2)];
+  const events: PathEvent[] = [
+    append(t, li, lt, [], li),
+    append(t, li, lt, [], li + 1),
+    append(t, li - 1, first, [], li),
+    append(t, li - 2, prev, [first], li),
+    append(t, li - 2, prev, [first], li - 1),
+    append(t, li - 2, prev, [first], li - 2),
+    append(t, li - 2, prev, [first, lt], li),
+  ];
+  const [otherLast, otherFirst] = [conflicting(lt, t), conflicting(first, t)];
+  if (otherLast !== null) {
+    events.push(append(t, li - 1, first, [otherLast], li), append(t, li - 2, prev, [first, otherLast], li));
+  }
+  if (otherFirst !== null) events.push(append(t, li - 2, prev, [otherFirst], li - 1));
+  if (t < MAX_TERM) events.push(append(t + 1, li - 1, first, [t + 1], li));
+  if (c.commitIndex > c.log.snapshotIndex)
+    events.push({ type: 'Snapshot', index: c.commitIndex, data: 'app' });
+  // A snapshot older than the commit index but past the log's own: it must not take the node back.
+  const older = c.commitIndex - 1;
+  if (older > c.log.snapshotIndex) {
+    events.push({
+      type: 'InstallSnapshot',
+      from: 'b',
+      to: 'a',
+      term: t,
+      rpcId: PEER_RPC,
+      lastIncludedIndex: older,
+      lastIncludedTerm: termOrSnapshot(c, older),
+      offset: 0,
+      data: 'state',
+      done: true,
+    });
+  }
   return events;
 }
 
@@ -225,6 +305,8 @@ function repliesWhileReadsWait(c: RaftContext): NodeEvent[] {
     { ...accepted, from: 'b', inReplyTo: latest },
     { ...accepted, from: 'c', inReplyTo: latest },
   ];
+  // Of an older term: it confirms nothing.
+  if (t > 0) events.push({ ...accepted, from: 'b', term: t - 1, inReplyTo: latest });
   const oldest = c.reads.waiting[0]!;
   if (latest > oldest.after) events.push({ ...accepted, from: 'b', inReplyTo: oldest.after });
   const b = c.progress.b;
@@ -294,7 +376,10 @@ export function withFreshReadIds(events: readonly PathEvent[]): PathEvent[] {
   });
 }
 
-/** Follower b's answers: success, a rejection of the outstanding probe or of another request, a higher term. */
+/**
+ * Follower b's answers: success, a rejection of the outstanding probe or of another request,
+ * a higher term; a success and a snapshot installed of an older term, which count for nothing.
+ */
 function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
   const probe = c.progress.b?.probeRpcId ?? null;
   const reply = { type: 'AppendEntriesReply', from: 'b', to: 'a' } as const;
@@ -314,6 +399,19 @@ function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
     { type: 'InstallSnapshotReply', from: 'b', to: 'a', term: t + 1, inReplyTo: 1, matchIndex: 0 },
   ];
   if (probe !== null) events.push({ ...reply, term: t, inReplyTo: probe, success: false, conflict });
+  if (t > 0) {
+    events.push(
+      { ...reply, term: t - 1, inReplyTo: 1, success: true, matchIndex: c.log.lastIndex },
+      {
+        type: 'InstallSnapshotReply',
+        from: 'b',
+        to: 'a',
+        term: t - 1,
+        inReplyTo: 1,
+        matchIndex: c.log.lastIndex,
+      },
+    );
+  }
   return events;
 }
 
@@ -370,11 +468,16 @@ function readsOf(c: RaftContext): unknown[] {
 /** Whether a state is past the traversal's bounds. */
 export function beyondBounds(snapshot: RaftSnapshot): boolean {
   const c = snapshot.context;
-  // A leader holding reads may hold one entry more (whileLeaderHoldsReads).
-  const maxLog = c.reads.waiting.length > 0 ? MAX_LOG + 1 : MAX_LOG;
+  // A leader holding reads may hold one entry more (whileLeaderHoldsReads), and so may any
+  // other role (whileLogIsLong).
+  const longer = c.reads.waiting.length > 0 || roleOf(snapshot.value) !== 'leader';
+  const maxLog = longer ? MAX_LOG + 1 : MAX_LOG;
   return (
     c.currentTerm > MAX_TERM ||
     c.log.lastIndex > maxLog ||
+    // A committed entry was overwritten (an alphabet's conflict before the commit index): the
+    // step is checked, but no cluster reaches that state to go on from it.
+    c.commitIndex > c.log.lastIndex ||
     c.reads.waiting.length > MAX_READS ||
     c.reads.asked.length > MAX_READS
   );

@@ -3,8 +3,9 @@
  * (Figure 2 of the paper, and section 7's snapshots) for node `a` of the cluster {a, b, c}.
  * It is written from the paper, not from machines/: it shares no code with the statechart
  * and never reads the machine's answer. For each event it predicts the node's role, term,
- * vote, known leader, log length and commit index, the messages the node must send in that
- * step, and the reads it answers (reference-reads.ts).
+ * vote, known leader, log (every entry's term and command, and the snapshot's boundary) and
+ * commit index, the messages the node must send in that step, and the reads it answers
+ * (reference-reads.ts).
  */
 import type { PathEvent } from './alphabet.js';
 import { ELECTION_TIMEOUT_CANDIDATE, ELECTION_TIMEOUT_FOLLOWER, HEARTBEAT } from './alphabet.js';
@@ -27,6 +28,12 @@ import {
 
 export type ModelRole = 'follower' | 'candidate' | 'leader';
 
+/** A log entry: the term it was made in and its command (the alphabet's commands are strings). */
+export interface ModelEntry {
+  readonly term: number;
+  readonly command: string;
+}
+
 export interface Model {
   readonly role: ModelRole;
   readonly term: number;
@@ -34,8 +41,8 @@ export interface Model {
   /** Who the node believes leads its term: the sender of its AppendEntries or snapshot, or itself. */
   readonly leader: string | null;
   readonly votes: readonly string[];
-  /** Terms of the entries after the snapshot. */
-  readonly terms: readonly number[];
+  /** The entries after the snapshot. */
+  readonly entries: readonly ModelEntry[];
   readonly snapshotIndex: number;
   readonly snapshotTerm: number;
   readonly commitIndex: number;
@@ -98,7 +105,7 @@ export const INITIAL_MODEL: Model = {
   votedFor: null,
   leader: null,
   votes: [],
-  terms: [],
+  entries: [],
   snapshotIndex: 0,
   snapshotTerm: 0,
   commitIndex: 0,
@@ -117,12 +124,12 @@ export function timerDueAt(
   return m.armedAt + (m.role === 'leader' ? timing.heartbeatIntervalMs : timing.electionTimeoutMinMs);
 }
 
-export const lastIndex = (m: Model) => m.snapshotIndex + m.terms.length;
-const lastTerm = (m: Model) => m.terms.at(-1) ?? m.snapshotTerm;
+export const lastIndex = (m: Model) => m.snapshotIndex + m.entries.length;
+const lastTerm = (m: Model) => m.entries.at(-1)?.term ?? m.snapshotTerm;
 function termAt(m: Model, index: number): number | undefined {
   if (index === m.snapshotIndex) return m.snapshotTerm;
   if (index < m.snapshotIndex) return index === 0 ? 0 : undefined;
-  return m.terms[index - m.snapshotIndex - 1];
+  return m.entries[index - m.snapshotIndex - 1]?.term;
 }
 
 /** Rules for all servers: a higher term makes the node a follower of that term, with no vote. */
@@ -274,28 +281,30 @@ function rule(
       // Entries inside the snapshot are committed, so they match: check from its boundary.
       let prev = event.prevLogIndex;
       let prevTerm = event.prevLogTerm;
-      let entries = event.entries.map((e) => e.term);
+      let entries = event.entries.map((e): ModelEntry => ({ term: e.term, command: String(e.command) }));
       if (prev < n.snapshotIndex) {
         entries = entries.slice(n.snapshotIndex - prev);
         prev = n.snapshotIndex;
         prevTerm = n.snapshotTerm;
       }
       if (termAt(n, prev) !== prevTerm) return refuse(n);
-      let terms = [...n.terms];
+      // An entry already there with the same term stays, and so does all that follows it;
+      // a conflict drops the entry and all that follows, then the request's entries go on.
+      let log = [...n.entries];
       let persisted = n.persisted;
-      entries.forEach((term, i) => {
+      entries.forEach((entry, i) => {
         const index = prev + 1 + i;
         const position = index - n.snapshotIndex - 1;
-        if (terms[position] === term) return;
-        if (position < terms.length) {
-          terms = terms.slice(0, position); // a real conflict: drop it and all that follows
+        if (log[position]?.term === entry.term) return;
+        if (position < log.length) {
+          log = log.slice(0, position);
           persisted = Math.min(persisted, index - 1);
         }
-        terms.push(term);
+        log.push(entry);
       });
       const vouched = event.prevLogIndex + event.entries.length;
       const commitIndex = Math.max(n.commitIndex, Math.min(event.leaderCommit, vouched));
-      n = { ...n, terms, persisted, commitIndex };
+      n = { ...n, entries: log, persisted, commitIndex };
       return [
         n,
         [
@@ -335,7 +344,7 @@ function rule(
         const keeps = termAt(n, index) === event.lastIncludedTerm;
         n = {
           ...n,
-          terms: keeps ? n.terms.slice(index - n.snapshotIndex) : [],
+          entries: keeps ? n.entries.slice(index - n.snapshotIndex) : [],
           snapshotIndex: index,
           snapshotTerm: event.lastIncludedTerm,
           commitIndex: index,
@@ -358,7 +367,13 @@ function rule(
 
     case 'Propose':
       return m.role === 'leader'
-        ? [{ ...m, terms: [...m.terms, ...event.commands.map(() => m.term)] }, []]
+        ? [
+            {
+              ...m,
+              entries: [...m.entries, ...event.commands.map((c) => ({ term: m.term, command: String(c) }))],
+            },
+            [],
+          ]
         : [m, []];
 
     case 'Flush':
@@ -377,7 +392,7 @@ function rule(
       if (index <= m.snapshotIndex || index > m.commitIndex || index > lastIndex(m)) return [m, []];
       const term = termAt(m, index)!;
       return [
-        { ...m, terms: m.terms.slice(index - m.snapshotIndex), snapshotIndex: index, snapshotTerm: term },
+        { ...m, entries: m.entries.slice(index - m.snapshotIndex), snapshotIndex: index, snapshotTerm: term },
         [],
       ];
     }

@@ -178,6 +178,15 @@ function compare(
   if (JSON.stringify(actual) !== JSON.stringify(predicted)) {
     return `state ${JSON.stringify(actual)}, the model says ${JSON.stringify(predicted)}`;
   }
+  // The log itself: a rule that keeps, drops or overwrites the wrong entry can leave its length right.
+  const { log } = context;
+  const actualLog = describeLog(
+    log.snapshotIndex,
+    log.snapshotTerm,
+    log.slice(log.snapshotIndex + 1, log.lastIndex),
+  );
+  const predictedLog = describeLog(model.snapshotIndex, model.snapshotTerm, model.entries);
+  if (actualLog !== predictedLog) return `log ${actualLog}, the model says ${predictedLog}`;
   // Replies, RequestVotes and ReadIndex requests are fixed by the rules: exactly these, nothing else.
   const fixed = (m: { type: string }) =>
     m.type.endsWith('Reply') || m.type === 'RequestVote' || m.type === 'ReadIndex';
@@ -200,6 +209,16 @@ function compare(
     return `sent empty AppendEntries to ${empty.map((m) => m.to).join(', ')} on a Flush that is no read round`;
   }
   return null;
+}
+
+/** A log as a comparable string: the snapshot's boundary, then each entry's index, term and command. */
+function describeLog(
+  snapshotIndex: number,
+  snapshotTerm: number,
+  entries: readonly { term: number; command: unknown }[],
+): string {
+  const listed = entries.map((e, i) => `${snapshotIndex + 1 + i}:${e.term}:${String(e.command)}`);
+  return `[snapshot ${snapshotIndex}/${snapshotTerm}${listed.map((e) => `, ${e}`).join('')}]`;
 }
 
 /** What the rules fix about a message, as a comparable string. */
