@@ -205,7 +205,9 @@ describe('stringifyJson', () => {
     const text = stringifyJson(nested(100_000, leaf));
     const inner = '{"d":"1970-01-01T00:00:00.000Z","t":"key t","a":[null,null],"n":null}';
     expect(text.slice(text.indexOf('{"d"'), text.indexOf('{"d"') + inner.length)).toBe(inner);
-    expect(JSON.stringify(leaf)).toBe(inner);
+    expect(JSON.stringify(leaf)).toBe(inner); // The root's toJSON gets the empty key.
+    const root = { toJSON: (key: string) => nested(100_000, `key "${key}"`) };
+    expect(stringifyJson(root)).toContain('["key \\"\\""]');
   });
 
   it('throws what JSON.stringify throws for a value within its depth', () => {
