@@ -61,6 +61,17 @@ describe('decideAppend: the consistency check', () => {
     expect(decideAppend(log, request(6, 4))).toEqual(refusal(3, 6, 6));
   });
 
+  it("checks a previous entry at the snapshot's boundary against the snapshot's term", () => {
+    const log = new ArrayRaftLog(entries(2, 3), { index: 5, term: 2 });
+    expect(decideAppend(log, request(5, 2))).toMatchObject({ ok: true, matchIndex: 5 });
+    expect(decideAppend(log, request(5, 3))).toEqual({
+      ok: false,
+      conflict: { conflictTerm: 2, conflictIndex: 5, logLength: 7 },
+    });
+    // Inside the snapshot everything is committed: it matches, whatever term the request names.
+    expect(decideAppend(log, request(3, 1))).toMatchObject({ ok: true });
+  });
+
   it('does not change the log it decides on', () => {
     const log = logOf(1, 2, 2);
     decideAppend(log, request(1, 1, entries(5, 5, 5, 5)));
