@@ -61,3 +61,16 @@ describe('clock skew', () => {
     expect(() => cluster.setClockSkew('0', 11)).toThrow(ConfigError);
   });
 });
+
+describe('time standing still', () => {
+  it('fails a zero-delay livelock at once, with the instant', async () => {
+    const cluster = new SimCluster({ seed: 5, budget: { timersPerInstant: 1_000 } });
+    await cluster.run(() => cluster.startAll());
+    // Two timers that keep rescheduling each other at the same instant: time never moves.
+    const ping = (): void => void cluster.clock.setTimeout(ping, 0);
+    ping();
+    await expect(cluster.runFor(1_000)).rejects.toThrow(
+      /seed=5 .*budget of 1000 timers at one instant \(t=\d+ms, time standing still\)/,
+    );
+  });
+});
