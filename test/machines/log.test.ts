@@ -162,6 +162,16 @@ describe('ArrayRaftLog compaction', () => {
     expect(() => log.truncateFrom(4)).toThrow(/in the snapshot/);
   });
 
+  it('slices after a snapshot by index, refusing any range that starts inside it', () => {
+    const log = six().compact(2, 1);
+    expect(log.slice(3, 4).map((e) => e.command)).toEqual(['c3', 'c4']);
+    expect(log.slice(5, 5).map((e) => e.command)).toEqual(['c5']);
+    expect(() => log.slice(2, 2)).toThrow(RangeError);
+    expect(() => log.slice(1, 4)).toThrow(RangeError);
+    // An empty range reads nothing, so nothing compacted: not refused.
+    expect(log.slice(2, 1)).toEqual([]);
+  });
+
   it('restores from a snapshot and a tail', () => {
     const log = new ArrayRaftLog([{ term: 3, command: 'x' }], { index: 7, term: 2 });
     expect([log.lastIndex, log.termAt(7), log.termAt(8), log.termAt(0)]).toEqual([8, 2, 3, 0]);

@@ -1,0 +1,28 @@
+/** The wire's message kinds: which are requests, and which of those get a reply. */
+import { describe, expect, it } from 'vitest';
+import type { RaftMessage } from '../../machines/index.js';
+import { RAFT_MESSAGE_TYPES, expectsReply, isRaftMessageType, isRequest } from '../../machines/index.js';
+
+/** A message of `type` with only the fields these rules read. */
+const message = (type: RaftMessage['type'], fields: object = {}) =>
+  ({ type, from: 'a', to: 'b', term: 1, ...fields }) as RaftMessage;
+
+describe('message kinds', () => {
+  it('knows the eight message types and nothing else', () => {
+    expect(RAFT_MESSAGE_TYPES.filter(isRaftMessageType)).toHaveLength(8);
+    expect(isRaftMessageType('Propose')).toBe(false);
+    expect(isRaftMessageType('constructor')).toBe(false);
+  });
+
+  it('tells requests from replies', () => {
+    const requests = RAFT_MESSAGE_TYPES.filter((type) => isRequest(message(type)));
+    expect(requests).toEqual(['RequestVote', 'AppendEntries', 'InstallSnapshot', 'ReadIndex']);
+  });
+
+  it('expects a reply to every request but a snapshot chunk before the last, and to no reply', () => {
+    const answered = RAFT_MESSAGE_TYPES.filter((type) => expectsReply(message(type, { done: true })));
+    expect(answered).toEqual(['RequestVote', 'AppendEntries', 'InstallSnapshot', 'ReadIndex']);
+    expect(expectsReply(message('InstallSnapshot', { done: false }))).toBe(false);
+    expect(expectsReply(message('AppendEntries', { done: false }))).toBe(true);
+  });
+});
