@@ -12,6 +12,7 @@ import type {
   NodeEvent,
   RaftMessage,
   RaftTiming,
+  ReadAnswer,
   Role,
 } from '../../machines/index.js';
 import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
@@ -39,10 +40,12 @@ export function spawnNode(options: HarnessOptions = {}) {
   const sent: RaftMessage[] = [];
   const edits: LogEdit[] = [];
   const errors: unknown[] = [];
+  const answers: ReadAnswer[] = [];
   const machine = raftMachine.provide({
     actions: {
       send: (_, { messages }) => void sent.push(...messages),
       persistLog: (_, edit) => void edits.push(edit),
+      answerReads: (_, answer) => void answers.push(answer),
     },
     ...(options.guards === undefined ? {} : { guards: options.guards }),
   });
@@ -66,6 +69,7 @@ export function spawnNode(options: HarnessOptions = {}) {
     sent,
     edits,
     errors,
+    answers,
     context: () => actor.getSnapshot().context,
     role: (): Role => roleOf(actor.getSnapshot().value),
     value: () => actor.getSnapshot().value,

@@ -1,0 +1,61 @@
+/**
+ * The statechart's bookkeeping that no message shows at once: rpcIds unique per sender,
+ * votes cleared on a new term, the snapshot kept against a repeat, and a follower's reads
+ * settled only by the answer of the leader it asked.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TestNode } from './machine-harness.js';
+import { appendEntries, entriesWithTerms, spawnNode } from './machine-harness.js';
+
+let node: TestNode;
+
+afterEach(() => {
+  expect(node.errors).toEqual([]);
+  node.actor.stop();
+});
+
+describe('rpcIds', () => {
+  it('numbers every request a node sends uniquely, across elections', async () => {
+    node = spawnNode();
+    await node.campaign();
+    await node.campaign();
+    const ids = node.sent.map((m) => ('rpcId' in m ? m.rpcId : null));
+    expect(ids).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('votes', () => {
+  it('a candidate that sees a higher term keeps none of its votes', async () => {
+    node = spawnNode();
+    await node.campaign();
+    expect(node.context().votes).toEqual(['a']);
+    node.deliver(appendEntries('b', 5));
+    expect(node.context()).toMatchObject({ currentTerm: 5, votes: [] });
+  });
+});
+
+describe('snapshots', () => {
+  it('keeps the snapshot it has when the application repeats its index', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 1) });
+    node.deliver(appendEntries('b', 1, { prevLogIndex: 3, prevLogTerm: 1, leaderCommit: 3 }));
+    node.actor.send({ type: 'Snapshot', index: 2, data: 'first' });
+    node.actor.send({ type: 'Snapshot', index: 2, data: 'again' });
+    expect(node.context().snapshot).toEqual({ index: 2, term: 1, data: 'first' });
+  });
+});
+
+describe("a follower's reads", () => {
+  it('are settled only by the answer of the leader it asked, to that request', () => {
+    node = spawnNode();
+    node.deliver(appendEntries('b', 1));
+    const [ask] = node.deliver({ type: 'Read', ids: [7] });
+    expect(ask).toMatchObject({ type: 'ReadIndex', to: 'b' });
+    const rpcId = ask!.type === 'ReadIndex' ? ask.rpcId : -1;
+    const reply = { type: 'ReadIndexReply', to: 'a', term: 1, readIndex: 3 } as const;
+    node.deliver({ ...reply, from: 'c', inReplyTo: rpcId });
+    node.deliver({ ...reply, from: 'b', inReplyTo: rpcId + 1 });
+    expect(node.answers).toEqual([]);
+    node.deliver({ ...reply, from: 'b', inReplyTo: rpcId });
+    expect(node.answers).toEqual([{ ids: [7], index: 3 }]);
+  });
+});
