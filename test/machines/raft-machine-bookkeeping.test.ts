@@ -5,7 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TestNode } from './machine-harness.js';
-import { appendEntries, entriesWithTerms, spawnNode } from './machine-harness.js';
+import {
+  TEST_TIMING,
+  appendEntries,
+  appendRejected,
+  entriesWithTerms,
+  spawnNode,
+} from './machine-harness.js';
 
 let node: TestNode;
 
@@ -57,5 +63,31 @@ describe("a follower's reads", () => {
     expect(node.answers).toEqual([]);
     node.deliver({ ...reply, from: 'b', inReplyTo: rpcId });
     expect(node.answers).toEqual([{ ids: [7], index: 3 }]);
+  });
+});
+
+describe('a leader', () => {
+  it('retries a probe with an empty heartbeat, not with the entries the probe carried', async () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1) });
+    await node.lead();
+    const conflict = { conflictTerm: 0, conflictIndex: 1, logLength: 0 };
+    const [probe] = node.deliver(appendRejected('b', 1, conflict, node.lastAppendTo('b')));
+    expect(probe).toMatchObject({
+      type: 'AppendEntries',
+      to: 'b',
+      prevLogIndex: 0,
+      entries: entriesWithTerms(1, 1),
+    });
+    const heartbeats = await node.advance(TEST_TIMING.heartbeatIntervalMs);
+    expect(heartbeats.find((m) => m.to === 'b')).toMatchObject({ prevLogIndex: 0, entries: [] });
+  });
+
+  it('writes nothing for an empty proposal', async () => {
+    node = spawnNode();
+    await node.lead();
+    const edits = node.edits.length;
+    node.deliver({ type: 'Propose', commands: [] });
+    expect(node.edits).toHaveLength(edits);
+    expect(node.context().log.lastIndex).toBe(0);
   });
 });
