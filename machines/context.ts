@@ -17,7 +17,12 @@ export interface PeerProgress {
    * it). `replicate`: they match up to matchIndex; new entries stream as they are proposed.
    */
   readonly mode: 'probe' | 'replicate';
-  /** In probe mode, the outstanding probe: the only request whose rejection is acted on. */
+  /**
+   * In probe mode, the first probe at this nextIndex: a rejection of it, or of any request
+   * sent after it (heartbeats retry it at the same index), is acted on; an older one is
+   * stale. Heartbeats keep it rather than replace it, so a reply slower than the heartbeat
+   * interval still counts (replacing it, no reply would ever answer the latest probe).
+   */
   readonly probeRpcId: number | null;
 }
 

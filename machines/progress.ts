@@ -47,7 +47,8 @@ export function progressAfterReply(
 /**
  * Whether a reply of the current term tells the leader something. A success is a fact
  * (matchIndex only grows), whichever request it answers. A rejection counts only if it
- * says where the logs diverge and, while probing, answers the outstanding probe.
+ * says where the logs diverge and, while probing, answers the probe at this nextIndex or a
+ * later retry of it (rpcIds grow within a term), not a request of an earlier nextIndex.
  */
 export function replyCounts(
   progress: PeerProgress,
@@ -55,7 +56,9 @@ export function replyCounts(
 ): reply is AppendEntriesAccepted | (AppendEntriesRejected & { readonly conflict: ConflictHint }) {
   if (reply.success) return true;
   if (reply.conflict === undefined) return false;
-  return progress.mode !== 'probe' || reply.inReplyTo === progress.probeRpcId;
+  return (
+    progress.mode !== 'probe' || (progress.probeRpcId !== null && reply.inReplyTo >= progress.probeRpcId)
+  );
 }
 
 /**

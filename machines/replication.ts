@@ -47,7 +47,7 @@ export function planAppend(
       : [];
   if (entries.length === 0 && reason === 'stream') return null;
   const next: PeerProgress = probing
-    ? { ...progress, probeRpcId: rpcId }
+    ? { ...progress, probeRpcId: progress.probeRpcId ?? rpcId }
     : { ...progress, nextIndex: progress.nextIndex + entries.length };
   return { message: appendEntries(context, peer, rpcId, progress.nextIndex - 1, entries), progress: next };
 }
@@ -93,7 +93,7 @@ function appendEntries(
   };
 }
 
-/** An empty probe at `prevLogIndex`, outstanding until answered or retried. */
+/** An empty probe at `prevLogIndex`: a retry of the outstanding one, or the first. */
 function planEmptyProbe(
   context: RaftContext,
   peer: NodeId,
@@ -103,7 +103,7 @@ function planEmptyProbe(
 ): PlannedAppend {
   return {
     message: appendEntries(context, peer, rpcId, prevLogIndex, []),
-    progress: { ...progress, mode: 'probe', probeRpcId: rpcId },
+    progress: { ...progress, mode: 'probe', probeRpcId: progress.probeRpcId ?? rpcId },
   };
 }
 

@@ -377,7 +377,7 @@ export function withFreshReadIds(events: readonly PathEvent[]): PathEvent[] {
 }
 
 /**
- * Follower b's answers: success, a rejection of the outstanding probe or of another request,
+ * Follower b's answers: success, a rejection of the outstanding probe or of an older request,
  * a higher term; a success and a snapshot installed of an older term, which count for nothing.
  */
 function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
@@ -386,7 +386,7 @@ function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
   const conflict = CONFLICT;
   const events: NodeEvent[] = [
     { ...reply, term: t, inReplyTo: 1, success: true, matchIndex: c.log.lastIndex },
-    { ...reply, term: t, inReplyTo: probe === null ? 1 : probe + 1000, success: false, conflict },
+    { ...reply, term: t, inReplyTo: probe === null ? 1 : probe - 1, success: false, conflict },
     { ...reply, term: t + 1, inReplyTo: 1, success: false },
     {
       type: 'InstallSnapshotReply',
