@@ -50,6 +50,47 @@ describe('snapshots', () => {
   });
 });
 
+describe('an installed snapshot', () => {
+  const install = (index: number, term: number) =>
+    ({
+      type: 'InstallSnapshot',
+      from: 'b',
+      to: 'a',
+      term: 2,
+      rpcId: 90,
+      lastIncludedIndex: index,
+      lastIncludedTerm: term,
+      offset: 0,
+      data: 'state',
+      done: true,
+    }) as const;
+
+  it('counts the tail it keeps as still durable, and no more than the snapshot when it keeps none', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 1, 1, 1) });
+    expect(node.context().persistedIndex).toBe(5);
+    node.deliver(install(3, 1));
+    expect(node.context()).toMatchObject({
+      persistedIndex: 5,
+      commitIndex: 3,
+      snapshot: { index: 3, term: 1 },
+    });
+    node.actor.stop();
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 1, 1, 1) });
+    node.deliver(install(3, 2));
+    expect(node.context()).toMatchObject({ persistedIndex: 3, commitIndex: 3 });
+    expect(node.context().log.lastIndex).toBe(3);
+  });
+
+  it('is refused when it covers no more than is committed here, though answered', () => {
+    node = spawnNode({ entries: entriesWithTerms(1, 1, 1) });
+    node.deliver(appendEntries('b', 2, { prevLogIndex: 3, prevLogTerm: 1, leaderCommit: 3 }));
+    const [reply] = node.deliver(install(3, 1));
+    expect(reply).toMatchObject({ type: 'InstallSnapshotReply', matchIndex: 3 });
+    expect(node.context().snapshot).toBeNull();
+    expect(node.context().log.snapshotIndex).toBe(0);
+  });
+});
+
 describe("a follower's reads", () => {
   it('are settled only by the answer of the leader it asked, to that request', () => {
     node = spawnNode();

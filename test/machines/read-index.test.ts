@@ -69,6 +69,35 @@ function lastAppendTo(driver: Driver, peer: string): AppendEntries {
 }
 
 describe('ReadIndex on a leader', () => {
+  it("answers its own reads to the host and a follower's with a message, each only to whom it belongs", () => {
+    for (const asked of [['local', 'remote'], ['local'], ['remote']]) {
+      const a = committedLeader();
+      if (asked.includes('local')) a.send({ type: 'Read', ids: [7] });
+      if (asked.includes('remote')) a.send({ type: 'ReadIndex', from: 'b', to: 'a', term: 1, rpcId: 50 });
+      const round = a.send({ type: 'Flush' });
+      const toC = round.messages.find((m): m is AppendEntries => m.type === 'AppendEntries' && m.to === 'c')!;
+      const confirmed = a.send(accepted('c', toC.rpcId, 1));
+      expect(confirmed.reads, asked.join()).toEqual(
+        asked.includes('local') ? [{ type: 'answerReads', ids: [7], index: 1 }] : [],
+      );
+      expect(
+        confirmed.effects.filter((e) => e.type === 'send'),
+        asked.join(),
+      ).toEqual(
+        asked.includes('remote')
+          ? [
+              {
+                type: 'send',
+                messages: [
+                  { type: 'ReadIndexReply', from: 'a', to: 'b', term: 1, inReplyTo: 50, readIndex: 1 },
+                ],
+              },
+            ]
+          : [],
+      );
+    }
+  });
+
   it('answers a read once a quorum answered a request sent after it, with the commit index', () => {
     const a = committedLeader();
     const earlier = lastAppendTo(a, 'c');
