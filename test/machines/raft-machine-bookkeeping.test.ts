@@ -4,6 +4,7 @@
  * settled only by the answer of the leader it asked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RaftMessage } from '../../machines/index.js';
 import type { TestNode } from './machine-harness.js';
 import {
   TEST_TIMING,
@@ -104,6 +105,27 @@ describe("a follower's reads", () => {
     expect(node.answers).toEqual([]);
     node.deliver({ ...reply, from: 'b', inReplyTo: rpcId });
     expect(node.answers).toEqual([{ ids: [7], index: 3 }]);
+  });
+
+  it('each ask is its own request, settled by its own answer', () => {
+    node = spawnNode();
+    node.deliver(appendEntries('b', 1));
+    const [first] = node.deliver({ type: 'Read', ids: [1, 2] });
+    const [second] = node.deliver({ type: 'Read', ids: [3] });
+    const rpcIdOf = (m: RaftMessage | undefined) => (m?.type === 'ReadIndex' ? m.rpcId : -1);
+    expect(rpcIdOf(second)).toBe(rpcIdOf(first) + 1);
+    const reply = { type: 'ReadIndexReply', from: 'b', to: 'a', term: 1 } as const;
+    node.deliver({ ...reply, inReplyTo: rpcIdOf(second), readIndex: 5 });
+    expect(node.answers).toEqual([{ ids: [3], index: 5 }]);
+    expect(node.context().reads.asked).toMatchObject([{ rpcId: rpcIdOf(first), ids: [1, 2] }]);
+    node.deliver({ ...reply, inReplyTo: rpcIdOf(first), readIndex: 4 });
+    expect(node.answers).toEqual([
+      { ids: [3], index: 5 },
+      { ids: [1, 2], index: 4 },
+    ]);
+    // The next request is numbered after both.
+    const [third] = node.deliver({ type: 'Read', ids: [9] });
+    expect(rpcIdOf(third)).toBe(rpcIdOf(second) + 1);
   });
 });
 

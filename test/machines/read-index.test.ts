@@ -178,6 +178,31 @@ describe('ReadIndex on a leader', () => {
     expect(a.context.reads.waiting).toEqual([]);
   });
 
+  it("on stepping down, refuses its own reads to the host and a follower's with a message, nothing more", () => {
+    for (const asked of [['local'], ['remote']]) {
+      const a = committedLeader();
+      if (asked.includes('local')) a.send({ type: 'Read', ids: [3] });
+      if (asked.includes('remote')) a.send({ type: 'ReadIndex', from: 'b', to: 'a', term: 1, rpcId: 40 });
+      const down = a.send({
+        type: 'RequestVoteReply',
+        from: 'c',
+        to: 'a',
+        term: 2,
+        inReplyTo: 9,
+        voteGranted: false,
+      });
+      expect(a.state.role).toBe('follower');
+      expect(down.reads, asked.join()).toEqual(
+        asked.includes('local') ? [{ type: 'answerReads', ids: [3], index: null }] : [],
+      );
+      expect(down.messages, asked.join()).toEqual(
+        asked.includes('remote')
+          ? [{ type: 'ReadIndexReply', from: 'a', to: 'b', term: 1, inReplyTo: 40, readIndex: null }]
+          : [],
+      );
+    }
+  });
+
   it("answers a follower's ReadIndex after the round, and refuses one of an older term", () => {
     const a = committedLeader();
     a.send({ type: 'ReadIndex', from: 'b', to: 'a', term: 1, rpcId: 41 });
