@@ -69,6 +69,29 @@ function lastAppendTo(driver: Driver, peer: string): AppendEntries {
 }
 
 describe('ReadIndex on a leader', () => {
+  it('queues the reads of one round as one batch, and never takes an acknowledgement back', () => {
+    const a = committedLeader();
+    const after = a.context.nextRpcId;
+    a.send({ type: 'Read', ids: [1] });
+    a.send({ type: 'Read', ids: [2] });
+    a.send({ type: 'Read', ids: [3] });
+    expect(a.context.reads.waiting).toEqual([{ kind: 'local', ids: [1, 2, 3], after }]);
+    const round = a.send({ type: 'Flush' });
+    a.send({ type: 'Read', ids: [4] });
+    a.send({ type: 'Read', ids: [5] });
+    expect(a.context.reads.waiting).toEqual([
+      { kind: 'local', ids: [1, 2, 3], after },
+      { kind: 'local', ids: [4, 5], after: a.context.nextRpcId },
+    ]);
+    const toB = round.messages.find((m): m is AppendEntries => m.type === 'AppendEntries' && m.to === 'b')!;
+    const acked = a.context.reads.acked.b ?? 0;
+    expect(toB.rpcId).toBeGreaterThan(acked);
+    a.send(accepted('b', toB.rpcId, 1));
+    expect(a.context.reads.acked.b).toBe(toB.rpcId);
+    a.send(accepted('b', toB.rpcId - 1, 1)); // a late reply to an older request
+    expect(a.context.reads.acked.b).toBe(toB.rpcId);
+  });
+
   it("answers its own reads to the host and a follower's with a message, each only to whom it belongs", () => {
     for (const asked of [['local', 'remote'], ['local'], ['remote']]) {
       const a = committedLeader();
@@ -269,6 +292,16 @@ describe('ReadIndex on a follower and a candidate', () => {
     expect(
       a.send({ type: 'ReadIndexReply', from: 'b', to: 'a', term: 1, inReplyTo: 1, readIndex: 9 }).reads,
     ).toEqual([]);
+  });
+
+  it('leaves its role with no read asked, refusing none and keeping none', () => {
+    const idle = new Driver();
+    expect(idle.send({ type: FOLLOWER_TIMEOUT }).reads).toEqual([]);
+    const a = followerOfB();
+    a.send({ type: 'Read', ids: [4] });
+    const left = a.send({ type: FOLLOWER_TIMEOUT });
+    expect(left.reads).toEqual([{ type: 'answerReads', ids: [4], index: null }]);
+    expect(a.context.reads.asked).toEqual([]);
   });
 
   it('refuses reads asked of a leader it no longer follows, and all of them on leaving', () => {
