@@ -1,18 +1,22 @@
 /** What a leader plans to send one follower: entries, an empty probe, or its snapshot. */
 import { describe, expect, it } from 'vitest';
-import type { PeerProgress, RaftContext } from '../../machines/index.js';
-import { ArrayRaftLog, initialContext, planAppend } from '../../machines/index.js';
+import type { PeerProgress, RaftContext, ReplicationLimits } from '../../machines/index.js';
+import { ArrayRaftLog, DEFAULT_LIMITS, initialContext, planAppend } from '../../machines/index.js';
 import { TEST_TIMING, entriesWithTerms } from './machine-harness.js';
 
-/** Leader a of term 2, its log compacted through 4 (term 1), entries 5-6 after it. */
-function leader(progress: Record<string, PeerProgress>): RaftContext {
+/** Leader a of term 2, its log compacted through 4 (term 1), entries 5-8 after it. */
+function leader(
+  progress: Record<string, PeerProgress>,
+  limits: Partial<ReplicationLimits> = {},
+): RaftContext {
   const snapshot = { index: 4, term: 1, data: 'state' };
   const context = initialContext({
     id: 'a',
     peers: ['b'],
     timing: TEST_TIMING,
     hardState: { currentTerm: 2, votedFor: 'a' },
-    log: new ArrayRaftLog(entriesWithTerms(2, 2), snapshot),
+    log: new ArrayRaftLog(entriesWithTerms(2, 2, 2, 2), snapshot),
+    limits: { ...DEFAULT_LIMITS, ...limits },
     snapshot,
   });
   return { ...context, progress };
@@ -24,6 +28,17 @@ const probing = (nextIndex: number): PeerProgress => ({
   mode: 'probe',
   probeRpcId: null,
 });
+
+const streaming = (nextIndex: number, matchIndex: number): PeerProgress => ({
+  nextIndex,
+  matchIndex,
+  mode: 'replicate',
+  probeRpcId: null,
+});
+
+/** How many entries a planned AppendEntries carries (null for none planned, or a snapshot). */
+const entriesOf = (planned: ReturnType<typeof planAppend>) =>
+  planned?.message.type === 'AppendEntries' ? planned.message.entries.length : null;
 
 describe('planAppend', () => {
   it('plans nothing for a peer it keeps no progress for', () => {
@@ -42,7 +57,34 @@ describe('planAppend', () => {
       type: 'AppendEntries',
       prevLogIndex: 4,
       prevLogTerm: 1,
-      entries: entriesWithTerms(2, 2),
+      entries: entriesWithTerms(2, 2, 2, 2),
     });
+  });
+
+  it('to a probed follower that needs the snapshot: streams nothing, heartbeats an empty probe at its boundary', () => {
+    expect(planAppend(leader({ b: probing(3) }), 'b', 7, 'stream')).toBeNull();
+    expect(planAppend(leader({ b: probing(3) }), 'b', 7, 'heartbeat')!.message).toMatchObject({
+      type: 'AppendEntries',
+      prevLogIndex: 4,
+      prevLogTerm: 1,
+      entries: [],
+    });
+  });
+
+  it('sends at most maxEntriesPerMessage entries in one message', () => {
+    expect(
+      entriesOf(planAppend(leader({ b: probing(5) }, { maxEntriesPerMessage: 2 }), 'b', 7, 'probe')),
+    ).toBe(2);
+    expect(
+      entriesOf(planAppend(leader({ b: probing(5) }, { maxEntriesPerMessage: 1 }), 'b', 7, 'probe')),
+    ).toBe(1);
+  });
+
+  it('keeps at most maxInflightEntries unacknowledged while streaming; a probe is not bounded by it', () => {
+    const limits = { maxInflightEntries: 2 };
+    expect(entriesOf(planAppend(leader({ b: streaming(5, 4) }, limits), 'b', 7, 'stream'))).toBe(2);
+    expect(entriesOf(planAppend(leader({ b: streaming(6, 4) }, limits), 'b', 7, 'stream'))).toBe(1);
+    expect(planAppend(leader({ b: streaming(7, 4) }, limits), 'b', 7, 'stream')).toBeNull();
+    expect(entriesOf(planAppend(leader({ b: probing(5) }, limits), 'b', 7, 'probe'))).toBe(4);
   });
 });
