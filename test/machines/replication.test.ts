@@ -71,6 +71,12 @@ describe('planAppend', () => {
     });
   });
 
+  it('heartbeats a probed follower with an empty probe, a streaming one with what fits', () => {
+    expect(entriesOf(planAppend(leader({ b: probing(5) }), 'b', 7, 'heartbeat'))).toBe(0);
+    expect(entriesOf(planAppend(leader({ b: streaming(6, 5) }), 'b', 7, 'heartbeat'))).toBe(3);
+    expect(entriesOf(planAppend(leader({ b: streaming(9, 8) }), 'b', 7, 'heartbeat'))).toBe(0);
+  });
+
   it('sends at most maxEntriesPerMessage entries in one message', () => {
     expect(
       entriesOf(planAppend(leader({ b: probing(5) }, { maxEntriesPerMessage: 2 }), 'b', 7, 'probe')),
