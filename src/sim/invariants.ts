@@ -30,7 +30,8 @@ export class InvariantChecker {
   /** Every entry any log ever held, by `index:term`: its command and the term before it. */
   readonly #entries = new Map<string, EntryRecord>();
   /** The highest index known committed anywhere, and its term. */
-  #committed = { index: 0, term: 0 };
+  /** And the term in which it was committed: leaders of later terms must hold it. */
+  #committed = { index: 0, term: 0, inTerm: 0 };
   readonly #roles = new Map<NodeId, Role>();
   /** What was applied at each index, by the first node that applied it. */
   readonly #applied = new Map<
@@ -90,14 +91,18 @@ export class InvariantChecker {
     this.#checkLeaderCommit(id, role, context);
     const { commitIndex, log } = context;
     if (commitIndex > this.#committed.index) {
-      this.#committed = { index: commitIndex, term: log.termAt(commitIndex) ?? 0 };
+      // The node learned the commit in its current term (a follower, from that term's leader).
+      const term = log.termAt(commitIndex) ?? 0;
+      this.#committed = { index: commitIndex, term, inTerm: context.currentTerm };
     }
     const wasLeader = this.#roles.get(id) === 'leader';
     this.#roles.set(id, role);
     if (role === 'leader' && !wasLeader) this.#checkElected(id, context);
-    if (role === 'leader' && !wasLeader && this.#committed.index > 0) {
-      const { index, term } = this.#committed;
-      if (log.termAt(index) !== term) {
+    // Leader completeness binds leaders of later terms only: a candidate of an older term can
+    // still win late (votes granted before, delivered after the commit) without the entry.
+    const { index, term, inTerm } = this.#committed;
+    if (role === 'leader' && !wasLeader && index > 0 && context.currentTerm > inTerm) {
+      if (index > log.snapshotIndex && log.termAt(index) !== term) {
         throw new InvariantViolation(
           `leader completeness: node ${id} leads term ${context.currentTerm} without committed entry ` +
             `${index} (term ${term}); its log has term ${String(log.termAt(index))} there`,

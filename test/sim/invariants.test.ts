@@ -163,6 +163,20 @@ describe('log matching, leader completeness, state machine safety', () => {
     );
   });
 
+  it('lets a leader of an older term than the commit win late without the entry (found by fuzz seed 332)', () => {
+    const checker = new InvariantChecker();
+    const context = (term: number, commitIndex: number, terms: number[]) =>
+      ({
+        currentTerm: term,
+        commitIndex,
+        log: new ArrayRaftLog(terms.map((t) => ({ term: t, command: t }))),
+      }) as unknown as RaftContext;
+    checker.observeStep('a', 'leader', context(21, 2, [1, 21]));
+    // Votes of term 19 granted long before, delivered after term 21 committed entry 2.
+    expect(() => checker.observeStep('c', 'leader', context(19, 0, [1, 2]))).not.toThrow();
+    expect(() => checker.observeStep('d', 'leader', context(22, 0, [1, 2]))).toThrow(/leader completeness/);
+  });
+
   it('refuses two nodes applying different entries at one index', () => {
     const checker = new InvariantChecker();
     checker.observeApplied('a', { index: 1, term: 1, command: 'x' });
