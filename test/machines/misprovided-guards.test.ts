@@ -59,5 +59,7 @@ describe('roleOf', () => {
       new TypeError('not a Raft role state value: {"observer":"idle"}'),
     );
     expect(() => roleOf('learner')).toThrow('not a Raft role state value: "learner"');
+    expect(roleOf('leader')).toBe('leader');
+    expect(roleOf({ candidate: 'campaigning' })).toBe('candidate');
   });
 });

@@ -63,6 +63,10 @@ describe('planAppend', () => {
 
   it('to a probed follower that needs the snapshot: streams nothing, heartbeats an empty probe at its boundary', () => {
     expect(planAppend(leader({ b: probing(3) }), 'b', 7, 'stream')).toBeNull();
+    expect(planAppend(leader({ b: probing(3) }), 'b', 7, 'heartbeat')!.progress).toEqual({
+      ...probing(3),
+      probeRpcId: 7,
+    });
     expect(planAppend(leader({ b: probing(3) }), 'b', 7, 'heartbeat')!.message).toMatchObject({
       type: 'AppendEntries',
       prevLogIndex: 4,
@@ -92,5 +96,17 @@ describe('planAppend', () => {
     expect(entriesOf(planAppend(leader({ b: streaming(6, 4) }, limits), 'b', 7, 'stream'))).toBe(1);
     expect(planAppend(leader({ b: streaming(7, 4) }, limits), 'b', 7, 'stream')).toBeNull();
     expect(entriesOf(planAppend(leader({ b: probing(5) }, limits), 'b', 7, 'probe'))).toBe(4);
+  });
+
+  it('fills a message up to maxBytesPerMessage exactly', () => {
+    const context = leader({ b: streaming(5, 4) }, { maxBytesPerMessage: 12 });
+    // Each command is a 6-character string: 8 bytes as JSON.
+    const log = new ArrayRaftLog(
+      ['aaaaaa', 'bbbbbb', 'cccccc'].map((command) => ({ term: 2, command })),
+      { index: 4, term: 1 },
+    );
+    expect(entriesOf(planAppend({ ...context, log }, 'b', 7, 'stream'))).toBe(1);
+    const exact = { ...context, limits: { ...context.limits, maxBytesPerMessage: 16 } };
+    expect(entriesOf(planAppend({ ...exact, log }, 'b', 7, 'stream'))).toBe(2);
   });
 });
