@@ -12,6 +12,7 @@ import type {
   StorageBatch,
   Transport,
 } from '../../src/node/providers.js';
+import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimClock } from '../../src/sim/sim-clock.js';
 import { TEST_TIMING, appendEntries, entriesWithTerms, requestVote } from '../machines/machine-harness.js';
@@ -336,5 +337,62 @@ describe('input records', () => {
     host.off('input', listener);
     host.receive(requestVote('c', 3));
     expect(records).toHaveLength(2);
+  });
+});
+
+describe('options and events', () => {
+  async function singleNode(options: Partial<Parameters<typeof NodeHost.create>[0]> = {}) {
+    const clock = new SimClock();
+    host = await NodeHost.create({
+      id: 'a',
+      peers: [],
+      timing: TEST_TIMING,
+      transport: new RecordingTransport(),
+      storage: new MemoryStorage(),
+      clock,
+      random: new SeededRandom(1, 'timers'),
+      ...options,
+    });
+    return { host, clock };
+  }
+
+  it('reports its timers, its role changes (none at start) and answers reads through the actor', async () => {
+    const { host, clock } = await singleNode();
+    const timers: [string, number | null][] = [];
+    const roles: string[] = [];
+    host.on('timer', (kind, deadline) => timers.push([kind, deadline]));
+    host.on('role', (change) => roles.push(`${change.role} ${change.term}`));
+    host.start();
+    expect(timers).toEqual([['electionTimeout', TEST_TIMING.electionTimeoutMinMs]]);
+    const answers: (number | null)[] = [];
+    host.read((index) => answers.push(index));
+    await settle();
+    expect(answers).toEqual([null]); // a follower that knows no leader refuses at once
+    await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
+    await settle();
+    expect(roles).toEqual(['leader 1']); // one step: it is its own quorum
+    expect(timers).toContainEqual([
+      'heartbeatInterval',
+      TEST_TIMING.electionTimeoutMinMs + TEST_TIMING.heartbeatIntervalMs,
+    ]);
+    expect(host.status().lastLogIndex).toBe(1); // its no-op
+  });
+
+  it('leaves out the no-op when told to, and hands XState inspection to a function or an observer', async () => {
+    const seen: string[] = [];
+    const { host, clock } = await singleNode({
+      noopOnElection: false,
+      inspect: (i) => void seen.push(i.type),
+    });
+    host.start();
+    await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
+    await settle();
+    expect(host.status()).toMatchObject({ role: 'leader', lastLogIndex: 0 });
+    expect(seen).toContain('@xstate.event');
+    host.stop();
+    const observed: string[] = [];
+    const second = await singleNode({ inspect: { next: (i) => void observed.push(i.type) } });
+    second.host.start();
+    expect(observed).toContain('@xstate.actor');
   });
 });
