@@ -130,8 +130,12 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
     inReplyTo: 1,
     voteGranted,
   });
-  events.push(voteReply(t, true), voteReply(t, false), voteReply(t + 1, false), voteReply(t + 1, true));
-  if (t > 0) events.push(voteReply(t - 1, true));
+  events.push(voteReply(t, true), voteReply(t, false), voteReply(t + 1, false));
+  // Granted out of its election, where one is counted: a candidate's, and a leader's (it won).
+  if (role !== 'follower') {
+    events.push(voteReply(t + 1, true));
+    if (t > 0) events.push(voteReply(t - 1, true));
+  }
 
   // AppendEntries: lower, equal and higher terms; a heartbeat that matches, one new entry,
   // a mismatching term at prevLogIndex, a prevLogIndex past the end, an overwrite.
@@ -141,9 +145,11 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   events.push(append(t, li, lt, [], li + 1));
   // One new entry, with the leader's commit index past it, at it (committed at once) or
   // before it (left uncommitted).
-  events.push(append(t, li, lt, [t], li + 2), append(t, li, lt, [t], li + 1), append(t, li, lt, [t], li));
+  events.push(append(t, li, lt, [t], li + 1), append(t, li, lt, [t], li));
   events.push(append(t, li + 1, t, [], 0));
-  if (li > 0) {
+  // A leader refuses any request of its own term, whatever it carries: these matter elsewhere.
+  if (role !== 'leader') events.push(append(t, li, lt, [t], li + 2));
+  if (li > 0 && role !== 'leader') {
     // A stale heartbeat: it matches, vouches for one entry less than the log holds, and
     // must leave that entry and its commit alone.
     const before = termOrSnapshot(c, li - 1);
@@ -184,7 +190,7 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   }
 
   // Replies to the node's AppendEntries and InstallSnapshot.
-  events.push(...repliesToLeader(c, t));
+  events.push(...repliesToLeader(c, t, role));
 
   // Local events.
   events.push({ type: 'Propose', commands: ['x'] }, { type: 'Flush' });
@@ -305,9 +311,10 @@ function repliesWhileReadsWait(c: RaftContext): NodeEvent[] {
     { ...accepted, from: 'b', inReplyTo: latest },
     { ...accepted, from: 'c', inReplyTo: latest },
   ];
-  // Of an older term: it confirms nothing.
-  if (t > 0) events.push({ ...accepted, from: 'b', term: t - 1, inReplyTo: latest });
   const oldest = c.reads.waiting[0]!;
+  // Of an older term, to a request sent after the oldest read: counted, it would confirm it.
+  if (t > 0 && latest >= oldest.after)
+    events.push({ ...accepted, from: 'b', term: t - 1, inReplyTo: latest });
   if (latest > oldest.after) events.push({ ...accepted, from: 'b', inReplyTo: oldest.after });
   const b = c.progress.b;
   if (b?.mode === 'replicate') events.push({ ...refused, inReplyTo: latest });
@@ -378,9 +385,10 @@ export function withFreshReadIds(events: readonly PathEvent[]): PathEvent[] {
 
 /**
  * Follower b's answers: success, a rejection of the outstanding probe or of an older request,
- * a higher term; a success and a snapshot installed of an older term, which count for nothing.
+ * a higher term; to a leader, a success and a snapshot installed of an older term, which count
+ * for nothing.
  */
-function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
+function repliesToLeader(c: RaftContext, t: number, role: string): NodeEvent[] {
   const probe = c.progress.b?.probeRpcId ?? null;
   const reply = { type: 'AppendEntriesReply', from: 'b', to: 'a' } as const;
   const conflict = CONFLICT;
@@ -399,7 +407,8 @@ function repliesToLeader(c: RaftContext, t: number): NodeEvent[] {
     { type: 'InstallSnapshotReply', from: 'b', to: 'a', term: t + 1, inReplyTo: 1, matchIndex: 0 },
   ];
   if (probe !== null) events.push({ ...reply, term: t, inReplyTo: probe, success: false, conflict });
-  if (t > 0) {
+  // Only a leader counts replies: there an older one must not.
+  if (t > 0 && role === 'leader') {
     events.push(
       { ...reply, term: t - 1, inReplyTo: 1, success: true, matchIndex: c.log.lastIndex },
       {
