@@ -77,10 +77,15 @@ export class InvariantChecker {
    * adopts it, a leader was elected by a quorum of durable votes of its term, and a leader
    * commits by counting replicas only an entry of its own term (section 5.4.2).
    */
-  observeStep(id: NodeId, role: Role, context: RaftContext, event?: { readonly type: string }): void {
+  observeStep(
+    id: NodeId,
+    role: Role,
+    context: RaftContext,
+    event?: { readonly type: string; readonly [key: string]: unknown },
+  ): void {
     this.observeRole(id, role, context.currentTerm);
     if (event !== undefined && isRaftMessageType(event.type)) {
-      const { term, from } = event as RaftMessage;
+      const { term, from } = event as unknown as RaftMessage;
       if (term > context.currentTerm) {
         throw new InvariantViolation(
           `node ${id} received ${event.type} of term ${term} from ${from} but stayed in term ` +

@@ -77,9 +77,9 @@ describe('KvClient on a real cluster', () => {
     // Crash the leader with appends in flight: some are cut off mid-request and retried elsewhere.
     // The writer keeps going until three appends completed after the crash, so on a slow machine
     // the loop cannot finish before the kill lands (the kill resolves once the process exited).
-    let afterKill: number | undefined;
+    let afterKill = Infinity; // set once the kill returned
     const inFlight = (async () => {
-      for (let i = 6; afterKill === undefined || written.length < afterKill + 3; i++) {
+      for (let i = 6; written.length < afterKill + 3; i++) {
         await client.append('journal', `${i};`);
         written.push(`${i};`);
       }

@@ -98,7 +98,7 @@ describe("a follower's reads", () => {
     node.deliver(appendEntries('b', 1));
     const [ask] = node.deliver({ type: 'Read', ids: [7] });
     expect(ask).toMatchObject({ type: 'ReadIndex', to: 'b' });
-    const rpcId = ask!.type === 'ReadIndex' ? ask.rpcId : -1;
+    const rpcId = ask?.type === 'ReadIndex' ? ask.rpcId : -1;
     const reply = { type: 'ReadIndexReply', to: 'a', term: 1, readIndex: 3 } as const;
     node.deliver({ ...reply, from: 'c', inReplyTo: rpcId });
     node.deliver({ ...reply, from: 'b', inReplyTo: rpcId + 1 });
