@@ -23,6 +23,15 @@ function durable(currentTerm: number, votedFor: NodeId | null = null): HardState
   return { currentTerm, votedFor };
 }
 
+/** What a step shows the checker: a node's term, commit index and log (entries of `terms`). */
+function context(term: number, commitIndex: number, terms: number[]): RaftContext {
+  return {
+    currentTerm: term,
+    commitIndex,
+    log: new ArrayRaftLog(terms.map((t) => ({ term: t, command: t }))),
+  } as unknown as RaftContext;
+}
+
 describe('election safety', () => {
   it('throws InvariantViolation on two different leaders in one term', () => {
     const checker = checkerWithLeaders(['a', 3]);
@@ -149,12 +158,6 @@ describe('log matching, leader completeness, state machine safety', () => {
 
   it('refuses a new leader that lacks the highest committed entry', () => {
     const checker = new InvariantChecker();
-    const context = (term: number, commitIndex: number, terms: number[]) =>
-      ({
-        currentTerm: term,
-        commitIndex,
-        log: new ArrayRaftLog(terms.map((t) => ({ term: t, command: t }))),
-      }) as unknown as RaftContext;
     checker.observeStep('a', 'leader', context(2, 3, [1, 2, 2]));
     checker.observeStep('b', 'follower', context(2, 0, [1, 2, 2]));
     checker.observeStep('b', 'leader', context(3, 0, [1, 2, 2, 3]));
@@ -165,12 +168,6 @@ describe('log matching, leader completeness, state machine safety', () => {
 
   it('lets a leader of an older term than the commit win late without the entry (found by fuzz seed 332)', () => {
     const checker = new InvariantChecker();
-    const context = (term: number, commitIndex: number, terms: number[]) =>
-      ({
-        currentTerm: term,
-        commitIndex,
-        log: new ArrayRaftLog(terms.map((t) => ({ term: t, command: t }))),
-      }) as unknown as RaftContext;
     checker.observeStep('a', 'leader', context(21, 2, [1, 21]));
     // Votes of term 19 granted long before, delivered after term 21 committed entry 2.
     expect(() => checker.observeStep('c', 'leader', context(19, 0, [1, 2]))).not.toThrow();

@@ -4,6 +4,7 @@ import type { AppendEntries, RaftMessage } from '../../machines/index.js';
 import { MemoryStorage } from '../../src/storage/memory-storage.js';
 import { InvariantViolation } from '../../src/sim/invariants.js';
 import { VouchedReplies } from '../../src/sim/vouched-replies.js';
+import { requestVote, voteReply } from '../machines/machine-harness.js';
 
 /** Durable state of term `term` with `vote`, holding entries of `terms` (after a snapshot at `base`). */
 function durable(term: number, vote: string | null, terms: number[] = [], base = 0): MemoryStorage {
@@ -48,30 +49,15 @@ describe('VouchedReplies', () => {
 
   it('refuses a granted vote until the vote is durable, and accepts it then', () => {
     const check = new VouchedReplies();
-    const vote: RaftMessage = {
-      type: 'RequestVoteReply',
-      from: 'f',
-      to: 'c',
-      term: 3,
-      inReplyTo: 1,
-      voteGranted: true,
-    };
-    expect(() => check.observeSent('f', vote, durable(3, null))).toThrow(/before its vote for c/);
-    expect(() => check.observeSent('f', vote, durable(3, 'c'))).not.toThrow();
+    const vote = voteReply('f', 3, true); // to node a
+    expect(() => check.observeSent('f', vote, durable(3, null))).toThrow(/before its vote for a/);
+    expect(() => check.observeSent('f', vote, durable(3, 'a'))).not.toThrow();
     expect(() => check.observeSent('f', vote, durable(4, null))).not.toThrow();
   });
 
   it("refuses a candidate's RequestVote before its vote for itself is durable", () => {
     const check = new VouchedReplies();
-    const request: RaftMessage = {
-      type: 'RequestVote',
-      from: 'c',
-      to: 'f',
-      term: 3,
-      rpcId: 1,
-      lastLogIndex: 0,
-      lastLogTerm: 0,
-    };
+    const request = requestVote('c', 3);
     expect(() => check.observeSent('c', request, durable(3, null))).toThrow(InvariantViolation);
     expect(() => check.observeSent('c', request, durable(3, 'c'))).not.toThrow();
   });
