@@ -4,6 +4,9 @@
  * alike, so a batch is one write and one fsync; snapshots in their own files, written to a
  * temporary name, synced and renamed into place before the log records them. The state
  * is kept in memory too (the node holds its log in memory anyway), so `load` reads nothing.
+ * Group commit: while one write and its fsync are under way, every batch that arrives waits,
+ * and all of them go next as one write and one fsync (each still its own WAL batch, so
+ * recovery keeps a prefix of them whole); each is acknowledged only once that fsync is done.
  * Layout, record format and recovery rules: docs/storage.md.
  */
 import type { FileHandle } from 'node:fs/promises';
@@ -44,6 +47,13 @@ export interface FileStorageOptions {
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 
+/** A batch waiting for its group's write, and how to tell its writer the outcome. */
+interface QueuedBatch {
+  readonly batch: StorageBatch;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 interface Segment {
   readonly seq: number;
   readonly handle: FileHandle;
@@ -61,8 +71,10 @@ export class FileStorage implements Storage {
   /** Segments that hold the state, ascending; the last is #segment. */
   #segments: number[];
   #snapshotFile: number | undefined;
-  /** Every write joins the chain, so writes complete in the order they were issued. */
-  #chain: Promise<void> = Promise.resolve();
+  /** Batches issued and not yet written, in order; the drain takes them a group at a time. */
+  #queue: QueuedBatch[] = [];
+  /** The drain under way while the queue is worked off; undefined when idle. */
+  #draining: Promise<void> | undefined;
   #failure: unknown;
   #closing: Promise<void> | undefined;
 
@@ -121,23 +133,110 @@ export class FileStorage implements Storage {
 
   /** The state as of every write issued so far (it waits for them). */
   load(): Promise<PersistedState> {
-    return this.#chain.then(() => this.#state.toPersisted());
+    return this.#idle().then(() => this.#state.toPersisted());
   }
 
-  /** Resolves once the batch is durable, after every write issued before it. */
+  /**
+   * Resolves once the batch is durable, after every write issued before it. Batches
+   * issued while a write is under way share the next write and fsync (group commit).
+   */
   write(batch: StorageBatch): Promise<void> {
     if (this.#closing !== undefined) {
       return Promise.reject(new StorageUnavailableError(`storage in ${this.#dir} is closed: open it again`));
     }
-    const done = this.#chain.then(() => this.#write(batch));
-    this.#chain = done.catch(() => {});
-    return done;
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ batch, resolve, reject });
+      this.#draining ??= this.#drain();
+    });
   }
 
   /** Waits for the writes issued, then releases the files; later writes are refused. */
   close(): Promise<void> {
-    this.#closing ??= this.#chain.then(() => this.#segment.handle.close());
+    this.#closing ??= this.#idle().then(() => this.#segment.handle.close());
     return this.#closing;
+  }
+
+  /** Resolves once every batch issued so far is written (or refused). */
+  #idle(): Promise<void> {
+    return this.#draining ?? Promise.resolve();
+  }
+
+  /** Works off the queue one group at a time; a group settles each of its batches. */
+  async #drain(): Promise<void> {
+    // Starts on the next microtask: `#draining` is set before anything settles, and the
+    // batches of this same turn join the first group.
+    await Promise.resolve();
+    while (this.#queue.length > 0) {
+      const group = this.#takeGroup();
+      if (group[0]!.batch.snapshot !== undefined) await this.#writeOne(group[0]!);
+      else await this.#writeGroup(group);
+    }
+    this.#draining = undefined;
+  }
+
+  /** The queue's head: a snapshot batch alone (it starts a segment), or every batch up to the next one. */
+  #takeGroup(): QueuedBatch[] {
+    const queue = this.#queue;
+    let end = 1;
+    if (queue[0]!.batch.snapshot === undefined) {
+      while (end < queue.length && queue[end]!.batch.snapshot === undefined) end++;
+    }
+    const group = queue.slice(0, end);
+    this.#queue = queue.slice(end);
+    return group;
+  }
+
+  async #writeOne(queued: QueuedBatch): Promise<void> {
+    try {
+      await this.#write(queued.batch);
+      queued.resolve();
+    } catch (error) {
+      queued.reject(error);
+    }
+  }
+
+  /**
+   * Batches without a snapshot, as one write and one fsync: each checked against the state
+   * the ones before it leave (a batch that does not fit is refused alone), each its own WAL
+   * batch, all acknowledged once the fsync is done, or all refused if the write fails.
+   */
+  async #writeGroup(group: readonly QueuedBatch[]): Promise<void> {
+    if (this.#failure !== undefined) {
+      const error = StorageUnavailableError.afterFailure(this.#dir, this.#failure, true);
+      for (const queued of group) queued.reject(error);
+      return;
+    }
+    const accepted: QueuedBatch[] = [];
+    const buffers: Buffer[] = [];
+    let last = this.#state.lastIndex;
+    for (const queued of group) {
+      try {
+        const { records, lastIndex } = this.#records(queued.batch, 0, this.#state.baseIndex, last);
+        if (records.length > 0) buffers.push(encodeBatch(records.map(encodeRecord)));
+        last = lastIndex;
+        accepted.push(queued);
+      } catch (error) {
+        queued.reject(error);
+      }
+    }
+    if (buffers.length > 0) {
+      const buffer = buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers);
+      try {
+        if (this.#segment.bytes > 0 && this.#segment.bytes + buffer.length > this.#segmentBytes) {
+          await this.#startSegment(this.#segment.seq + 1);
+        }
+        await this.#append(buffer);
+      } catch (error) {
+        this.#failure = error;
+        const failed = StorageUnavailableError.afterFailure(this.#dir, error, false);
+        for (const queued of accepted) queued.reject(failed);
+        return;
+      }
+    }
+    for (const queued of accepted) {
+      this.#apply(queued.batch);
+      queued.resolve();
+    }
   }
 
   /** Bytes of the Raft state as MemoryStorage counts them (not the WAL's size on disk). */
@@ -157,7 +256,7 @@ export class FileStorage implements Storage {
     // A snapshot starts a segment of its own (this one, if still empty), so every older
     // segment can go once it is durable.
     const snapshotSeq = this.#segment.bytes === 0 ? this.#segment.seq : this.#segment.seq + 1;
-    const records = this.#records(batch, snapshotSeq);
+    const { records } = this.#records(batch, snapshotSeq, this.#state.baseIndex, this.#state.lastIndex);
     if (records.length === 0) return;
     const buffer = encodeBatch(records.map(encodeRecord));
     try {
@@ -205,11 +304,17 @@ export class FileStorage implements Storage {
     if (syncSeconds !== undefined) this.#onSync(syncSeconds);
   }
 
-  /** The batch's records, checked against the state every earlier write left. */
-  #records(batch: StorageBatch, snapshotSeq: number): WalRecord[] {
+  /**
+   * The batch's records, checked against a log from `base` to `last` (what every earlier
+   * write leaves), and the log's last index after it.
+   */
+  #records(
+    batch: StorageBatch,
+    snapshotSeq: number,
+    base: number,
+    last: number,
+  ): { records: WalRecord[]; lastIndex: number } {
     const records: WalRecord[] = [];
-    let base = this.#state.baseIndex;
-    let last = this.#state.lastIndex;
     const { snapshot, hardState, log } = batch;
     if (snapshot !== undefined) {
       checkCount('snapshot.index', snapshot.index);
@@ -233,8 +338,9 @@ export class FileStorage implements Storage {
         checkCount('entry.term', entry.term);
         records.push({ kind: 'entry', entry });
       }
+      last = log.from - 1 + log.entries.length;
     }
-    return records;
+    return { records, lastIndex: last };
   }
 
   #apply({ snapshot, hardState, log }: StorageBatch): void {

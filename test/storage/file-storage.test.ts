@@ -168,6 +168,50 @@ describe('FileStorage ordering and durability', () => {
     expect(state.entries).toEqual(tail);
   });
 
+  it('group commit: writes issued while one is being synced share the next fsync, each acknowledged only after it', async () => {
+    const dir = await tempDir();
+    let syncs = 0;
+    const acknowledged: { index: number; syncsBefore: number }[] = [];
+    const later: Promise<void>[] = [];
+    const { storage } = await openStorage(dir, {
+      onSync: () => {
+        syncs += 1;
+        // The first write's fsync just finished and it is not yet acknowledged: these ten
+        // arrive while it is under way, so they must wait for, and share, the next fsync.
+        if (syncs !== 1) return;
+        for (let i = 2; i <= 11; i++) {
+          later.push(
+            storage
+              .write({ log: { from: i, entries: entries(i, 1) } })
+              .then(() => void acknowledged.push({ index: i, syncsBefore: syncs })),
+          );
+        }
+      },
+    });
+    await storage.write({ log: { from: 1, entries: entries(1, 1) } });
+    expect(syncs).toBe(1);
+    expect(acknowledged).toEqual([]);
+    await Promise.all(later);
+    expect(syncs).toBe(2);
+    expect(acknowledged).toEqual(Array.from({ length: 10 }, (_, i) => ({ index: i + 2, syncsBefore: 2 })));
+    const again = await reopen(storage, dir);
+    expect((await again.storage.load()).entries).toEqual(entries(1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1));
+  });
+
+  it('group commit: a batch that does not fit is refused alone, and the rest of its group is written', async () => {
+    const dir = await tempDir();
+    let syncs = 0;
+    const { storage } = await openStorage(dir, { onSync: () => void (syncs += 1) });
+    const first = storage.write({ log: { from: 1, entries: entries(1, 1) } });
+    const misfit = storage.write({ log: { from: 5, entries: entries(5, 1) } });
+    const second = storage.write({ log: { from: 2, entries: entries(2, 1) } });
+    await expect(misfit).rejects.toThrow(/does not fit/);
+    await Promise.all([first, second]);
+    expect(syncs).toBe(1);
+    const again = await reopen(storage, dir);
+    expect((await again.storage.load()).entries).toEqual(entries(1, 1, 1));
+  });
+
   it('loads the state of every write issued before the load, even if not yet awaited', async () => {
     const dir = await tempDir();
     const { storage } = await openStorage(dir);
