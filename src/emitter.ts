@@ -15,6 +15,7 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): this {
     const listeners = this.#listeners.get(event) ?? [];
     this.#listeners.set(event, [...listeners, listener as AnyListener]);
+    this.listenersChanged(event);
     return this;
   }
 
@@ -31,9 +32,15 @@ export class Emitter<Events extends { [K in keyof Events]: unknown[] }> {
     const listeners = this.#listeners.get(event);
     if (listeners === undefined) return this;
     const index = listeners.indexOf(listener as AnyListener);
-    if (index >= 0) this.#listeners.set(event, listeners.toSpliced(index, 1));
+    if (index >= 0) {
+      this.#listeners.set(event, listeners.toSpliced(index, 1));
+      this.listenersChanged(event);
+    }
     return this;
   }
+
+  /** Called after a listener of `event` was added or removed: for work done only while watched. */
+  protected listenersChanged(_event: keyof Events): void {}
 
   /** Whether anyone listens: an emitter skips building what nobody would read. */
   listenerCount<K extends keyof Events>(event: K): number {

@@ -173,6 +173,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
   #appliedIndex = 0;
   #lastSnapshotIndex = 0;
   #leaderId: NodeId | null = null;
+  #stepForwarder: ((step: NodeStep) => void) | null = null;
 
   constructor(options: RaftNodeOptions<Command, Result>) {
     super();
@@ -204,14 +205,13 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     host.on('role', ({ role, term }) => this.emit('role', { role, term }));
-    host.on('step', (step) => {
-      const { status } = step;
-      if (status.leaderId !== this.#leaderId) {
-        this.#leaderId = status.leaderId;
-        this.emit('leader', { leaderId: status.leaderId, term: status.term });
-      }
-      this.emit('step', step);
+    host.on('leader', (leaderId, term) => {
+      this.#leaderId = leaderId;
+      this.emit('leader', { leaderId, term });
     });
+    this.#host = host;
+    // Steps are built only while someone here listens (the host inspects the actor for them).
+    this.#forwardSteps();
     host.on('logWritten', (edit, prevTerm) => this.emit('logWritten', edit, prevTerm));
     host.on('snapshotWritten', (snapshot) => this.emit('snapshotWritten', snapshot));
     host.on('sent', (message) => this.emit('sent', message));
@@ -223,7 +223,6 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       this.#failAll(error);
       this.emit('error', error);
     });
-    this.#host = host;
     host.start();
   }
 
@@ -244,21 +243,30 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
    * replaced it here before it was applied, and NodeFailedError once the node has failed.
    */
   propose(command: Command): Promise<Proposed<Result>> {
-    let submission: Submission;
+    let host: NodeHost;
     try {
-      submission = this.submit(command);
+      host = this.#liveHost();
+      this.#checkCommand(command);
     } catch (error) {
       return Promise.reject(error as Error);
     }
-    if (!submission.isLeader) return Promise.reject(new NotLeaderError(this.id, submission.leaderId));
-    const { index, term } = submission;
-    const timeoutMs = this.#options.proposalTimeoutMs ?? 5000;
+    // Proposals of one turn share one Propose: one event, one log edit, one AppendEntries.
     return new Promise<Proposed<Result>>((resolve, reject) => {
-      const timer = this.#clock.setTimeout(() => {
-        this.#pending.delete(index);
-        reject(new ProposalTimeoutError(index, timeoutMs));
-      }, timeoutMs);
-      this.#pending.set(index, { term, resolve, reject, timer });
+      host.propose(command, ({ isLeader, index, term, leaderId }) => {
+        if (!isLeader) {
+          reject(
+            host.failure ??
+              (this.#stopped ? new NodeStoppedError(this.id) : new NotLeaderError(this.id, leaderId)),
+          );
+          return;
+        }
+        const timeoutMs = this.#options.proposalTimeoutMs ?? 5000;
+        const timer = this.#clock.setTimeout(() => {
+          this.#pending.delete(index);
+          reject(new ProposalTimeoutError(index, timeoutMs));
+        }, timeoutMs);
+        this.#pending.set(index, { term, resolve, reject, timer });
+      });
     });
   }
 
@@ -305,6 +313,12 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
    */
   submit(command: Command): Submission {
     const host = this.#liveHost();
+    this.#checkCommand(command);
+    return host.submit([command]);
+  }
+
+  /** Throws InvalidCommandError for a command that cannot be stored and sent. */
+  #checkCommand(command: Command): void {
     if (command === null) {
       throw new InvalidCommandError(
         "the command is null, which marks a leader's no-op entry: propose any other JSON value",
@@ -312,7 +326,24 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     }
     const check = checkJsonValue(command, this.#commandLimits);
     if (!check.ok) throw new InvalidCommandError(check.problem);
-    return host.submit([command]);
+  }
+
+  protected override listenersChanged(event: keyof RaftNodeEvents<Result>): void {
+    if (event === 'step') this.#forwardSteps();
+  }
+
+  /** Steps pass from the host while anyone here listens; unwatched, they cost nothing. */
+  #forwardSteps(): void {
+    const host = this.#host;
+    if (host === null) return;
+    const wanted = this.listenerCount('step') > 0;
+    if (wanted && this.#stepForwarder === null) {
+      this.#stepForwarder = (step) => this.emit('step', step);
+      host.on('step', this.#stepForwarder);
+    } else if (!wanted && this.#stepForwarder !== null) {
+      host.off('step', this.#stepForwarder);
+      this.#stepForwarder = null;
+    }
   }
 
   /**

@@ -151,6 +151,8 @@ type OpenRecord = Pick<InputRecord, 'at' | 'event'> & {
 export interface NodeHostEvents {
   /** The role or the term changed. */
   role: [RoleChange];
+  /** Whom this node believes leads changed (null: no one known). */
+  leader: [leaderId: NodeId | null, term: number];
   /** After every event the actor processed; listeners must not call into the node. */
   step: [NodeStep];
   /** A turn's log edit went to storage; `prevTerm` is the term of the entry before `edit.from`. */
@@ -190,6 +192,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   #lastEvent: AnyEventObject = { type: '(start)' };
   #lastRole: Role = 'follower';
   #lastTerm: number;
+  #lastLeader: NodeId | null = null;
 
   // The ready loop's state.
   #flushQueued = false;
@@ -202,6 +205,11 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   #durableWrite = NO_WRITE;
   #hardStateWrite = NO_WRITE;
   #waiting: QueuedMessage[] = [];
+  /** Proposals made this turn, delivered as one `Propose` event when the turn ends. */
+  #proposals: unknown[] = [];
+  #proposalAnswers: ((submission: Submission) => void)[] = [];
+  /** XState's inspection, while `step` or `input` listeners need it (and no `inspect` hook has it anyway). */
+  #watching: { unsubscribe(): void } | null = null;
   /** Reads asked for this turn, delivered as one `Read` event when the turn ends. */
   #readQueue: ReadId[] = [];
   #nextReadId = 1;
@@ -239,7 +247,11 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#applyQueue = new ApplyQueue(options.applySink ?? DROP, 0, (error) => this.#fail(error));
     if (snapshot !== undefined) this.#applyQueue.pushSnapshot(snapshot);
     this.#recovered = persisted;
-    this.#timers = new TimerTap(options.clock, (kind, deadline) => this.emit('timer', kind, deadline));
+    this.#timers = new TimerTap(
+      options.clock,
+      (kind, deadline) => this.emit('timer', kind, deadline),
+      (fire) => this.#fireTimer(fire),
+    );
     const { random } = options;
     const machine = raftMachine.provide({
       actions: {
@@ -271,14 +283,18 @@ export class NodeHost extends Emitter<NodeHostEvents> {
         ...(snapshot === undefined ? {} : { snapshot }),
       },
       clock: this.#timers,
-      // To name the event being processed (timer firings never pass through send), and for
-      // whoever else inspects the actor.
-      inspect: (inspection) => {
-        this.#noteEvent(inspection);
-        const { inspect } = options;
-        if (typeof inspect === 'function') inspect(inspection);
-        else inspect?.next?.(inspection);
-      },
+      // XState's inspection costs work on every event: the actor is inspected only while
+      // someone asks to (this hook, `step` or `input` listeners, a timer firing).
+      ...(options.inspect === undefined
+        ? {}
+        : {
+            inspect: (inspection: InspectionEvent) => {
+              this.#noteEvent(inspection);
+              const { inspect } = options;
+              if (typeof inspect === 'function') inspect(inspection);
+              else inspect?.next?.(inspection);
+            },
+          }),
     });
     this.#actor.subscribe({
       next: (state) => this.#afterStep(state),
@@ -304,6 +320,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#waiting = [];
     this.#readQueue = [];
     this.#readAnswers.clear();
+    this.#answerProposals(null);
   }
 
   get stopped(): boolean {
@@ -338,6 +355,53 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#deliver({ type: 'Propose', commands });
     const after = this.status();
     return { index: after.lastLogIndex, term: after.term, isLeader: true, leaderId: this.id };
+  }
+
+  /**
+   * Queues a command for this turn's `Propose` (one event and one log edit for all the
+   * turn's proposals), and calls `answer` when the turn ends with where it went, as
+   * `submit` answers (not the leader then, or stopped: isLeader false).
+   */
+  propose(command: unknown, answer: (submission: Submission) => void): void {
+    if (this.#stopped || !this.#started) {
+      answer(this.#notLeading());
+      return;
+    }
+    this.#proposals.push(command);
+    this.#proposalAnswers.push(answer);
+    this.#queueFlush();
+  }
+
+  /** Delivers the turn's proposals as one Propose (if this node leads) and answers each. */
+  #deliverProposals(): void {
+    const commands = this.#proposals;
+    if (commands.length === 0) return;
+    this.#proposals = [];
+    if (this.#lastRole !== 'leader') return this.#answerProposals(null);
+    const before = this.#actor.getSnapshot().context.log.lastIndex;
+    this.#deliver({ type: 'Propose', commands });
+    const { log, currentTerm } = this.#actor.getSnapshot().context;
+    const appended = log.lastIndex === before + commands.length;
+    this.#answerProposals(appended ? { first: before + 1, term: currentTerm } : null);
+  }
+
+  /** Answers the queued proposals: appended from index `first` in `term`, or not (null). */
+  #answerProposals(appended: { first: number; term: number } | null): void {
+    const answers = this.#proposalAnswers;
+    this.#proposalAnswers = [];
+    this.#proposals = [];
+    if (answers.length === 0) return;
+    const refusal = appended === null ? this.#notLeading() : null;
+    answers.forEach((answer, i) =>
+      answer(
+        refusal ?? { index: appended!.first + i, term: appended!.term, isLeader: true, leaderId: this.id },
+      ),
+    );
+  }
+
+  #notLeading(): Submission {
+    const { lastLogIndex, term, leaderId } = this.status();
+    return { index: lastLogIndex, term, isLeader: false, leaderId };
   }
 
   /**
@@ -409,7 +473,34 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   }
 
   #deliver(event: NodeEvent): void {
+    this.#lastEvent = event;
     this.#actor.send(event);
+  }
+
+  protected override listenersChanged(event: keyof NodeHostEvents): void {
+    if (event !== 'step' && event !== 'input') return;
+    if (this.#options.inspect !== undefined) return; // its hook notes every event already
+    const needed = this.listenerCount('step') > 0 || this.listenerCount('input') > 0;
+    if (needed && this.#watching === null) {
+      this.#watching = this.#actor.system.inspect((inspection) => this.#noteEvent(inspection));
+    } else if (!needed && this.#watching !== null) {
+      this.#watching.unsubscribe();
+      this.#watching = null;
+    }
+  }
+
+  /**
+   * A timer's event never passes through `#deliver`: it is noted by inspecting the actor
+   * just while the timer's step runs (XState delivers it synchronously), unless inspected anyway.
+   */
+  #fireTimer(fire: () => void): void {
+    if (this.#watching !== null || this.#options.inspect !== undefined) return fire();
+    const watch = this.#actor.system.inspect((inspection) => this.#noteEvent(inspection));
+    try {
+      fire();
+    } finally {
+      watch.unsubscribe();
+    }
   }
 
   /** What storage held when the node was created: where a recording starts. */
@@ -467,6 +558,10 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       this.#lastTerm = context.currentTerm;
       this.emit('role', { id: this.id, role, term: context.currentTerm, at: this.#options.clock.now() });
     }
+    if (context.leaderId !== this.#lastLeader) {
+      this.#lastLeader = context.leaderId;
+      this.emit('leader', context.leaderId, context.currentTerm);
+    }
     if (this.listenerCount('step') > 0) {
       const taken = this.#taken;
       let names: readonly string[] | undefined;
@@ -514,7 +609,9 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   #queueFlush(): void {
     if (this.#flushQueued || this.#flushing) return;
     this.#flushQueued = true;
-    queueMicrotask(() => this.#flush());
+    const defer = this.#options.clock.defer;
+    if (defer === undefined) queueMicrotask(() => this.#flush());
+    else defer.call(this.#options.clock, () => this.#flush());
   }
 
   #flush(): void {
@@ -529,13 +626,15 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   }
 
   #flushTurn(): void {
-    // 0. The turn's reads, as one batch; then a leader sends, once per turn, what the turn
-    // appended and the round its reads need (their effects join this flush).
-    if (this.#readQueue.length > 0 || this.#lastRole === 'leader') {
+    // 0. The turn's proposals and reads, each as one batch; then a leader sends, once per
+    // turn, what the turn appended and the round its reads need (their effects join this flush).
+    if (this.#proposals.length > 0 || this.#readQueue.length > 0 || this.#lastRole === 'leader') {
       const ids = this.#readQueue;
       this.#readQueue = [];
       this.#flushing = true;
       try {
+        this.#deliverProposals();
+        if (this.#stopped) return;
         if (ids.length > 0) this.#deliver({ type: 'Read', ids });
         if (this.#lastRole === 'leader') this.#deliver({ type: 'Flush' });
       } finally {

@@ -10,6 +10,13 @@ export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Runs `callback` once the current turn of the event loop is over. The host's ready loop
+   * flushes there, so what one turn brought (every proposal, every message that arrived
+   * together) leaves as one batch. Optional: without it, a microtask (the simulator's clock,
+   * whose turns are its instants).
+   */
+  defer?(callback: () => void): void;
 }
 
 export interface RandomSource {

@@ -19,12 +19,19 @@ export interface PendingTimer {
 export class TimerTap implements Clock {
   readonly #clock: Clock;
   readonly #onChange: (kind: TimerKind, deadline: number | null) => void;
+  readonly #fire: (callback: () => void) => void;
   readonly #pending = new Map<unknown, PendingTimer>();
   #next: TimerKind | null = null;
 
-  constructor(clock: Clock, onChange: (kind: TimerKind, deadline: number | null) => void) {
+  /** `fire` runs a due timer's callback (the host wraps it, to see which event it sends). */
+  constructor(
+    clock: Clock,
+    onChange: (kind: TimerKind, deadline: number | null) => void,
+    fire: (callback: () => void) => void = (callback) => callback(),
+  ) {
     this.#clock = clock;
     this.#onChange = onChange;
+    this.#fire = fire;
   }
 
   /** The delay function of `kind` was just asked for a delay: the next timer set is that one. */
@@ -42,7 +49,7 @@ export class TimerTap implements Clock {
     const handle: unknown = this.#clock.setTimeout(() => {
       this.#pending.delete(handle);
       this.#onChange(kind, null);
-      callback();
+      this.#fire(callback);
     }, ms);
     const deadline = this.#clock.now() + ms;
     this.#pending.set(handle, { kind, deadline, handle });

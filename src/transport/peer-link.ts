@@ -5,6 +5,8 @@
  * authenticating, or its socket holds more than HIGH_WATER_BYTES unsent (backpressure);
  * `send` never blocks and never throws.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { createActor } from 'xstate';
 import type { NodeId } from '../../machines/index.js';
@@ -38,6 +40,9 @@ export interface PeerLinkContext {
 export class PeerLink {
   readonly #queue: OutboundQueue;
   #socket: WebSocket | undefined;
+  /** The TCP socket under #socket, once upgraded: corked while a turn's frames are written. */
+  #tcp: Socket | undefined;
+  #corked = false;
   #ready = false;
   #attempt = 0;
   #retry: NodeJS.Timeout | undefined;
@@ -102,9 +107,25 @@ export class PeerLink {
 
   #write(socket: WebSocket, frame: Buffer): void {
     this.context.stats.sentTo(this.peer, frame.length);
+    this.#cork();
     socket.send(frame, { binary: this.context.codec.binary }, () => {
       // Written out (or failed): room in the socket's buffer, so the queue may move on.
       if (this.#queue.length > 0) this.#flush();
+    });
+  }
+
+  /**
+   * Frames written in one go (a turn's messages, a queue's backlog) leave in one TCP write:
+   * the socket is corked until the ticks queued now have run.
+   */
+  #cork(): void {
+    const tcp = this.#tcp;
+    if (this.#corked || tcp === undefined) return;
+    this.#corked = true;
+    tcp.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      tcp.uncork();
     });
   }
 
@@ -124,9 +145,16 @@ export class PeerLink {
       perMessageDeflate: false,
       handshakeTimeout: context.handshakeTimeoutMs,
       followRedirects: false,
+      // Masking shields proxies from browser scripts; a peer is no browser, so frames go
+      // unmasked (an all-zero mask), without the masking pass and its random bytes.
+      generateMask: (mask) => void mask.fill(0),
     });
     this.#socket = socket;
+    this.#tcp = undefined;
     this.#ready = false;
+    socket.once('upgrade', (response: IncomingMessage) => {
+      this.#tcp = response.socket;
+    });
     this.#socketClosed = new Promise((resolve) => socket.once('close', () => resolve()));
     const handshake = createActor(
       handshakeMachine.provide({
