@@ -10,6 +10,7 @@
  * Layout, record format and recovery rules: docs/storage.md.
  */
 import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { SnapshotRecord } from '../../machines/index.js';
@@ -39,13 +40,24 @@ export interface FileStorageOptions {
    */
   readonly fsync?: boolean;
   /**
-   * Told how long each batch's fsync of the write-ahead log took, in seconds (for metrics);
+   * Told how long each group's durable write to the write-ahead log took (its write and
+   * fsync are one O_DSYNC write), in seconds, for metrics;
    * not called when `fsync` is false. It must not throw.
    */
   readonly onSync?: (seconds: number) => void;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * How a segment is opened for appending. With fsync, O_DSYNC: each write returns once its
+ * data is durable, as a write then an fdatasync would, in one call to the thread pool
+ * instead of two (each a wake-up on the critical path of a commit).
+ */
+function segmentFlags(fsync: boolean, create: boolean): number {
+  const { O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_DSYNC } = constants;
+  return O_WRONLY | O_APPEND | O_CREAT | (create ? O_EXCL : 0) | (fsync ? O_DSYNC : 0);
+}
 
 /** A batch waiting for its group's write, and how to tell its writer the outcome. */
 interface QueuedBatch {
@@ -120,7 +132,9 @@ export class FileStorage implements Storage {
     const recovered = await recoverDataDir(dir, settings);
     const seq = recovered.segments.at(-1)!;
     const file = join(dir, segmentName(seq));
-    const handle = await openStep(dir, 'opening', file, () => open(file, 'a'));
+    const handle = await openStep(dir, 'opening', file, () =>
+      open(file, segmentFlags(settings.fsync, false)),
+    );
     // The first segment's creation and the leftovers' removal are durable before any write.
     if (settings.fsync) {
       await openStep(dir, 'syncing', dir, () => syncDirectory(dir)).catch(async (error: unknown) => {
@@ -284,12 +298,10 @@ export class FileStorage implements Storage {
     const segment = this.#segment;
     let syncSeconds: number | undefined;
     try {
+      // The segment is open with O_DSYNC when fsync is on: the write is the sync.
+      const started = performance.now();
       await writeAll(segment.handle, buffer);
-      if (this.#fsync) {
-        const started = performance.now();
-        await segment.handle.datasync();
-        syncSeconds = (performance.now() - started) / 1000;
-      }
+      if (this.#fsync) syncSeconds = (performance.now() - started) / 1000;
     } catch (error) {
       await segment.handle.truncate(segment.bytes).catch((cutError: unknown) =>
         this.#warn('storage: could not cut a failed write back off the log', {
@@ -375,7 +387,7 @@ export class FileStorage implements Storage {
   async #startSegment(seq: number): Promise<void> {
     const previous = this.#segment;
     if (seq !== previous.seq) {
-      const handle = await open(join(this.#dir, segmentName(seq)), 'ax');
+      const handle = await open(join(this.#dir, segmentName(seq)), segmentFlags(this.#fsync, true));
       this.#segment = { seq, handle, bytes: 0 };
       this.#segments.push(seq);
       await previous.handle.close();

@@ -61,6 +61,25 @@ function diskFullAfter(bytes: number): void {
   } as never);
 }
 
+/**
+ * The `nth` write from now on (1 for the next) reaches the file but fails to become durable:
+ * a segment is open with O_DSYNC, so its write reports what a failed fdatasync would.
+ */
+function durableWriteFails(nth: number): void {
+  let calls = 0;
+  const write = handlePrototype.write as unknown as Write;
+  vi.spyOn(handlePrototype, 'write').mockImplementation(async function (
+    this: FileHandle,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+  ) {
+    const result = await write.call(this, buffer, offset, length);
+    if (++calls === nth) throw systemError('ENOSPC', 'write');
+    return result;
+  } as never);
+}
+
 /** The `nth` datasync from now on (1 for the next) fails with ENOSPC. */
 function datasyncFails(nth: number): void {
   const datasync = handlePrototype.datasync;
@@ -150,12 +169,12 @@ describe('ENOSPC during a WAL append', () => {
     ]);
   });
 
-  it('its fsync failing: the batch written but not durable is cut back, so a reopen does not find it', async () => {
+  it('its sync failing (an O_DSYNC write): the batch written but not durable is cut back, so a reopen does not find it', async () => {
     const dir = await tempDir();
     const { storage } = await openStorage(dir);
     const completed = await someWrites(storage);
     const bytes = await size(join(dir, SEGMENT_1));
-    datasyncFails(1);
+    durableWriteFails(1);
     await expectFailed(storage, storage.write(NEXT_APPEND));
     expect(await size(join(dir, SEGMENT_1))).toBe(bytes);
     const again = await reopen(storage, dir);
@@ -177,7 +196,8 @@ describe('ENOSPC during a snapshot write', () => {
       inject: () => diskFullAfter(fileBytes + 10),
       unrecordedLeft: true,
     },
-    { at: 'syncing its record', inject: () => datasyncFails(2), unrecordedLeft: true },
+    // The snapshot file's write is the first, its record's (O_DSYNC) the second.
+    { at: 'syncing its record', inject: () => durableWriteFails(2), unrecordedLeft: true },
   ];
   for (const { at, inject, unrecordedLeft } of cases) {
     it(`${at}: no temporary file is left, later writes reject, a reopen recovers exactly the completed writes`, async () => {
