@@ -47,12 +47,14 @@ export async function readJsonBody(request: IncomingMessage, options: BodyOption
       message: `the body must be JSON: send content-type: application/json, not ${type}`,
     });
   }
-  const tooLarge = new HttpRefusal(413, {
-    error: 'PayloadTooLarge',
-    message: `the body is over ${maxBytes} bytes (the node's maxCommandBytes and a margin): send a smaller value`,
-  });
+  // Built only when needed: an Error captures a stack, too dear for every request.
+  const tooLarge = (): HttpRefusal =>
+    new HttpRefusal(413, {
+      error: 'PayloadTooLarge',
+      message: `the body is over ${maxBytes} bytes (the node's maxCommandBytes and a margin): send a smaller value`,
+    });
   const declared = Number(request.headers['content-length'] ?? 0);
-  if (declared > maxBytes) throw discardBody(request, tooLarge);
+  if (declared > maxBytes) throw discardBody(request, tooLarge());
   const text = await new Promise<string>((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -60,7 +62,7 @@ export async function readJsonBody(request: IncomingMessage, options: BodyOption
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
       request.off('data', onData);
-      reject(discardBody(request, tooLarge));
+      reject(discardBody(request, tooLarge()));
     };
     request.on('data', onData);
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
