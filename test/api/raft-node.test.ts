@@ -113,6 +113,46 @@ describe('createRaftNode', () => {
     for (const id of IDS) expect(c.machines.get(id)!.items).toEqual(['x', 'y']);
   });
 
+  it('proposals of one turn share one Propose: one log edit, one AppendEntries per follower, an index each', async () => {
+    const c = (running = cluster());
+    await c.withLeader(async (leader) => {
+      const edits: number[] = [];
+      const appends: number[] = [];
+      leader.on('logWritten', (edit) => edits.push(edit.entries.length));
+      leader.on('sent', (m) => {
+        if (m.type === 'AppendEntries' && m.entries.length > 0) appends.push(m.entries.length);
+      });
+      const proposeEvents: number[] = [];
+      leader.on('step', ({ event }) => {
+        if (event.type === 'Propose') proposeEvents.push((event as { commands: unknown[] }).commands.length);
+      });
+      const results = await Promise.all(['p', 'q', 'r', 's'].map((command) => leader.propose(command)));
+      expect(results.map((r) => r.index)).toEqual([2, 3, 4, 5]);
+      expect(results.map((r) => r.result)).toEqual([1, 2, 3, 4]);
+      expect(proposeEvents).toEqual([4]);
+      expect(edits).toEqual([4]);
+      expect(appends).toEqual([4, 4]);
+      await c.clock.sleep(200);
+    });
+    for (const id of IDS) expect(c.machines.get(id)!.items).toEqual(['p', 'q', 'r', 's']);
+  });
+
+  it('builds steps only while someone listens: a late listener gets them, with transitions, until it leaves', async () => {
+    const c = (running = cluster());
+    await c.withLeader(async (leader) => {
+      const seen: string[][] = [];
+      const listener = (step: { transitions: readonly string[] }) => seen.push([...step.transitions]);
+      leader.on('step', listener);
+      await leader.propose('x');
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.flat()).toContainEqual(expect.stringMatching(/^leader: Propose/));
+      leader.off('step', listener);
+      const before = seen.length;
+      await leader.propose('y');
+      expect(seen.length).toBe(before);
+    });
+  });
+
   it('rejects a proposal to a follower with NotLeaderError naming the leader', async () => {
     const c = (running = cluster());
     await c.withLeader(async (leader) => {
