@@ -3,9 +3,11 @@
  * Simulated and real nodes differ only in the providers they are given.
  *
  * The ready loop: the actor's named actions (`send`, `persistLog`) record effects in the
- * host's outbox; the first effect of a turn queues one flush (a microtask), which, outside
- * the actor's processing,
- *   0. lets a leader add one AppendEntries per streaming follower for the turn's proposals,
+ * host's outbox; the first effect of a turn queues one flush (at the end of the event loop's
+ * turn on a real clock, `Clock.defer`; a microtask otherwise), which, outside the actor's
+ * processing,
+ *   0. delivers the turn's proposals as one Propose and its reads as one Read, and lets a
+ *      leader add one AppendEntries per streaming follower for what the turn appended,
  *   1. hands hardState and log edits to storage as one write,
  *   2. sends each message once the storage write it depends on is durable,
  *   3. hands newly committed entries to the apply queue (which never holds up the flush),
