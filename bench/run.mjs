@@ -26,6 +26,8 @@ import { summaryTable } from './report/table.mjs';
 
 const PHASES = ['limits', 'propose', 'http', 'failover', 'memory'];
 const env = process.env;
+/** Set by SIGINT/SIGTERM: no further phase starts while the processes are being stopped. */
+let interrupted = false;
 
 function number(name, fallback) {
   const raw = env[name];
@@ -167,6 +169,7 @@ async function main() {
       `load average ${results.loadAverage.before.join(' ')}`,
   );
   for (const name of s.phases) {
+    if (interrupted) break;
     const began = elapsedSeconds();
     const load = loadAverage();
     progress(`phase ${name}`);
@@ -182,6 +185,7 @@ async function main() {
     });
     progress(`phase ${name} done in ${results.phases[name].seconds.toFixed(1)} s`);
   }
+  if (interrupted) return 130; // nothing written: the figures would be incomplete
   results.loadAverage.after = loadAverage();
   results.ratios = computeRatios(results.phases);
   results.durationSeconds = elapsedSeconds();
@@ -208,6 +212,7 @@ async function main() {
 process.once('exit', cleanupSync);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, async () => {
+    interrupted = true;
     progress(`${signal}: stopping every process the benchmark started`);
     await cleanup();
     process.exit(130);

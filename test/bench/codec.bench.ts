@@ -1,5 +1,5 @@
 /**
- * The wire codec (`npm run bench`): JSON text frames against MessagePack at the sizes
+ * The wire codec (`npm run bench:micro`): JSON text frames against MessagePack at the sizes
  * replication sends, encode + decode per frame, and the bytes each frame takes (printed as
  * a table when the file loads); then the cost of validating one decoded frame with the
  * compiled wire schema. The choice and the numbers are in docs/transport.md. Not a test:

@@ -1,5 +1,5 @@
 /**
- * What recording costs (`npm run bench`): a 3-node simulated cluster under load (a proposal
+ * What recording costs (`npm run bench:micro`): a 3-node simulated cluster under load (a proposal
  * every 20 virtual ms for 10 virtual seconds), run bare, recorded to memory (the cost of
  * building and encoding the lines), and recorded to files (what `raftchart node --record`
  * does). When the file loads it prints inputs per CPU second with and without recording (the

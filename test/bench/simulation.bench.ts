@@ -1,5 +1,5 @@
 /**
- * Simulator speed (`npm run bench`): how fast virtual time runs, which bounds how many
+ * Simulator speed (`npm run bench:micro`): how fast virtual time runs, which bounds how many
  * seeds the course suite can afford. Not a test: nothing here fails on a slow machine.
  */
 import { bench, describe } from 'vitest';
