@@ -30,61 +30,82 @@ const UNLIMITED: JsonLimits = { maxDepth: Infinity, maxBytes: Infinity };
  * first limit crossed.
  */
 export function checkJsonValue(value: unknown, limits: JsonLimits = UNLIMITED): JsonCheck {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value, depth: 0, path: '' }];
+  const stack: WalkItem[] = [{ value, depth: 0, parent: null, key: null }];
   let bytes = 0;
   let deepest = 0;
-  const fail = (path: string, problem: string): JsonCheck => ({
-    ok: false,
-    problem: `${path === '' ? 'the command' : `the command at ${shorten(path)}`} ${problem}`,
-  });
+  const fail = (at: WalkItem | null, problem: string): JsonCheck => {
+    const path = at === null ? '' : pathOf(at);
+    return {
+      ok: false,
+      problem: `${path === '' ? 'the command' : `the command at ${shorten(path)}`} ${problem}`,
+    };
+  };
   while (stack.length > 0) {
     const item = stack.pop()!;
     const v = item.value;
     if (v === null) bytes += 4;
     else if (typeof v === 'boolean') bytes += v ? 4 : 5;
     else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return fail(item.path, `is ${v}, which JSON cannot hold`);
+      if (!Number.isFinite(v)) return fail(item, `is ${v}, which JSON cannot hold`);
       bytes += String(v).length;
     } else if (typeof v === 'string') bytes += jsonStringBytes(v);
     else if (typeof v === 'object') {
       const depth = item.depth + 1;
       if (depth > limits.maxDepth) {
-        return fail('', `is nested more than ${limits.maxDepth} levels deep (maxCommandDepth): flatten it`);
+        return fail(null, `is nested more than ${limits.maxDepth} levels deep (maxCommandDepth): flatten it`);
       }
       deepest = Math.max(deepest, depth);
       if (Array.isArray(v)) {
         bytes += 2 + Math.max(0, v.length - 1);
         for (let i = v.length - 1; i >= 0; i--) {
-          stack.push({ value: v[i], depth, path: `${item.path}[${i}]` });
+          stack.push({ value: v[i], depth, parent: item, key: i });
         }
       } else {
         const proto: unknown = Object.getPrototypeOf(v);
         if (proto !== Object.prototype && proto !== null) {
-          return fail(item.path, 'is not a plain object (a class instance, Date, Map, ...): pass plain data');
+          return fail(item, 'is not a plain object (a class instance, Date, Map, ...): pass plain data');
         }
         if (Object.getOwnPropertySymbols(v).length > 0) {
-          return fail(item.path, 'has symbol keys, which JSON drops');
+          return fail(item, 'has symbol keys, which JSON drops');
         }
         const keys = Object.keys(v);
         bytes += 2 + Math.max(0, keys.length - 1);
         for (let i = keys.length - 1; i >= 0; i--) {
           const key = keys[i]!;
           bytes += jsonStringBytes(key) + 1;
-          stack.push({ value: (v as Record<string, unknown>)[key], depth, path: `${item.path}.${key}` });
+          stack.push({ value: (v as Record<string, unknown>)[key], depth, parent: item, key });
         }
       }
     } else {
       // undefined, functions, symbols and bigints are not JSON (or change in a round trip).
-      return fail(
-        item.path,
-        `is ${typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`}, not a JSON value`,
-      );
+      return fail(item, `is ${typeof v === 'undefined' ? 'undefined' : `a ${typeof v}`}, not a JSON value`);
     }
     if (bytes > limits.maxBytes) {
-      return fail('', `is over ${limits.maxBytes} bytes as JSON (maxCommandBytes): make it smaller`);
+      return fail(null, `is over ${limits.maxBytes} bytes as JSON (maxCommandBytes): make it smaller`);
     }
   }
   return { ok: true, bytes, depth: deepest };
+}
+
+/**
+ * A value met on the walk, and where: its path is built from the parents only when an error
+ * message needs it, not for every member of every command.
+ */
+interface WalkItem {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly parent: WalkItem | null;
+  /** Its key in the parent: an array index or an object key; null at the root. */
+  readonly key: number | string | null;
+}
+
+/** `.key` and `[i]` from the root down to `item`. */
+function pathOf(item: WalkItem): string {
+  const parts: string[] = [];
+  for (let at: WalkItem | null = item; at !== null && at.key !== null; at = at.parent) {
+    parts.push(typeof at.key === 'number' ? `[${at.key}]` : `.${at.key}`);
+  }
+  return parts.reverse().join('');
 }
 
 /** A path short enough for an error message. */
@@ -92,8 +113,12 @@ function shorten(path: string): string {
   return path.length <= 80 ? path : `${path.slice(0, 77)}...`;
 }
 
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** UTF-8 bytes of `JSON.stringify(s)`: the quotes, escapes and multi-byte characters. */
 export function jsonStringBytes(s: string): number {
+  // Most strings are printable ASCII with nothing to escape: one byte a character.
+  if (PLAIN_ASCII.test(s)) return s.length + 2;
   let bytes = 2;
   for (let i = 0; i < s.length; i++) {
     const n = charBytes(s.charCodeAt(i), s.charCodeAt(i + 1));

@@ -124,7 +124,8 @@ describe('createRaftNode', () => {
       });
       const proposeEvents: number[] = [];
       leader.on('step', ({ event }) => {
-        if (event.type === 'Propose') proposeEvents.push((event as { commands: unknown[] }).commands.length);
+        if (event.type === 'Propose')
+          proposeEvents.push((event as unknown as { commands: unknown[] }).commands.length);
       });
       const results = await Promise.all(['p', 'q', 'r', 's'].map((command) => leader.propose(command)));
       expect(results.map((r) => r.index)).toEqual([2, 3, 4, 5]);
