@@ -7,6 +7,21 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 const entries = (...commands: string[]) => commands.map((command) => ({ term: 1, command }));
 
 describe('ApplyQueue', () => {
+  it('a synchronous application gets a whole batch at once, in order, with no wait per entry', () => {
+    const applied: number[] = [];
+    const queue = new ApplyQueue(
+      { restore: () => {}, apply: (entry) => void applied.push(entry.index) },
+      0,
+      (error) => {
+        throw error;
+      },
+    );
+    queue.push(1, entries('a', 'b', 'c'));
+    expect(applied).toEqual([1, 2, 3]);
+    queue.push(4, entries('d'));
+    expect(applied).toEqual([1, 2, 3, 4]);
+  });
+
   it('delivers in index order, one at a time, waiting for each delivery', async () => {
     const applied: AppliedEntry[] = [];
     let release: () => void = () => {};
