@@ -22,7 +22,8 @@ import { syncDirectory, writeAll, writeFileSynced } from './durable-fs.js';
 import type { LogState } from './log-state.js';
 import { encodeSnapshotFile } from './snapshot-file.js';
 import { openStep, StorageUnavailableError } from './storage-errors.js';
-import { encodeBatch } from './wal-frame.js';
+import { encodeBatch, RecordKind } from './wal-frame.js';
+import { utf8Bytes } from '../utf8-bytes.js';
 import type { WalRecord } from './wal-records.js';
 import { encodeRecord } from './wal-records.js';
 
@@ -220,15 +221,18 @@ export class FileStorage implements Storage {
       for (const queued of group) queued.reject(error);
       return;
     }
-    const accepted: QueuedBatch[] = [];
+    const accepted: { queued: QueuedBatch; entrySizes: number[] }[] = [];
     const buffers: Buffer[] = [];
     let last = this.#state.lastIndex;
     for (const queued of group) {
       try {
         const { records, lastIndex } = this.#records(queued.batch, 0, this.#state.baseIndex, last);
-        if (records.length > 0) buffers.push(encodeBatch(records.map(encodeRecord)));
+        const encoded = records.map(encodeRecord);
+        if (encoded.length > 0) buffers.push(encodeBatch(encoded));
+        // An entry's record body is the text its size is counted by: encoded once, for both.
+        const entrySizes = encoded.filter((r) => r.kind === RecordKind.entry).map((r) => utf8Bytes(r.body));
         last = lastIndex;
-        accepted.push(queued);
+        accepted.push({ queued, entrySizes });
       } catch (error) {
         queued.reject(error);
       }
@@ -243,12 +247,12 @@ export class FileStorage implements Storage {
       } catch (error) {
         this.#failure = error;
         const failed = StorageUnavailableError.afterFailure(this.#dir, error, false);
-        for (const queued of accepted) queued.reject(failed);
+        for (const { queued } of accepted) queued.reject(failed);
         return;
       }
     }
-    for (const queued of accepted) {
-      this.#apply(queued.batch);
+    for (const { queued, entrySizes } of accepted) {
+      this.#apply(queued.batch, entrySizes);
       queued.resolve();
     }
   }
@@ -355,12 +359,13 @@ export class FileStorage implements Storage {
     return { records, lastIndex: last };
   }
 
-  #apply({ snapshot, hardState, log }: StorageBatch): void {
+  /** The batch, applied to the state in memory; `entrySizes`, if known, are its entries' sizes. */
+  #apply({ snapshot, hardState, log }: StorageBatch, entrySizes?: readonly number[]): void {
     if (snapshot !== undefined) this.#state.replaceBase(snapshot);
     if (hardState !== undefined) this.#state.hardState = hardState;
     if (log !== undefined) {
       if (log.from <= this.#state.lastIndex) this.#state.truncateFrom(log.from);
-      for (const entry of log.entries) this.#state.append(entry);
+      log.entries.forEach((entry, i) => this.#state.append(entry, entrySizes?.[i]));
     }
   }
 

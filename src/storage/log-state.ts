@@ -44,8 +44,8 @@ export class LogState {
     this.#entrySizes.length = keep;
   }
 
-  append(entry: LogEntry): void {
-    const size = entrySize(entry);
+  /** `size` is the entry's `entrySize`, when the caller has it already. */
+  append(entry: LogEntry, size = entrySize(entry)): void {
     this.#entries.push(entry);
     this.#entrySizes.push(size);
     this.#entryBytes += size;
