@@ -13,6 +13,7 @@ export type {
   RaftContext,
   RaftMessage,
   RaftTiming,
+  ReplicationLimits,
   Role,
   SnapshotRecord,
 } from '../machines/index.js';

@@ -13,6 +13,7 @@ import type {
   RaftContext,
   RaftMessage,
   RaftTiming,
+  ReplicationLimits,
   SnapshotRecord,
 } from '../../machines/index.js';
 import { NOOP_COMMAND, checkJsonValue } from '../../machines/index.js';
@@ -77,6 +78,12 @@ export interface RaftNodeOptions<Command, Result> {
    * to get log indexes with no gaps between commands (a test suite asserting exact indexes).
    */
   readonly noopOnElection?: boolean;
+  /**
+   * The leader's window per follower: `maxEntriesPerMessage` (512), `maxInflightEntries`
+   * sent but not yet acknowledged (4096) and `maxBytesPerMessage` of commands as JSON
+   * (1 MiB). What each trades: docs/performance.md.
+   */
+  readonly replication?: Partial<ReplicationLimits>;
   /** Bytes of snapshot data (as JSON text) per InstallSnapshot chunk on the wire; default 1 MiB. */
   readonly maxSnapshotChunk?: number;
   /**
@@ -201,6 +208,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       random: options.random ?? CRYPTO_RANDOM,
       applySink: { apply: (entry) => this.#apply(entry), restore: (snapshot) => this.#restore(snapshot) },
       ...(options.noopOnElection === undefined ? {} : { noopOnElection: options.noopOnElection }),
+      ...(options.replication === undefined ? {} : { replication: options.replication }),
       ...(options.maxSnapshotChunk === undefined ? {} : { maxSnapshotChunk: options.maxSnapshotChunk }),
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });

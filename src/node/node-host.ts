@@ -32,10 +32,12 @@ import type {
   ReadAnswer,
   ReadId,
   RaftTiming,
+  ReplicationLimits,
   Role,
 } from '../../machines/index.js';
 import {
   ArrayRaftLog,
+  DEFAULT_LIMITS,
   electionTimeoutMs,
   isRaftMessageType,
   mergeLogEdits,
@@ -58,7 +60,12 @@ import type {
 import { DEFAULT_SNAPSHOT_CHUNK, SnapshotAssembler, chunkSnapshot } from './snapshot-chunks.js';
 import type { PendingTimer, TimerKind } from './timer-tap.js';
 import { TimerTap } from './timer-tap.js';
-import { validateMembership, validateSnapshotChunk, validateTiming } from './validate-options.js';
+import {
+  validateMembership,
+  validateReplication,
+  validateSnapshotChunk,
+  validateTiming,
+} from './validate-options.js';
 
 /** XState's inspection hook, in either of the forms `createActor` takes: a function or an observer. */
 export type XStateInspect = ((inspection: InspectionEvent) => void) | Observer<InspectionEvent>;
@@ -78,6 +85,8 @@ export interface NodeHostOptions {
   readonly maxSnapshotChunk?: number;
   /** A new leader appends a no-op entry (command null) so earlier entries commit; default true. */
   readonly noopOnElection?: boolean;
+  /** The leader's window per follower (entries per message, in flight, bytes per message). */
+  readonly replication?: Partial<ReplicationLimits>;
   /** XState's inspection hook for the node's actor (e.g. @statelyai/inspect's `inspect`). */
   readonly inspect?: XStateInspect;
 }
@@ -232,6 +241,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     validateMembership(options.id, options.peers);
     validateTiming(options.timing);
     validateSnapshotChunk(options.maxSnapshotChunk);
+    validateReplication(options.replication);
     return new NodeHost(options, await options.storage.load());
   }
 
@@ -282,6 +292,9 @@ export class NodeHost extends Emitter<NodeHostEvents> {
         hardState,
         log,
         ...(options.noopOnElection === undefined ? {} : { noopOnElection: options.noopOnElection }),
+        ...(options.replication === undefined
+          ? {}
+          : { limits: { ...DEFAULT_LIMITS, ...options.replication } }),
         ...(snapshot === undefined ? {} : { snapshot }),
       },
       clock: this.#timers,

@@ -1,5 +1,6 @@
 /** Checks a node's membership and timing options up front, with errors that say the fix. */
-import type { JsonLimits, NodeId, RaftTiming } from '../../machines/index.js';
+import type { JsonLimits, NodeId, RaftTiming, ReplicationLimits } from '../../machines/index.js';
+import { DEFAULT_LIMITS } from '../../machines/index.js';
 import { ConfigError } from '../errors.js';
 
 export function validateMembership(id: NodeId, peers: readonly NodeId[]): void {
@@ -54,5 +55,19 @@ export function validateCommandLimits(limits: JsonLimits): void {
   }
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
     throw new ConfigError(`maxCommandBytes must be a positive integer of bytes, got ${String(maxBytes)}`);
+  }
+}
+
+/** Each window bound given must be a positive integer (of entries or bytes, as named). */
+export function validateReplication(replication: Partial<ReplicationLimits> | undefined): void {
+  for (const [name, value] of Object.entries(replication ?? {})) {
+    if (!(name in DEFAULT_LIMITS)) {
+      throw new ConfigError(
+        `replication.${name} is not a replication bound: use ${Object.keys(DEFAULT_LIMITS).join(', ')}`,
+      );
+    }
+    if (!Number.isSafeInteger(value) || (value as number) < 1) {
+      throw new ConfigError(`replication.${name} must be a positive integer, got ${String(value)}`);
+    }
   }
 }

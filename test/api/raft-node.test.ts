@@ -1,7 +1,7 @@
 /** The embedding API over simulated providers: proposals, errors, snapshots, restarts. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StateMachine } from '../../src/api/state-machine.js';
-import type { RaftNode } from '../../src/api/raft-node.js';
+import type { RaftNode, RaftNodeOptions } from '../../src/api/raft-node.js';
 import { checkJsonValue } from '../../machines/index.js';
 import { createRaftNode } from '../../src/api/create-raft-node.js';
 import {
@@ -47,7 +47,12 @@ function nested(depth: number): unknown {
 }
 
 function cluster(
-  options: { snapshotEvery?: number; maxCommandDepth?: number; maxCommandBytes?: number } = {},
+  options: {
+    snapshotEvery?: number;
+    maxCommandDepth?: number;
+    maxCommandBytes?: number;
+    replication?: RaftNodeOptions<string, number>['replication'];
+  } = {},
 ) {
   const clock = new SimClock();
   const network = new SimNetwork(clock, new SeededRandom(1, 'network'));
@@ -72,6 +77,7 @@ function cluster(
       ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
       ...(options.maxCommandDepth === undefined ? {} : { maxCommandDepth: options.maxCommandDepth }),
       ...(options.maxCommandBytes === undefined ? {} : { maxCommandBytes: options.maxCommandBytes }),
+      ...(options.replication === undefined ? {} : { replication: options.replication }),
     });
     nodes.set(id, node);
     await node.start();
@@ -136,6 +142,32 @@ describe('createRaftNode', () => {
       await c.clock.sleep(200);
     });
     for (const id of IDS) expect(c.machines.get(id)!.items).toEqual(['p', 'q', 'r', 's']);
+  });
+
+  it('the replication window is an option: at most maxEntriesPerMessage entries go per AppendEntries', async () => {
+    const c = (running = cluster({ replication: { maxEntriesPerMessage: 2 } }));
+    await c.withLeader(async (leader) => {
+      const appends: number[] = [];
+      leader.on('sent', (m) => {
+        if (m.type === 'AppendEntries' && m.entries.length > 0) appends.push(m.entries.length);
+      });
+      await Promise.all(['p', 'q', 'r', 's', 't'].map((command) => leader.propose(command)));
+      expect(appends.toSorted()).toEqual([1, 1, 2, 2, 2, 2]);
+    });
+  });
+
+  it('refuses a replication bound that is not a positive integer, or not a bound, when it starts', async () => {
+    const c = cluster();
+    const options = { id: 'a', peers: ['b'], transport: c.network.attach('a'), storage: new MemoryStorage() };
+    const stateMachine = new CommandList();
+    for (const [replication, problem] of [
+      [{ maxInflightEntries: 0 }, /replication.maxInflightEntries must be a positive integer, got 0/],
+      [{ maxBytesPerMessage: 1.5 }, /replication.maxBytesPerMessage must be a positive integer/],
+      [{ window: 3 }, /replication.window is not a replication bound: use maxEntriesPerMessage/],
+    ] as const) {
+      const node = createRaftNode({ ...options, stateMachine, replication: replication as never });
+      await expect(node.start()).rejects.toThrow(problem);
+    }
   });
 
   it('builds steps only while someone listens: a late listener gets them, with transitions, until it leaves', async () => {
