@@ -23,7 +23,6 @@ import type { LogState } from './log-state.js';
 import { encodeSnapshotFile } from './snapshot-file.js';
 import { openStep, StorageUnavailableError } from './storage-errors.js';
 import { encodeBatch, RecordKind } from './wal-frame.js';
-import { utf8Bytes } from '../utf8-bytes.js';
 import type { WalRecord } from './wal-records.js';
 import { encodeRecord } from './wal-records.js';
 
@@ -230,7 +229,9 @@ export class FileStorage implements Storage {
         const encoded = records.map(encodeRecord);
         if (encoded.length > 0) buffers.push(encodeBatch(encoded));
         // An entry's record body is the text its size is counted by: encoded once, for both.
-        const entrySizes = encoded.filter((r) => r.kind === RecordKind.entry).map((r) => utf8Bytes(r.body));
+        const entrySizes = encoded
+          .filter((r) => r.kind === RecordKind.entry)
+          .map((r) => Buffer.byteLength(r.body));
         last = lastIndex;
         accepted.push({ queued, entrySizes });
       } catch (error) {

@@ -9,7 +9,7 @@
  * - entry `[term, command]`: appends one entry after the last.
  */
 import type { HardState, LogEntry } from '../../machines/index.js';
-import { stringifyJson } from '../../machines/index.js';
+import { entryCommandJson } from '../entry-json.js';
 import type { RecordToWrite } from './wal-frame.js';
 import { RecordKind } from './wal-frame.js';
 
@@ -31,7 +31,7 @@ export function encodeRecord(record: WalRecord): RecordToWrite {
     case 'truncate':
       return { kind: RecordKind.truncate, body: JSON.stringify(record.from) };
     case 'entry':
-      return { kind: RecordKind.entry, body: stringifyJson([record.entry.term, record.entry.command]) };
+      return { kind: RecordKind.entry, body: `[${record.entry.term},${entryCommandJson(record.entry)}]` };
   }
 }
 

@@ -7,6 +7,7 @@
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import type { RaftMessage } from '../../machines/index.js';
 import { stringifyJson } from '../../machines/index.js';
+import { entryCommandJson } from '../entry-json.js';
 
 export interface FrameCodec {
   readonly name: string;
@@ -17,13 +18,27 @@ export interface FrameCodec {
   decode(frame: Buffer): unknown;
 }
 
-/** JSON text frames, UTF-8; encoding never overflows the stack, whatever a command's depth. */
+/**
+ * JSON text frames, UTF-8; encoding never overflows the stack, whatever a command's depth.
+ * An AppendEntries is written around its entries' commands as already encoded
+ * (`entryCommandJson`), so a leader encodes each command once, not once per follower.
+ */
 export const JSON_FRAME_CODEC: FrameCodec = {
   name: 'json',
   binary: false,
-  encode: (message) => Buffer.from(stringifyJson(message), 'utf8'),
+  encode: (message) => Buffer.from(encodeJson(message), 'utf8'),
   decode: (frame) => JSON.parse(frame.toString('utf8')) as unknown,
 };
+
+function encodeJson(message: RaftMessage): string {
+  if (message.type !== 'AppendEntries' || message.entries.length === 0) return stringifyJson(message);
+  // The same text as stringifyJson(message), with "entries" last.
+  const head = JSON.stringify({ ...message, entries: undefined });
+  const entries = message.entries.map(
+    (entry) => `{"term":${entry.term},"command":${entryCommandJson(entry)}}`,
+  );
+  return `${head.slice(0, -1)},"entries":[${entries.join(',')}]}`;
+}
 
 /** MessagePack binary frames (@msgpack/msgpack). */
 export const MSGPACK_FRAME_CODEC: FrameCodec = {
