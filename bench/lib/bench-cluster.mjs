@@ -1,4 +1,4 @@
-/* global URL, performance, setTimeout */
+/* global URL, clearTimeout, performance, setTimeout */
 /**
  * Bench nodes (bench-node.mjs) as a cluster: forks one process per node on 127.0.0.1, each
  * with its own data directory under `root`, starts them, finds the leader, and stops them.
@@ -13,14 +13,20 @@ export const SECRET = 'raftchart-bench-secret-0123456789';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Forks and starts `size` nodes; resolves with them once every one has started. */
-export async function startBenchCluster(root, { size = 3, fsync = true, snapshotEvery, execArgv = [] } = {}) {
+/**
+ * Forks and starts `size` nodes; resolves with them once every one has started, or, past
+ * `timeoutMs`, kills them all and rejects.
+ */
+export async function startBenchCluster(
+  root,
+  { size = 3, fsync = true, snapshotEvery, execArgv = [], timeoutMs = 60_000 } = {},
+) {
   const ids = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   const ports = await freePorts(size);
   const nodes = ids.map((id, i) =>
     Object.assign(new Child(BENCH_NODE, { name: `bench node ${id}`, execArgv }), { id, port: ports[i] }),
   );
-  await Promise.all(
+  const starting = Promise.all(
     nodes.map(async (node, i) => {
       node.started = await node.call('start', {
         id: node.id,
@@ -36,6 +42,20 @@ export async function startBenchCluster(root, { size = 3, fsync = true, snapshot
       node.readyAt = performance.now();
     }),
   );
+  let timer;
+  const timedOut = new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs, 'timeout')));
+  try {
+    if ((await Promise.race([starting, timedOut])) === 'timeout') {
+      for (const node of nodes) node.kill();
+      await Promise.all(nodes.map((node) => node.exited));
+      throw new Error(`bench node(s) did not start within ${timeoutMs / 1000} s`);
+    }
+  } catch (error) {
+    for (const node of nodes) node.kill();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return nodes;
 }
 

@@ -24,6 +24,8 @@ const applied = (restart, maxSeconds) =>
 export async function memoryPhase({ entries, concurrency, maxSeconds }) {
   const root = await tempDir('memory');
   let node = null;
+  // Filled in step by step: a restart that fails (or takes past maxSeconds) keeps what came before.
+  const result = { entriesAsked: entries, concurrency };
   try {
     progress(`memory: one node; proposing ${entries} entries of 128 bytes with ${concurrency} proposers`);
     node = await startSingle(root);
@@ -35,37 +37,8 @@ export async function memoryPhase({ entries, concurrency, maxSeconds }) {
     const fill = await node.call('fill', { count: entries, concurrency, maxSeconds });
     const full = await node.call('memory');
     const lastLogIndex = fill.status.lastLogIndex;
-    progress(
-      `memory: ${fill.done} entries in ${fill.seconds.toFixed(1)} s (${(fill.done / fill.seconds).toFixed(0)}/s); ` +
-        `RSS ${mib(empty.rss)} empty, ${mib(full.rss)} holding them`,
-    );
-    await stopBenchNodes([node]);
-    node = null;
-
-    progress(`memory: restarting on the log of ${lastLogIndex} entries`);
-    node = await startSingle(root);
-    const fromLog = await restarted(node, lastLogIndex, maxSeconds);
-    progress(
-      `memory: restarted from the log: ready after ${ms(fromLog.readyMs)}, ${applied(fromLog, maxSeconds)}`,
-    );
-    const snapshot = await node.call('snapshot');
-    const afterSnapshot = await node.call('memory');
-    progress(
-      `memory: snapshot at ${snapshot.index} saved in ${ms(snapshot.ms)}; RSS ${mib(fromLog.memory.rss)} before, ${mib(afterSnapshot.rss)} after`,
-    );
-    await stopBenchNodes([node]);
-    node = null;
-
-    progress('memory: restarting from the snapshot');
-    node = await startSingle(root);
-    const fromSnapshot = await restarted(node, lastLogIndex, maxSeconds);
-    progress(
-      `memory: restarted from the snapshot: ready after ${ms(fromSnapshot.readyMs)}, RSS ${mib(fromSnapshot.memory.rss)}`,
-    );
-    return {
-      entriesAsked: entries,
+    Object.assign(result, {
       entries: fill.done,
-      concurrency,
       fillSeconds: fill.seconds,
       fillPerSecond: fill.done / fill.seconds,
       fillErrors: fill.errors,
@@ -75,20 +48,56 @@ export async function memoryPhase({ entries, concurrency, maxSeconds }) {
       rssFullBytes: full.rss,
       heapUsedFullBytes: full.heapUsed,
       bytesPerEntry: (full.rss - empty.rss) / fill.done,
-      restartFromLog: fromLog,
-      snapshot: { index: snapshot.index, saved: snapshot.saved, ms: snapshot.ms },
-      rssAfterSnapshotBytes: afterSnapshot.rss,
-      heapUsedAfterSnapshotBytes: afterSnapshot.heapUsed,
-      restartFromSnapshot: fromSnapshot,
-    };
+    });
+    progress(
+      `memory: ${fill.done} entries in ${fill.seconds.toFixed(1)} s (${(fill.done / fill.seconds).toFixed(0)}/s); ` +
+        `RSS ${mib(empty.rss)} empty, ${mib(full.rss)} holding them`,
+    );
+    await stopBenchNodes([node]);
+    node = null;
+
+    try {
+      progress(`memory: restarting on the log of ${lastLogIndex} entries`);
+      node = await startSingle(root, maxSeconds * 1000);
+      result.restartFromLog = await restarted(node, lastLogIndex, maxSeconds);
+      progress(
+        `memory: restarted from the log: ready after ${ms(result.restartFromLog.readyMs)}, ` +
+          applied(result.restartFromLog, maxSeconds),
+      );
+      const snapshot = await node.call('snapshot');
+      const afterSnapshot = await node.call('memory');
+      Object.assign(result, {
+        snapshot: { index: snapshot.index, saved: snapshot.saved, ms: snapshot.ms },
+        rssAfterSnapshotBytes: afterSnapshot.rss,
+        heapUsedAfterSnapshotBytes: afterSnapshot.heapUsed,
+      });
+      progress(
+        `memory: snapshot at ${snapshot.index} saved in ${ms(snapshot.ms)}; ` +
+          `RSS ${mib(result.restartFromLog.memory.rss)} before, ${mib(afterSnapshot.rss)} after`,
+      );
+      await stopBenchNodes([node]);
+      node = null;
+
+      progress('memory: restarting from the snapshot');
+      node = await startSingle(root, maxSeconds * 1000);
+      result.restartFromSnapshot = await restarted(node, lastLogIndex, maxSeconds);
+      progress(
+        `memory: restarted from the snapshot: ready after ${ms(result.restartFromSnapshot.readyMs)}, ` +
+          `RSS ${mib(result.restartFromSnapshot.memory.rss)}`,
+      );
+    } catch (error) {
+      result.error = String(error?.message ?? error);
+      progress(`memory: ${result.error}`);
+    }
+    return result;
   } finally {
     if (node !== null) await stopBenchNodes([node]);
     await removeDir(root);
   }
 }
 
-async function startSingle(root) {
-  const [node] = await startBenchCluster(root, { size: 1, snapshotEvery: 0, execArgv: EXEC_ARGV });
+async function startSingle(root, timeoutMs = 60_000) {
+  const [node] = await startBenchCluster(root, { size: 1, snapshotEvery: 0, execArgv: EXEC_ARGV, timeoutMs });
   return node;
 }
 

@@ -160,15 +160,23 @@ export function summaryTable(results) {
             `RSS holding ${m.entries} entries`,
             `${mib(m.rssFullBytes)} (heap ${mib(m.heapUsedFullBytes)}; ${n0(m.bytesPerEntry)} B/entry)`,
           ],
-          ['restart from the log: ready', ms(m.restartFromLog.readyMs)],
-          ['restart from the log: leading, all applied', ms(m.restartFromLog.appliedMs)],
-          ['RSS restarted from the log', mib(m.restartFromLog.memory.rss)],
+          ['restart from the log: ready', ms(m.restartFromLog?.readyMs)],
+          [
+            'restart from the log: leading, all applied',
+            m.restartFromLog && m.restartFromLog.appliedMs === null
+              ? `not within the cap (applied ${m.restartFromLog.appliedIndex})`
+              : ms(m.restartFromLog?.appliedMs),
+          ],
+          ['RSS restarted from the log', mib(m.restartFromLog?.memory.rss)],
           [
             'RSS after saveSnapshot',
-            `${mib(m.rssAfterSnapshotBytes)} (heap ${mib(m.heapUsedAfterSnapshotBytes)})`,
+            m.rssAfterSnapshotBytes === undefined
+              ? null
+              : `${mib(m.rssAfterSnapshotBytes)} (heap ${mib(m.heapUsedAfterSnapshotBytes)})`,
           ],
-          ['restart from the snapshot: ready', ms(m.restartFromSnapshot.readyMs)],
-          ['RSS restarted from the snapshot', mib(m.restartFromSnapshot.memory.rss)],
+          ['restart from the snapshot: ready', ms(m.restartFromSnapshot?.readyMs)],
+          ['RSS restarted from the snapshot', mib(m.restartFromSnapshot?.memory.rss)],
+          ...(m.error ? [['stopped early', m.error]] : []),
         ],
       ),
     );
