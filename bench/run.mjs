@@ -79,6 +79,20 @@ function settings() {
   };
 }
 
+/**
+ * JSON as the repository's Prettier writes it (short arrays on one line), so that committed
+ * results pass `npm run lint`; plain JSON.stringify where Prettier is not installed.
+ */
+async function formatJson(file, value) {
+  const text = JSON.stringify(value, null, 2) + '\n';
+  try {
+    const prettier = await import('prettier');
+    return await prettier.format(text, { ...(await prettier.resolveConfig(file)), parser: 'json' });
+  } catch {
+    return text;
+  }
+}
+
 function localDate() {
   const now = new Date();
   const pad = (n) => String(n).padStart(2, '0');
@@ -192,7 +206,7 @@ async function main() {
 
   await mkdir(outDir, { recursive: true });
   const jsonFile = join(outDir, `${stem}.json`);
-  await writeFile(jsonFile, JSON.stringify(rounded(results), null, 2) + '\n');
+  await writeFile(jsonFile, await formatJson(jsonFile, rounded(results)));
   const svg = plot(results);
   const svgFile = join(outDir, `${stem}.svg`);
   if (svg !== null) await writeFile(svgFile, svg);

@@ -45,6 +45,16 @@ function formatMs(value) {
   return `${formatNumber(value)} ms`;
 }
 
+/** The largest 1, 2 or 5 x 10^k at or below `value`, and the smallest at or above: a log axis's ends. */
+function niceBelow(value) {
+  const decade = 10 ** Math.floor(Math.log10(value));
+  return [5, 2, 1].map((m) => m * decade).find((v) => v <= value * 1.0001);
+}
+function niceAbove(value) {
+  const decade = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((m) => m * decade).find((v) => v >= value * 0.9999);
+}
+
 const scaleLog = (lo, hi, from, to) => (v) =>
   from + ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * (to - from);
 
@@ -134,13 +144,13 @@ export function plotSvg({ propose, http, floorMs, title, subtitle }) {
   if (typeof floorMs === 'number' && floorMs > 0) latencies.push(floorMs);
   const bottom = PANEL.top + PANEL.height;
 
-  const tLo = 10 ** Math.floor(Math.log10(Math.min(...throughputs, 10)));
-  const tHi = 10 ** Math.ceil(Math.log10(Math.max(...throughputs, 100)));
+  const tLo = niceBelow(Math.min(...throughputs, 1e9) * 0.9);
+  const tHi = niceAbove(Math.max(...throughputs, 10) * 1.1);
   const xLeft = scaleLog(xLo, xHi, LEFT_X, LEFT_X + PANEL.width);
   const yLeft = scaleLog(tLo, tHi, bottom, PANEL.top);
 
-  const lLo = 10 ** Math.floor(Math.log10(Math.min(...latencies, 1)));
-  const lHi = 10 ** Math.ceil(Math.log10(Math.max(...latencies, 10)));
+  const lLo = niceBelow(Math.min(...latencies, 1e9) * 0.9);
+  const lHi = niceAbove(Math.max(...latencies, 1) * 1.1);
   const xRight = scaleLog(xLo, xHi, RIGHT_X, RIGHT_X + PANEL.width);
   const yRight = scaleLog(lLo, lHi, bottom, PANEL.top);
 
