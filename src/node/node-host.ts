@@ -363,9 +363,8 @@ export class NodeHost extends Emitter<NodeHostEvents> {
    * All commands of one call are one batch: one event, one edit. The caller checks them.
    */
   submit(commands: readonly unknown[]): Submission {
-    const before = this.status();
-    if (this.#stopped || !this.#started || before.role !== 'leader' || commands.length === 0) {
-      return { index: before.lastLogIndex, term: before.term, isLeader: false, leaderId: before.leaderId };
+    if (this.#stopped || !this.#started || commands.length === 0 || this.status().role !== 'leader') {
+      return this.#notLeading();
     }
     this.#deliver({ type: 'Propose', commands });
     const after = this.status();

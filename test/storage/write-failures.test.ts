@@ -41,24 +41,33 @@ afterEach(async () => {
 
 type Write = (buffer: Buffer, offset: number, length: number) => Promise<{ bytesWritten: number }>;
 
+/** From now on every FileHandle write goes through `wrap`, which is given the real write. */
+function interceptWrites(
+  wrap: (write: Write, buffer: Buffer, offset: number, length: number) => ReturnType<Write>,
+): void {
+  const real = handlePrototype.write as unknown as Write;
+  vi.spyOn(handlePrototype, 'write').mockImplementation(function (
+    this: FileHandle,
+    buffer: Buffer,
+    offset: number,
+    length: number,
+  ) {
+    return wrap((b, o, l) => real.call(this, b, o, l), buffer, offset, length);
+  } as never);
+}
+
 /**
  * From now on the disk has `bytes` left: writes fill it, then fail with ENOSPC as write(2)
  * does on a full disk, first short, then with the error.
  */
 function diskFullAfter(bytes: number): void {
   let left = bytes;
-  const write = handlePrototype.write as unknown as Write;
-  vi.spyOn(handlePrototype, 'write').mockImplementation(async function (
-    this: FileHandle,
-    buffer: Buffer,
-    offset: number,
-    length: number,
-  ) {
+  interceptWrites(async (write, buffer, offset, length) => {
     if (left === 0) throw systemError('ENOSPC', 'write');
     const bytesWritten = Math.min(left, length);
     left -= bytesWritten;
-    return write.call(this, buffer, offset, bytesWritten);
-  } as never);
+    return write(buffer, offset, bytesWritten);
+  });
 }
 
 /**
@@ -67,17 +76,11 @@ function diskFullAfter(bytes: number): void {
  */
 function durableWriteFails(nth: number): void {
   let calls = 0;
-  const write = handlePrototype.write as unknown as Write;
-  vi.spyOn(handlePrototype, 'write').mockImplementation(async function (
-    this: FileHandle,
-    buffer: Buffer,
-    offset: number,
-    length: number,
-  ) {
-    const result = await write.call(this, buffer, offset, length);
+  interceptWrites(async (write, buffer, offset, length) => {
+    const result = await write(buffer, offset, length);
     if (++calls === nth) throw systemError('ENOSPC', 'write');
     return result;
-  } as never);
+  });
 }
 
 /** The `nth` datasync from now on (1 for the next) fails with ENOSPC. */
