@@ -3,14 +3,29 @@ import type { PeerProgress } from './context.js';
 import { quorumSize } from './election-rules.js';
 import type { RaftLog } from './log.js';
 import { vouchedIndex } from './log-matching.js';
-import type { AppendEntries } from './messages.js';
+import type { ClusterConfig } from './membership.js';
+import type { AppendEntries, NodeId } from './messages.js';
+import { progressOf } from './progress.js';
 
 /**
- * The highest index a quorum holds: the leader counts itself only up to what its storage
- * reported durable, each follower up to its matchIndex.
+ * What each voter of `config` is known to hold: the leader itself only up to what its
+ * storage reported durable, each follower up to its matchIndex. Learners do not count, nor
+ * does a leader that is not a voter (it leads a configuration that removed it).
  */
-export function quorumMatchIndex(ownPersistedIndex: number, followers: readonly PeerProgress[]): number {
-  const indexes = [ownPersistedIndex, ...followers.map((p) => p.matchIndex)].sort((a, b) => b - a);
+export function voterMatchIndexes(
+  config: ClusterConfig,
+  self: NodeId,
+  ownPersistedIndex: number,
+  progress: Readonly<Record<NodeId, PeerProgress>>,
+): number[] {
+  return config.voters.map((voter) =>
+    voter === self ? ownPersistedIndex : (progressOf(progress, voter)?.matchIndex ?? 0),
+  );
+}
+
+/** The highest index a quorum of the voters holds, given what each holds. */
+export function quorumMatchIndex(voterIndexes: readonly number[]): number {
+  const indexes = [...voterIndexes].sort((a, b) => b - a);
   return indexes[quorumSize(indexes.length) - 1] ?? 0;
 }
 
@@ -22,10 +37,9 @@ export function nextCommitIndex(
   commitIndex: number,
   currentTerm: number,
   log: RaftLog,
-  ownPersistedIndex: number,
-  followers: readonly PeerProgress[],
+  voterIndexes: readonly number[],
 ): number {
-  const candidate = quorumMatchIndex(ownPersistedIndex, followers);
+  const candidate = quorumMatchIndex(voterIndexes);
   return candidate > commitIndex && log.termAt(candidate) === currentTerm ? candidate : commitIndex;
 }
 

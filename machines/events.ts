@@ -2,7 +2,8 @@
  * Everything a node's actor can receive: wire messages plus local events from its own host.
  * Timeouts are not events here: they are `after` transitions of the state that owns them.
  */
-import type { RaftMessage } from './messages.js';
+import type { ConfigChange } from './membership.js';
+import type { NodeId, RaftMessage } from './messages.js';
 import type { ReadId } from './read-index.js';
 
 /** The host's storage finished writing the log up to `index`, whose entry had `term`. */
@@ -49,5 +50,25 @@ export interface Read {
   readonly ids: readonly ReadId[];
 }
 
-export type LocalEvent = LogPersisted | Propose | Flush | Snapshot | Read;
+/**
+ * Leadership transfer (thesis section 3.10): a leader brings `to` up to date, sends it
+ * TimeoutNow and accepts no proposal meanwhile; it gives up after an election timeout. Any
+ * other role, or a transfer the leader cannot start (`transferRefusal`), ignores it: the host
+ * checks and answers first.
+ */
+export interface TransferLeadership {
+  readonly type: 'TransferLeadership';
+  readonly to: NodeId;
+}
+
+/**
+ * A membership change (machines/membership.ts): a leader appends it as a configuration entry,
+ * in force from then on. Ignored when `configChangeRefusal` refuses it; the host checks first.
+ */
+export interface ChangeConfig {
+  readonly type: 'ChangeConfig';
+  readonly change: ConfigChange;
+}
+
+export type LocalEvent = LogPersisted | Propose | Flush | Snapshot | Read | TransferLeadership | ChangeConfig;
 export type NodeEvent = RaftMessage | LocalEvent;

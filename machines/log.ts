@@ -8,9 +8,14 @@
  * but the term of the last one (`snapshotTerm`) is kept, so consistency checks at the
  * boundary still work. Every index-to-position computation lives here, nowhere else.
  */
+import type { ClusterConfig } from './membership.js';
+
 export interface LogEntry {
   readonly term: number;
+  /** The application's command; null for a leader's no-op and for a configuration entry. */
   readonly command: unknown;
+  /** Present on a configuration entry: the members from this index on (machines/membership.ts). */
+  readonly config?: ClusterConfig;
 }
 
 export interface RaftLog {

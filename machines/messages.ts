@@ -3,6 +3,7 @@
  * Transports admit only these; local events (machines/events.ts) never cross the network.
  */
 import type { LogEntry } from './log.js';
+import type { ClusterConfig } from './membership.js';
 
 export type NodeId = string;
 
@@ -28,6 +29,31 @@ export interface RequestVote extends RequestBase {
   readonly type: 'RequestVote';
   readonly lastLogIndex: number;
   readonly lastLogTerm: number;
+  /**
+   * The election a leader asked for with TimeoutNow (leadership transfer): voters grant it
+   * even while they still hear from that leader (leader stickiness does not apply).
+   */
+  readonly transfer?: true;
+}
+
+/**
+ * Pre-vote (thesis section 9.6): "would you vote for me in `term`?", where `term` is the
+ * sender's currentTerm + 1. Neither side changes its term, vote or timers for it.
+ */
+export interface PreVote extends RequestBase {
+  readonly type: 'PreVote';
+  readonly lastLogIndex: number;
+  readonly lastLogTerm: number;
+}
+
+export interface PreVoteReply extends ReplyBase {
+  readonly type: 'PreVoteReply';
+  readonly voteGranted: boolean;
+}
+
+/** Leadership transfer (thesis section 3.10): the leader tells an up-to-date voter to campaign now. */
+export interface TimeoutNow extends RequestBase {
+  readonly type: 'TimeoutNow';
 }
 
 export interface RequestVoteReply extends ReplyBase {
@@ -83,6 +109,11 @@ export interface InstallSnapshot extends RequestBase {
   readonly data: string;
   /** This is the last (or only) chunk. */
   readonly done: boolean;
+  /**
+   * The configuration in force at lastIncludedIndex. Absent only from a snapshot made
+   * before the cluster's membership was recorded: the receiver keeps what it knows.
+   */
+  readonly config?: ClusterConfig;
 }
 
 export interface InstallSnapshotReply extends ReplyBase {
@@ -108,8 +139,9 @@ export interface ReadIndexReply extends ReplyBase {
   readonly readIndex: number | null;
 }
 
-export type RaftRequest = RequestVote | AppendEntries | InstallSnapshot | ReadIndex;
-export type RaftReply = RequestVoteReply | AppendEntriesReply | InstallSnapshotReply | ReadIndexReply;
+export type RaftRequest = RequestVote | AppendEntries | InstallSnapshot | ReadIndex | PreVote | TimeoutNow;
+export type RaftReply =
+  RequestVoteReply | AppendEntriesReply | InstallSnapshotReply | ReadIndexReply | PreVoteReply;
 export type RaftMessage = RaftRequest | RaftReply;
 export type RaftMessageType = RaftMessage['type'];
 
@@ -122,6 +154,9 @@ export const RAFT_MESSAGE_TYPES: readonly RaftMessageType[] = [
   'InstallSnapshotReply',
   'ReadIndex',
   'ReadIndexReply',
+  'PreVote',
+  'PreVoteReply',
+  'TimeoutNow',
 ];
 
 const messageTypes: ReadonlySet<string> = new Set(RAFT_MESSAGE_TYPES);
@@ -135,11 +170,20 @@ export function isRequest(message: RaftMessage): message is RaftRequest {
     message.type === 'RequestVote' ||
     message.type === 'AppendEntries' ||
     message.type === 'InstallSnapshot' ||
-    message.type === 'ReadIndex'
+    message.type === 'ReadIndex' ||
+    message.type === 'PreVote' ||
+    message.type === 'TimeoutNow'
   );
 }
 
-/** Whether a request gets a reply: every one does, but a snapshot chunk before the last. */
+/**
+ * Whether a request gets a reply: every one does, but a snapshot chunk before the last and
+ * TimeoutNow (its answer is the election it starts).
+ */
 export function expectsReply(message: RaftMessage): boolean {
-  return isRequest(message) && (message.type !== 'InstallSnapshot' || message.done);
+  return (
+    isRequest(message) &&
+    message.type !== 'TimeoutNow' &&
+    (message.type !== 'InstallSnapshot' || message.done)
+  );
 }

@@ -10,7 +10,7 @@
 import { assertEvent, setup } from 'xstate';
 import type { PeerProgress, RaftContext, RaftInput } from './context.js';
 import { NOOP_COMMAND, initialContext } from './context.js';
-import { isLogUpToDate, quorumSize } from './election-rules.js';
+import { isLogUpToDate } from './election-rules.js';
 import type { NodeEvent } from './events.js';
 import type { LogEdit } from './log-edit.js';
 import { applyLogEdit } from './log-edit.js';
@@ -22,6 +22,7 @@ import type {
   ConflictHint,
   InstallSnapshot,
   NodeId,
+  PreVote,
   RaftMessage,
   RaftRequest,
   ReadIndex,
@@ -30,7 +31,25 @@ import type {
 } from './messages.js';
 import type { ReadAnswer } from './read-index.js';
 import { NO_READS, confirmedReadCount, isReadRoundDue, withAck, withLocalReads } from './read-index.js';
-import { followerCommitIndex, nextCommitIndex } from './commit-rules.js';
+import { followerCommitIndex, nextCommitIndex, voterMatchIndexes } from './commit-rules.js';
+import {
+  canGrantPreVote,
+  hasLostQuorum,
+  isTransfereeCaughtUp,
+  isTransferOverdue,
+  transferRefusal,
+} from './leadership.js';
+import type { ClusterConfig } from './membership.js';
+import {
+  applyConfigChange,
+  configAt,
+  configChangeRefusal,
+  hasQuorum,
+  isVoter,
+  membershipAfterEdit,
+  replicaPeers,
+  votingPeers,
+} from './membership.js';
 import {
   initialProgress,
   progressAfterConflict,
@@ -67,8 +86,51 @@ const effects = setup({
       return isLogUpToDate(event.lastLogTerm, event.lastLogIndex, context.log);
     },
     isVoteForThisElection: ({ context, event }) =>
-      event.type === 'RequestVoteReply' && event.term === context.currentTerm && event.voteGranted,
-    hasVoteQuorum: ({ context }) => context.votes.length >= quorumSize(context.peers.length + 1),
+      event.type === 'RequestVoteReply' &&
+      event.term === context.currentTerm &&
+      event.voteGranted &&
+      isVoter(context.config, event.from),
+    hasVoteQuorum: ({ context }) => hasQuorum(context.config, context.votes),
+    /** Pre-vote is on: a node whose election timer fires polls before it raises its term. */
+    usesPreVote: ({ context }) => context.features.preVote,
+    /** A learner, or a node outside the configuration (joining, or removed): it never campaigns. */
+    isNotVoter: ({ context }) => !isVoter(context.config, context.id),
+    /** Thesis 9.6: a later term, and a log at least as up to date as ours. */
+    canGrantPreVote: ({ context, event }) => event.type === 'PreVote' && canGrantPreVote(context, event),
+    /** A granted pre-vote of this round, from a voter. */
+    isPreVoteForThisRound: ({ context, event }) =>
+      event.type === 'PreVoteReply' &&
+      event.voteGranted &&
+      event.inReplyTo >= context.preVoteRound &&
+      isVoter(context.config, event.from),
+    hasPreVoteQuorum: ({ context }) => hasQuorum(context.config, context.votes),
+    /**
+     * Leader stickiness (thesis 6.2): with check-quorum on, a node that heard from the leader
+     * of its term within the minimum election timeout refuses a vote, unless the leader
+     * itself asked for the election (a transfer).
+     */
+    isLeaderSticky: ({ context, event }) =>
+      event.type === 'RequestVote' &&
+      context.features.checkQuorum &&
+      context.leaderId !== null &&
+      event.transfer !== true,
+    /** TimeoutNow of this term or a later one, to a voter: the leader hands over, campaign now. */
+    isTimeoutNowToVoter: ({ context, event }) =>
+      event.type === 'TimeoutNow' && event.term >= context.currentTerm && isVoter(context.config, context.id),
+    /** Check-quorum (leadership.ts): no quorum of voters answered within the last window. */
+    hasLostQuorum: ({ context }) => context.features.checkQuorum && hasLostQuorum(context),
+    isTransferOverdue: ({ context }) => isTransferOverdue(context),
+    isTransfereeCaughtUp: ({ context }) => isTransfereeCaughtUp(context),
+    canTransferLeadership: ({ context, event }) =>
+      event.type === 'TransferLeadership' && transferRefusal(context, event.to) === null,
+    /** A transfer is under way: the leader takes no proposal. */
+    isTransferring: ({ context }) => context.transfer !== null,
+    /** Single-server change rules (membership.ts): one at a time, after an entry of this term commits. */
+    canChangeConfig: ({ context, event }) =>
+      event.type === 'ChangeConfig' && configChangeRefusal(context, event.change) === null,
+    /** The leader is no voter of a committed configuration: it led the change that removed it. */
+    isRemovedAndCommitted: ({ context }) =>
+      !isVoter(context.config, context.id) && context.commitIndex >= context.configIndex,
     /** Figure 2, receiver step 2: the log holds prevLogIndex with prevLogTerm (log-matching.ts). */
     logMatchesPrev: ({ context, event }) =>
       event.type === 'AppendEntries' && logMatchesPrev(context.log, event),
@@ -110,6 +172,8 @@ const effects = setup({
     // Deterministic defaults; the node host provides a randomized electionTimeout.
     electionTimeout: ({ context }) => context.timing.electionTimeoutMinMs,
     heartbeatInterval: ({ context }) => context.timing.heartbeatIntervalMs,
+    /** How long a follower holds to the leader it heard from: the minimum election timeout. */
+    leaderLease: ({ context }) => context.timing.electionTimeoutMinMs,
   },
 });
 
@@ -128,7 +192,7 @@ const startElection = effects.assign(({ context }) => ({
 }));
 
 const requestVotes = effects.enqueueActions(({ context, enqueue }) => {
-  const messages: RequestVote[] = context.peers.map((peer, i) => ({
+  const messages: RequestVote[] = votingPeers(context.config, context.id).map((peer, i) => ({
     type: 'RequestVote',
     from: context.id,
     to: peer,
@@ -136,10 +200,42 @@ const requestVotes = effects.enqueueActions(({ context, enqueue }) => {
     rpcId: context.nextRpcId + i,
     lastLogIndex: context.log.lastIndex,
     lastLogTerm: context.log.lastTerm,
+    ...(context.campaignTransfer ? { transfer: true as const } : {}),
   }));
-  enqueue.assign({ nextRpcId: context.nextRpcId + messages.length });
+  enqueue.assign({ nextRpcId: context.nextRpcId + messages.length, campaignTransfer: false });
   enqueue({ type: 'send', params: { messages } });
 });
+
+/** Thesis 9.6: ask every voter whether it would vote in the next term, without moving to it. */
+const requestPreVotes = effects.enqueueActions(({ context, enqueue }) => {
+  const messages: PreVote[] = votingPeers(context.config, context.id).map((peer, i) => ({
+    type: 'PreVote',
+    from: context.id,
+    to: peer,
+    term: context.currentTerm + 1,
+    rpcId: context.nextRpcId + i,
+    lastLogIndex: context.log.lastIndex,
+    lastLogTerm: context.log.lastTerm,
+  }));
+  enqueue.assign({
+    leaderId: null,
+    votes: [context.id],
+    preVoteRound: context.nextRpcId,
+    nextRpcId: context.nextRpcId + messages.length,
+  });
+  enqueue({ type: 'send', params: { messages } });
+});
+
+/** The answer to a PreVote, with currentTerm (never changed by it); granting is the guard's call. */
+const preVoteReply = (voteGranted: boolean) =>
+  answer('PreVote', (context, request: PreVote) => ({
+    type: 'PreVoteReply',
+    ...replyTo(context, request),
+    voteGranted,
+  }));
+
+/** The leader asked for this election (TimeoutNow): its RequestVotes say so, past leader stickiness. */
+const markTransferCampaign = effects.assign({ campaignTransfer: true });
 
 const grantVote = effects.assign(({ event }) => {
   assertEvent(event, 'RequestVote');
@@ -174,7 +270,7 @@ const sendVoteGranted = voteReply(true);
 const sendVoteRefused = voteReply(false);
 
 const recordVote = effects.assign(({ context, event }) => {
-  assertEvent(event, 'RequestVoteReply');
+  assertEvent(event, ['RequestVoteReply', 'PreVoteReply']);
   return context.votes.includes(event.from) ? {} : { votes: [...context.votes, event.from] };
 });
 
@@ -187,6 +283,9 @@ const becomeLeader = effects.enqueueActions(({ context, enqueue }) => {
     leaderId: context.id,
     progress: initialProgress(context.peers, context.log),
     reads: NO_READS,
+    leaderTicks: 0,
+    heardAt: {},
+    transfer: null,
   });
   if (!context.noopOnElection) return;
   const edit = {
@@ -240,12 +339,21 @@ const appendNewEntries = effects.enqueueActions(({ context, event, enqueue }) =>
   assertEvent(event, 'AppendEntries');
   const edit = appendEdit(context.log, event);
   if (edit === null) return;
-  enqueue.assign(({ context: current }) => ({
-    log: applyLogEdit(current.log, edit),
-    persistedIndex: Math.min(current.persistedIndex, edit.from - 1),
-  }));
+  enqueue.assign(({ context: current }) => {
+    const log = applyLogEdit(current.log, edit);
+    return {
+      log,
+      persistedIndex: Math.min(current.persistedIndex, edit.from - 1),
+      ...withMembership(current.id, membershipAfterEdit(log, current, edit)),
+    };
+  });
   enqueue({ type: 'persistLog', params: edit });
 });
+
+/** A membership update with the peers list it implies. */
+function withMembership(self: NodeId, update: { config?: ClusterConfig; configIndex?: number }) {
+  return update.config === undefined ? update : { ...update, peers: replicaPeers(update.config, self) };
+}
 
 /** Receiver step 5: commit up to leaderCommit, within what this request vouches for. */
 const followLeaderCommit = effects.assign(({ context, event }) => {
@@ -298,8 +406,7 @@ const advanceCommitIndex = effects.assign(({ context }) => ({
     context.commitIndex,
     context.currentTerm,
     context.log,
-    context.persistedIndex,
-    Object.values(context.progress),
+    voterMatchIndexes(context.config, context.id, context.persistedIndex, context.progress),
   ),
 }));
 
@@ -337,11 +444,16 @@ const installSnapshot = effects.enqueueActions(({ context, event, enqueue }) => 
   if (index > context.commitIndex && index > context.log.snapshotIndex) {
     enqueue.assign(({ context: current }) => {
       const keepsTail = current.log.termAt(index) === term;
+      const config = event.config ?? configAt(current.log, current, index).config;
+      // A configuration entry in the tail kept stays in force; otherwise the snapshot's is.
+      const keepsConfig = keepsTail && current.configIndex > index;
       return {
         log: current.log.compact(index, term),
-        snapshot: { index, term, data },
+        snapshot: { index, term, data, config },
         commitIndex: index,
         persistedIndex: keepsTail ? current.persistedIndex : Math.min(current.persistedIndex, index),
+        baseConfig: config,
+        ...(keepsConfig ? {} : withMembership(current.id, { config, configIndex: index })),
       };
     });
   }
@@ -361,10 +473,79 @@ function snapshotReply(context: RaftContext, request: InstallSnapshot, matchInde
 const takeSnapshot = effects.assign(({ context, event }) => {
   assertEvent(event, 'Snapshot');
   const term = context.log.termAt(event.index) ?? 0;
+  const { config } = configAt(context.log, context, event.index);
   return {
     log: context.log.compact(event.index, term),
-    snapshot: { index: event.index, term, data: event.data },
+    snapshot: { index: event.index, term, data: event.data, config },
+    baseConfig: config,
   };
+});
+
+// --- Check-quorum and leadership transfer (machines/leadership.ts) ---
+
+/** Leader: one more heartbeat tick; check-quorum and transfers count time in them. */
+const tickLeader = effects.assign(({ context }) => ({ leaderTicks: context.leaderTicks + 1 }));
+
+/** Leader: this member answered a request of this term, in this tick. */
+const recordHeard = effects.assign(({ context, event }) => {
+  assertEvent(event, ['AppendEntriesReply', 'InstallSnapshotReply']);
+  return { heardAt: { ...context.heardAt, [event.from]: context.leaderTicks } };
+});
+
+/** Stepping down without a higher term (lost quorum, or removed): no leader is known now. */
+const forgetLeader = effects.assign({ leaderId: null });
+
+const startTransfer = effects.assign(({ context, event }) => {
+  assertEvent(event, 'TransferLeadership');
+  return { transfer: { to: event.to, sinceTick: context.leaderTicks, timeoutNowSent: false } };
+});
+
+/** The target holds the whole log: it may campaign now, and will win unless a quorum moved on. */
+const sendTimeoutNow = effects.enqueueActions(({ context, enqueue }) => {
+  const { transfer } = context;
+  if (transfer === null) throw new Error('sendTimeoutNow: no transfer under way');
+  enqueue.assign({ transfer: { ...transfer, timeoutNowSent: true }, nextRpcId: context.nextRpcId + 1 });
+  const message = {
+    type: 'TimeoutNow' as const,
+    from: context.id,
+    to: transfer.to,
+    term: context.currentTerm,
+    rpcId: context.nextRpcId,
+  };
+  enqueue({ type: 'send', params: { messages: [message] } });
+});
+
+const abandonTransfer = effects.assign({ transfer: null });
+
+// --- Membership (machines/membership.ts) ---
+
+/**
+ * Leader: the change as a configuration entry of its term, in force at once (a server uses
+ * the latest configuration in its log); new members are probed, removed ones dropped.
+ */
+const appendConfigChange = effects.enqueueActions(({ context, event, enqueue }) => {
+  assertEvent(event, 'ChangeConfig');
+  const config = applyConfigChange(context.config, event.change);
+  const index = context.log.lastIndex + 1;
+  const edit = { from: index, entries: [{ term: context.currentTerm, command: NOOP_COMMAND, config }] };
+  const peers = replicaPeers(config, context.id);
+  const progress: Record<NodeId, PeerProgress> = {};
+  for (const peer of peers) {
+    progress[peer] = progressOf(context.progress, peer) ?? {
+      nextIndex: index,
+      matchIndex: 0,
+      mode: 'probe',
+      probeRpcId: null,
+    };
+  }
+  enqueue.assign(({ context: current }) => ({
+    log: applyLogEdit(current.log, edit),
+    config,
+    configIndex: index,
+    peers,
+    progress,
+  }));
+  enqueue({ type: 'persistLog', params: edit });
 });
 
 const recordPersisted = effects.assign(({ context, event }) => {
@@ -489,12 +670,26 @@ const sendReadRound = sendHeartbeats;
 /** After stepping down, handle the same message again as a follower, in the same step. */
 const reprocessAsFollower = effects.raise(({ event }) => event);
 
+const sendPreVoteGranted = preVoteReply(true);
+const sendPreVoteRefused = preVoteReply(false);
+
 /** Every protocol step by name, so diagrams, inspection and path tests can show them. */
 const raftSetup = effects.extend({
   actions: {
     adoptHigherTerm,
     startElection,
     requestVotes,
+    requestPreVotes,
+    sendPreVoteGranted,
+    sendPreVoteRefused,
+    markTransferCampaign,
+    tickLeader,
+    recordHeard,
+    forgetLeader,
+    startTransfer,
+    sendTimeoutNow,
+    abandonTransfer,
+    appendConfigChange,
     grantVote,
     sendVoteGranted,
     sendVoteRefused,
@@ -557,8 +752,29 @@ export const raftMachine = raftSetup.createMachine({
     follower: {
       initial: 'waiting',
       states: {
+        // Entered on start, on a vote granted and on every request of the leader's term.
         waiting: {
-          after: { electionTimeout: { target: '#raft.candidate' } },
+          initial: 'leased',
+          states: {
+            // Within the minimum election timeout: the leader heard from (if any) still holds.
+            leased: {
+              after: { leaderLease: { target: 'lapsed' } },
+              on: {
+                RequestVote: { guard: 'isLeaderSticky', actions: 'sendVoteRefused' },
+                // Thesis 9.6: a pre-vote is refused while a leader is heard from.
+                PreVote: { guard: 'knowsLeader', actions: 'sendPreVoteRefused' },
+              },
+            },
+            lapsed: {},
+          },
+          after: {
+            electionTimeout: [
+              // Learners, and nodes outside the configuration, wait for the leader instead.
+              { guard: 'isNotVoter', target: 'waiting', reenter: true },
+              { guard: 'usesPreVote', target: '#raft.preCandidate' },
+              { target: '#raft.candidate' },
+            ],
+          },
         },
       },
       exit: 'abandonAllAskedReads',
@@ -573,6 +789,11 @@ export const raftMachine = raftSetup.createMachine({
             actions: ['adoptHigherTerm', 'grantVote', 'sendVoteGranted'],
           },
           { actions: ['adoptHigherTerm', 'sendVoteRefused'] },
+        ],
+        // A pre-vote changes nothing here: no term, no vote, no timer.
+        PreVote: [
+          { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
+          { actions: 'sendPreVoteRefused' },
         ],
         // Figure 2's AppendEntries receiver. Any request of the current term is the leader's,
         // so the timer restarts whether or not the logs match.
@@ -595,7 +816,14 @@ export const raftMachine = raftSetup.createMachine({
           { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
           { target: '.waiting', actions: ['adoptHigherTerm', 'followSender', 'installSnapshot'] },
         ],
+        // The leader hands over (thesis 3.10): campaign at once, past pre-vote and stickiness.
+        TimeoutNow: {
+          guard: 'isTimeoutNowToVoter',
+          target: '#raft.candidate',
+          actions: ['adoptHigherTerm', 'markTransferCampaign'],
+        },
         RequestVoteReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
+        PreVoteReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
         AppendEntriesReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
         InstallSnapshotReply: { guard: 'isHigherTerm', actions: 'adoptHigherTerm' },
         Read: [{ guard: 'knowsLeader', actions: 'askLeaderForReadIndex' }, { actions: 'refuseReads' }],
@@ -606,18 +834,67 @@ export const raftMachine = raftSetup.createMachine({
         ],
       },
     },
+    // Thesis 9.6: polling for pre-votes at the same term; only a quorum of them starts an election.
+    preCandidate: {
+      initial: 'polling',
+      states: {
+        polling: {
+          entry: 'requestPreVotes',
+          always: { guard: 'hasPreVoteQuorum', target: '#raft.candidate' },
+          after: { electionTimeout: { target: 'polling', reenter: true } },
+        },
+      },
+      on: {
+        RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
+        PreVote: [
+          { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
+          { actions: 'sendPreVoteRefused' },
+        ],
+        PreVoteReply: [stepDown, { guard: 'isPreVoteForThisRound', actions: 'recordVote' }],
+        RequestVoteReply: stepDown,
+        AppendEntries: [
+          { guard: 'isStaleTerm', actions: 'refuseAppend' },
+          // A leader of this term (or a later one) is alive: follow it.
+          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+        ],
+        AppendEntriesReply: stepDown,
+        InstallSnapshot: [
+          { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
+          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+        ],
+        InstallSnapshotReply: stepDown,
+        TimeoutNow: {
+          guard: 'isTimeoutNowToVoter',
+          target: 'candidate',
+          actions: ['adoptHigherTerm', 'markTransferCampaign'],
+        },
+        Read: { actions: 'refuseReads' },
+        ReadIndex: [stepDownToHandle, { actions: 'refuseReadIndex' }],
+        ReadIndexReply: stepDown,
+      },
+    },
     candidate: {
       initial: 'campaigning',
       states: {
         campaigning: {
           entry: ['startElection', 'requestVotes'],
           always: { guard: 'hasVoteQuorum', target: '#raft.leader', actions: 'becomeLeader' },
-          after: { electionTimeout: { target: 'campaigning', reenter: true } },
+          after: {
+            electionTimeout: [
+              { guard: 'usesPreVote', target: '#raft.preCandidate' },
+              { target: 'campaigning', reenter: true },
+            ],
+          },
         },
       },
       on: {
         RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
+        PreVote: [
+          { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
+          { actions: 'sendPreVoteRefused' },
+        ],
         RequestVoteReply: [stepDown, { guard: 'isVoteForThisElection', actions: 'recordVote' }],
+        PreVoteReply: stepDown,
         AppendEntries: [
           { guard: 'isStaleTerm', actions: 'refuseAppend' },
           // Someone won this term (or a later one): follow it and let the follower answer.
@@ -629,6 +906,7 @@ export const raftMachine = raftSetup.createMachine({
           { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
         ],
         InstallSnapshotReply: stepDown,
+        TimeoutNow: stepDownToHandle,
         Read: { actions: 'refuseReads' },
         ReadIndex: [stepDownToHandle, { actions: 'refuseReadIndex' }],
         ReadIndexReply: stepDown,
@@ -639,14 +917,40 @@ export const raftMachine = raftSetup.createMachine({
       states: {
         heartbeating: {
           entry: 'sendHeartbeats',
-          after: { heartbeatInterval: { target: 'heartbeating', reenter: true } },
+          after: {
+            heartbeatInterval: [
+              // Check-quorum (thesis 6.2): no quorum answered within the window, so step down.
+              { guard: 'hasLostQuorum', target: '#raft.follower', actions: 'forgetLeader' },
+              // A transfer that got no new leader within an election timeout gives up.
+              {
+                guard: 'isTransferOverdue',
+                target: 'heartbeating',
+                reenter: true,
+                actions: ['tickLeader', 'abandonTransfer'],
+              },
+              { target: 'heartbeating', reenter: true, actions: 'tickLeader' },
+            ],
+          },
         },
       },
       exit: 'abandonReads',
-      // Checked after every event: acks, commits and new reads can each confirm reads.
-      always: { guard: 'hasConfirmedReads', actions: 'releaseConfirmedReads' },
+      // Checked after every event: acks, commits and new reads can each confirm reads; a
+      // reply can bring the transfer's target up to date; a commit can end a removed leader's term.
+      always: [
+        { guard: 'hasConfirmedReads', actions: 'releaseConfirmedReads' },
+        { guard: 'isTransfereeCaughtUp', actions: 'sendTimeoutNow' },
+        { guard: 'isRemovedAndCommitted', target: 'follower', actions: 'forgetLeader' },
+      ],
       on: {
-        RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
+        // Leader stickiness holds for the leader too: it hears from itself.
+        RequestVote: [
+          { guard: 'isLeaderSticky', actions: 'sendVoteRefused' },
+          stepDownToHandle,
+          { actions: 'sendVoteRefused' },
+        ],
+        // A leader is alive: never a pre-vote, and a pre-vote's term is not adopted.
+        PreVote: { actions: 'sendPreVoteRefused' },
+        PreVoteReply: stepDown,
         AppendEntries: [
           stepDownToHandle,
           // Stale, or of our own term (two leaders in one term cannot be, so it is not followed):
@@ -661,18 +965,24 @@ export const raftMachine = raftSetup.createMachine({
           { guard: 'isUncountedReply' }, // dropped
           {
             guard: 'isAppendAccepted',
-            actions: ['recordReadAck', 'advanceMatch', 'advanceCommitIndex', 'streamEntries'],
+            actions: ['recordReadAck', 'recordHeard', 'advanceMatch', 'advanceCommitIndex', 'streamEntries'],
           },
-          { actions: ['recordReadAck', 'backUpNextIndex', 'probeFollower'] },
+          { actions: ['recordReadAck', 'recordHeard', 'backUpNextIndex', 'probeFollower'] },
         ],
         InstallSnapshot: [stepDownToHandle, { actions: 'refuseSnapshot' }],
         // The follower installed the snapshot: it holds everything up to its last index.
         InstallSnapshotReply: [
           stepDown,
           { guard: 'isUncountedReply' }, // dropped
-          { actions: ['recordReadAck', 'advanceMatch', 'advanceCommitIndex', 'streamEntries'] },
+          {
+            actions: ['recordReadAck', 'recordHeard', 'advanceMatch', 'advanceCommitIndex', 'streamEntries'],
+          },
         ],
-        Propose: { actions: 'appendProposals' },
+        TimeoutNow: stepDownToHandle,
+        // During a transfer proposals are not taken (the host refuses them before they get here).
+        Propose: [{ guard: 'isTransferring' }, { actions: 'appendProposals' }],
+        TransferLeadership: { guard: 'canTransferLeadership', actions: 'startTransfer' },
+        ChangeConfig: { guard: 'canChangeConfig', actions: 'appendConfigChange' },
         Read: { actions: 'queueReads' },
         ReadIndex: [
           stepDownToHandle,

@@ -66,12 +66,16 @@ export interface ReadAnswer {
  * leader's own counted as answering everything.
  */
 export function quorumAcked(context: RaftContext): number {
-  const acks = context.peers.map((peer) =>
-    Object.hasOwn(context.reads.acked, peer) ? context.reads.acked[peer]! : 0,
+  const { voters } = context.config;
+  const acks = voters.map((voter) =>
+    voter === context.id
+      ? Number.POSITIVE_INFINITY
+      : Object.hasOwn(context.reads.acked, voter)
+        ? context.reads.acked[voter]!
+        : 0,
   );
-  acks.push(Number.POSITIVE_INFINITY);
   acks.sort((a, b) => b - a);
-  return acks[quorumSize(context.peers.length + 1) - 1]!;
+  return acks[quorumSize(voters.length) - 1] ?? 0;
 }
 
 /** Reads wait for a round, and a quorum has answered the one before (at most one is out). */

@@ -127,6 +127,7 @@ function planSnapshot(
       offset: 0,
       data: snapshot.data,
       done: true,
+      ...(snapshot.config === undefined ? {} : { config: snapshot.config }),
     },
     progress: { ...progress, mode: 'probe', probeRpcId: rpcId },
   };

@@ -21,8 +21,10 @@ import { PersistentRaftLog } from './step-log.js';
 import type { RaftTiming } from './timing.js';
 import { electionTimeoutMs } from './timing.js';
 
-/** The chart's two timers, by the name of the delay that drives them. */
-export type TimerName = 'electionTimeout' | 'heartbeatInterval';
+/** The chart's timers, by the name of the delay that drives them. */
+export type TimerName = 'electionTimeout' | 'heartbeatInterval' | 'leaderLease';
+
+export const TIMER_NAMES: readonly TimerName[] = ['electionTimeout', 'heartbeatInterval', 'leaderLease'];
 
 /** What a timer carries: step the node with it when the timer fires. */
 export interface TimerEvent {
@@ -304,6 +306,6 @@ function toEffect(action: ExecutableActionObject): Effect | null {
 /** The delay's name in an `after` event id: `xstate.after.<delay>.<state id>`. */
 function timerName(id: string): TimerName {
   const name = id.startsWith(AFTER_PREFIX) ? id.slice(AFTER_PREFIX.length).split('.')[0] : undefined;
-  if (name === 'electionTimeout' || name === 'heartbeatInterval') return name;
+  if ((TIMER_NAMES as readonly (string | undefined)[]).includes(name)) return name as TimerName;
   throw new Error(`step: timer "${id}" is not one of the chart's named timers`);
 }

@@ -10,8 +10,8 @@
  * and a section's end is its node going down. Browser-safe.
  */
 import type { NodeId, RaftMessage } from '../../machines/index.js';
-import { isRaftMessageType, isTimerEvent } from '../../machines/index.js';
-import type { StepEvent } from '../../machines/index.js';
+import { TIMER_NAMES, isRaftMessageType, isTimerEvent } from '../../machines/index.js';
+import type { StepEvent, TimerName } from '../../machines/index.js';
 import { ConfigError } from '../errors.js';
 import type { ClusterSource } from './cluster-source.js';
 import type { InspectEvent, InspectListener } from './inspect-event.js';
@@ -259,6 +259,7 @@ function messageKey(message: RaftMessage): string {
   return `${message.type}|${message.from}|${message.to}|${message.term}|${rpc}`;
 }
 
-function timerOf(type: string): 'electionTimeout' | 'heartbeatInterval' {
-  return type.startsWith('xstate.after.heartbeatInterval') ? 'heartbeatInterval' : 'electionTimeout';
+function timerOf(type: string): TimerName {
+  const name = type.slice('xstate.after.'.length).split('.')[0];
+  return TIMER_NAMES.find((timer) => timer === name) ?? 'electionTimeout';
 }

@@ -282,6 +282,10 @@ export class NodeHost extends Emitter<NodeHostEvents> {
           this.#timers.expect('heartbeatInterval');
           return context.timing.heartbeatIntervalMs;
         },
+        leaderLease: ({ context }) => {
+          this.#timers.expect('leaderLease');
+          return context.timing.electionTimeoutMinMs;
+        },
       },
     });
     this.#actor = createActor(machine, {

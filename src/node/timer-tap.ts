@@ -4,9 +4,10 @@
  * functions say, just before, which timer the next one is. So the cluster view draws the
  * real timer's deadline, and a simulator can move a real timer (fire it now, align it).
  */
+import type { TimerName } from '../../machines/index.js';
 import type { Clock } from './providers.js';
 
-export type TimerKind = 'electionTimeout' | 'heartbeatInterval';
+export type TimerKind = TimerName;
 
 export interface PendingTimer {
   readonly kind: TimerKind;

@@ -44,6 +44,12 @@ export function messageLook(message: RaftMessage): MessageLook {
       return look('read', false, `RI${term}`);
     case 'ReadIndexReply':
       return look('read', true, `RI${mark(message.readIndex !== null)}${term}`);
+    case 'PreVote':
+      return look('vote', false, `PV${term}`);
+    case 'PreVoteReply':
+      return look('vote', true, `PV${mark(message.voteGranted)}${term}`);
+    case 'TimeoutNow':
+      return look('vote', false, `TN${term}`);
   }
 }
 
