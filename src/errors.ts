@@ -103,3 +103,35 @@ export class NodeStoppedError extends RaftError {
     super(`node ${nodeId} is not running: call start() first, or use another node`);
   }
 }
+
+/**
+ * A leadership transfer did not happen: the leader refused to start it (`reason`: the
+ * target is no voter, another transfer is under way...) or gave up after an election
+ * timeout without a new leader. The old leader leads on (when it still can): retry, or
+ * pick another target.
+ */
+export class LeadershipTransferError extends RaftError {
+  constructor(
+    readonly nodeId: string,
+    readonly target: string | null,
+    readonly reason: string,
+  ) {
+    super(`node ${nodeId} did not hand its leadership${target === null ? '' : ` to ${target}`}: ${reason}`);
+  }
+}
+
+/**
+ * A membership change was refused before it reached the log (`reason` says why and what
+ * to do: wait for the previous change to commit, promote a learner instead of adding it...),
+ * or it did not commit in time (`index` set: its outcome is unknown; read the membership
+ * before retrying).
+ */
+export class MembershipChangeError extends RaftError {
+  constructor(
+    readonly nodeId: string,
+    readonly reason: string,
+    readonly index: number | null = null,
+  ) {
+    super(`node ${nodeId} did not change the membership: ${reason}`);
+  }
+}

@@ -7,10 +7,13 @@
  * the inspection feed's server.
  */
 import type {
+  ClusterConfig,
+  ConfigChange,
   JsonLimits,
   LogEdit,
   NodeId,
   RaftContext,
+  RaftFeatures,
   RaftMessage,
   RaftTiming,
   ReplicationLimits,
@@ -19,7 +22,10 @@ import type {
 import { NOOP_COMMAND, checkJsonValue } from '../../machines/index.js';
 import { Emitter } from '../emitter.js';
 import {
+  ConfigError,
   InvalidCommandError,
+  LeadershipTransferError,
+  MembershipChangeError,
   NodeStoppedError,
   NotLeaderError,
   ProposalOutcomeUnknownError,
@@ -28,7 +34,14 @@ import {
 } from '../errors.js';
 import type { NodeFailedError } from '../errors.js';
 import { CRYPTO_RANDOM } from '../node/crypto-random.js';
-import type { InputRecord, NodeStatus, NodeStep, Submission, XStateInspect } from '../node/node-host.js';
+import type {
+  InputRecord,
+  LeaderRequestAnswer,
+  NodeStatus,
+  NodeStep,
+  Submission,
+  XStateInspect,
+} from '../node/node-host.js';
 import { NodeHost } from '../node/node-host.js';
 import type {
   AppliedEntry,
@@ -40,7 +53,7 @@ import type {
 } from '../node/providers.js';
 import type { PendingTimer, TimerKind } from '../node/timer-tap.js';
 import { REAL_CLOCK } from '../node/real-clock.js';
-import { validateCommandLimits } from '../node/validate-options.js';
+import { validateCommandLimits, validateFeatures } from '../node/validate-options.js';
 import type { StateMachine } from './state-machine.js';
 
 /** Timing for real networks: heartbeats every 50 ms, elections after 300-600 ms of silence. */
@@ -59,8 +72,21 @@ export const DEFAULT_COMMAND_LIMITS: JsonLimits = { maxDepth: 100, maxBytes: 1 <
 
 export interface RaftNodeOptions<Command, Result> {
   readonly id: NodeId;
-  /** Every other voter in the cluster. */
+  /**
+   * A new cluster's other voters: the cluster starts as this node plus `peers`, all voting.
+   * Once the membership changes, the log and snapshots hold it (docs/membership.md).
+   */
   readonly peers: readonly NodeId[];
+  /**
+   * This node joins a running cluster: it starts as no member, never campaigns, and waits
+   * for the leader to add it (`addLearner`, then `promote`; or `addVoter`). Default false.
+   */
+  readonly join?: boolean;
+  /**
+   * Pre-vote (docs/pre-vote.md) and check-quorum with leader stickiness
+   * (docs/check-quorum.md); both on by default. Off, the node runs the Raft paper's election.
+   */
+  readonly features?: Partial<RaftFeatures>;
   readonly transport: Transport;
   readonly storage: Storage;
   readonly stateMachine: StateMachine<Command, Result>;
@@ -117,7 +143,22 @@ export interface ReadDone {
   readonly index: number;
 }
 
+/** A membership change that committed: where, and the configuration from then on. */
+export interface MembershipChanged {
+  readonly index: number;
+  readonly term: number;
+  readonly config: ClusterConfig;
+}
+
+/** The node that leads after a transfer, and its term. */
+export interface LeadershipTransferred {
+  readonly leaderId: NodeId;
+  readonly term: number;
+}
+
 export interface RaftNodeEvents<Result> {
+  /** The configuration in force here changed (appended, truncated back, or from a snapshot). */
+  membership: [ClusterConfig];
   /** This node's role or term changed. */
   role: [{ role: NodeStatus['role']; term: number }];
   /** The leader this node knows of changed. */
@@ -151,9 +192,9 @@ export interface RaftNodeEvents<Result> {
 }
 
 // Methods, not function-typed fields: a RaftNode<C, undefined> is then usable as a RaftNode<C, unknown>.
-interface Pending<Result> {
+interface Pending<Value> {
   readonly term: number;
-  resolve(value: Proposed<Result>): void;
+  resolve(value: Value): void;
   reject(error: Error): void;
   readonly timer: unknown;
 }
@@ -174,7 +215,9 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
   readonly #commandLimits: JsonLimits;
   #host: NodeHost | null = null;
   #stopped = false;
-  readonly #pending = new Map<number, Pending<Result>>();
+  readonly #pending = new Map<number, Pending<Proposed<Result>>>();
+  /** Membership changes appended here, by index, until they apply. */
+  readonly #pendingChanges = new Map<number, Pending<MembershipChanged>>();
   readonly #reads = new Set<PendingRead>();
   /** The last entry applied here (no-ops included), or the snapshot restored. */
   #appliedIndex = 0;
@@ -192,6 +235,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       maxBytes: options.maxCommandBytes ?? DEFAULT_COMMAND_LIMITS.maxBytes,
     };
     validateCommandLimits(this.#commandLimits);
+    validateFeatures(options.features);
   }
 
   /** Recovers from storage and joins the cluster. */
@@ -201,6 +245,8 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     const host = await NodeHost.create({
       id: options.id,
       peers: options.peers,
+      ...(options.join === true ? { config: { voters: [], learners: [], addresses: {} } } : {}),
+      ...(options.features === undefined ? {} : { features: options.features }),
       timing: options.timing ?? DEFAULT_TIMING,
       transport: options.transport,
       storage: options.storage,
@@ -213,6 +259,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
     host.on('role', ({ role, term }) => this.emit('role', { role, term }));
+    host.on('config', (config) => this.emit('membership', config));
     host.on('leader', (leaderId, term) => {
       this.#leaderId = leaderId;
       this.emit('leader', { leaderId, term });
@@ -276,6 +323,123 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
         this.#pending.set(index, { term, resolve, reject, timer });
       });
     });
+  }
+
+  /**
+   * Hands this leader's leadership to `to` (thesis 3.10), or to its most up to date voter:
+   * brings it up to date, tells it to campaign (TimeoutNow), and takes no proposal meanwhile
+   * (they fail with NotLeaderError naming the target). Resolves with the new leader once this
+   * node learns of it; rejects with NotLeaderError when this node does not lead, and with
+   * LeadershipTransferError when it refuses (`to` is no voter, a transfer is under way) or
+   * gives up after an election timeout.
+   */
+  transferLeadership(to?: NodeId): Promise<LeadershipTransferred> {
+    let host: NodeHost;
+    try {
+      host = this.#liveHost();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const answer = host.transferLeadership(to ?? null);
+    if (!answer.ok) return Promise.reject(this.#leaderRequestError(answer, to ?? null, 'transfer'));
+    const target = answer.to;
+    return new Promise<LeadershipTransferred>((resolve, reject) => {
+      const done = (outcome: LeadershipTransferred | Error) => {
+        host.off('leader', onLeader);
+        host.off('transferAbandoned', onAbandoned);
+        host.off('error', onError);
+        this.#clock.clearTimeout(timer);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const onLeader = (leaderId: NodeId | null, term: number) => {
+        if (leaderId !== null && leaderId !== this.id) done({ leaderId, term });
+      };
+      const onAbandoned = () =>
+        done(new LeadershipTransferError(this.id, target, 'no new leader within an election timeout'));
+      const onError = (error: Error) => done(error);
+      // This node stepped down but heard of no leader (the target's election failed, say).
+      const timeoutMs = this.#options.proposalTimeoutMs ?? 5000;
+      const timer = this.#clock.setTimeout(
+        () => done(new LeadershipTransferError(this.id, target, `no leader known after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      host.on('leader', onLeader);
+      host.on('transferAbandoned', onAbandoned);
+      host.on('error', onError);
+    });
+  }
+
+  /** Adds `id` as a voter at once (docs/membership.md: adding a learner first, then promoting it, keeps quorums live). */
+  addVoter(id: NodeId, address?: string): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'addVoter', id, ...(address === undefined ? {} : { address }) });
+  }
+
+  /** Adds `id` as a learner: it receives the log and snapshots, and never votes until promoted. */
+  addLearner(id: NodeId, address?: string): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'addLearner', id, ...(address === undefined ? {} : { address }) });
+  }
+
+  /** Makes learner `id` a voter. */
+  promote(id: NodeId): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'promote', id });
+  }
+
+  /** Removes voter or learner `id`; a leader that removes itself steps down once the change commits. */
+  removeMember(id: NodeId): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'remove', id });
+  }
+
+  /**
+   * One single-server membership change (docs/membership.md). Resolves once its
+   * configuration entry is committed and applied here; rejects with NotLeaderError when this
+   * node does not lead, MembershipChangeError when the change does not fit now (a change
+   * is still uncommitted, no entry of this term is committed yet, `id` is a voter already...)
+   * or does not commit within `proposalTimeoutMs`, and ConfigError for a malformed change.
+   */
+  changeMembership(change: ConfigChange): Promise<MembershipChanged> {
+    let host: NodeHost;
+    try {
+      host = this.#liveHost();
+      checkChange(change);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    const answer = host.changeConfig(change);
+    if (!answer.ok) return Promise.reject(this.#leaderRequestError(answer, change.id, 'membership'));
+    const { index, term } = answer;
+    return new Promise<MembershipChanged>((resolve, reject) => {
+      const timeoutMs = this.#options.proposalTimeoutMs ?? 5000;
+      const timer = this.#clock.setTimeout(() => {
+        this.#pendingChanges.delete(index);
+        reject(
+          new MembershipChangeError(
+            this.id,
+            `not committed within ${timeoutMs} ms: its outcome is unknown`,
+            index,
+          ),
+        );
+      }, timeoutMs);
+      this.#pendingChanges.set(index, { term, resolve, reject, timer });
+    });
+  }
+
+  /** The configuration in force here: the latest in the log, committed or not. */
+  membership(): ClusterConfig {
+    const host = this.#host;
+    if (host === null) throw new NodeStoppedError(this.id);
+    return host.config();
+  }
+
+  #leaderRequestError(
+    answer: Extract<LeaderRequestAnswer<unknown>, { ok: false }>,
+    target: NodeId | null,
+    kind: 'transfer' | 'membership',
+  ): Error {
+    if (answer.notLeader) return new NotLeaderError(this.id, answer.leaderId);
+    return kind === 'transfer'
+      ? new LeadershipTransferError(this.id, target, answer.reason)
+      : new MembershipChangeError(this.id, answer.reason);
   }
 
   /**
@@ -418,9 +582,15 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
   #apply(entry: AppliedEntry): void | Promise<void> {
     this.emit('committed', entry);
     if (entry.command === NOOP_COMMAND) {
-      // A new leader's no-op: nothing to apply, but reads may wait for its index.
+      // A new leader's no-op or a configuration entry: nothing to apply, but reads may wait
+      // for its index, and a membership change for its commit.
       this.#appliedIndex = entry.index;
       this.#releaseReads();
+      this.#settle(this.#pendingChanges, entry.index, (pending) =>
+        pending.term === entry.term
+          ? pending.resolve({ index: entry.index, term: entry.term, config: this.#configAt(entry) })
+          : pending.reject(new NotLeaderError(this.id, this.#leaderId)),
+      );
       return;
     }
     const result = this.#options.stateMachine.apply(entry.command as Command, entry.index);
@@ -433,7 +603,7 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     this.#appliedIndex = entry.index;
     this.emit('applied', { index: entry.index, term: entry.term, result });
     this.#releaseReads();
-    this.#settle(entry.index, (pending) =>
+    this.#settle(this.#pending, entry.index, (pending) =>
       pending.term === entry.term
         ? pending.resolve({ index: entry.index, term: entry.term, result })
         : pending.reject(new NotLeaderError(this.id, this.#leaderId)),
@@ -457,20 +627,40 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     // Proposals a snapshot from another leader covers: their outcome here is unknown (the
     // entry there may be this one, committed, or another leader's).
     for (const index of [...this.#pending.keys()].filter((i) => i <= snapshot.index)) {
-      this.#settle(index, (pending) => pending.reject(new ProposalOutcomeUnknownError(index)));
+      this.#settle(this.#pending, index, (pending) => pending.reject(new ProposalOutcomeUnknownError(index)));
+    }
+    for (const index of [...this.#pendingChanges.keys()].filter((i) => i <= snapshot.index)) {
+      const unknown = new MembershipChangeError(
+        this.id,
+        "the leader's snapshot replaced it: its outcome is unknown",
+        index,
+      );
+      this.#settle(this.#pendingChanges, index, (pending) => pending.reject(unknown));
     }
   }
 
-  #settle(index: number, settle: (pending: Pending<Result>) => void): void {
-    const pending = this.#pending.get(index);
+  /** The configuration an applied configuration entry holds (the one in force if it holds none). */
+  #configAt(entry: AppliedEntry): ClusterConfig {
+    return entry.config ?? this.membership();
+  }
+
+  #settle<Value>(
+    waiting: Map<number, Pending<Value>>,
+    index: number,
+    settle: (pending: Pending<Value>) => void,
+  ): void {
+    const pending = waiting.get(index);
     if (pending === undefined) return;
-    this.#pending.delete(index);
+    waiting.delete(index);
     this.#clock.clearTimeout(pending.timer);
     settle(pending);
   }
 
   #failAll(error: Error): void {
-    for (const index of [...this.#pending.keys()]) this.#settle(index, (pending) => pending.reject(error));
+    for (const waiting of [this.#pending, this.#pendingChanges] as Map<number, Pending<never>>[]) {
+      for (const index of [...waiting.keys()])
+        this.#settle(waiting, index, (pending) => pending.reject(error));
+    }
     for (const read of [...this.#reads]) this.#settleRead(read, error);
   }
 
@@ -493,4 +683,18 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A change the single-server rules can judge: a known type and a member id (and a string address). */
+function checkChange(change: ConfigChange): void {
+  const types: readonly string[] = ['addVoter', 'addLearner', 'promote', 'remove'];
+  if (typeof change !== 'object' || change === null || !types.includes(change.type)) {
+    throw new ConfigError(`a membership change's type must be one of ${types.join(', ')}`);
+  }
+  if (typeof change.id !== 'string' || change.id.length === 0) {
+    throw new ConfigError('a membership change needs the member id, a non-empty string');
+  }
+  if ('address' in change && change.address !== undefined && typeof change.address !== 'string') {
+    throw new ConfigError(`the address of ${change.id} must be a string (its transport URL)`);
+  }
 }

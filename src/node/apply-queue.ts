@@ -36,7 +36,11 @@ export class ApplyQueue {
       throw new RangeError(`apply queue expected index ${this.#lastQueued + 1}, got ${firstIndex}`);
     }
     entries.forEach((entry, i) => {
-      this.#pending.push({ entry: { index: firstIndex + i, term: entry.term, command: entry.command } });
+      const { term, command, config } = entry;
+      const index = firstIndex + i;
+      this.#pending.push({
+        entry: config === undefined ? { index, term, command } : { index, term, command, config },
+      });
     });
     this.#lastQueued = firstIndex + entries.length - 1;
     if (!this.#draining) void this.#drain();

@@ -22,6 +22,8 @@ import type {
 } from 'xstate';
 import { createActor } from 'xstate';
 import type {
+  ClusterConfig,
+  ConfigChange,
   HardState,
   LogEdit,
   NodeEvent,
@@ -31,6 +33,7 @@ import type {
   RaftMessage,
   ReadAnswer,
   ReadId,
+  RaftFeatures,
   RaftTiming,
   ReplicationLimits,
   Role,
@@ -38,6 +41,11 @@ import type {
 import {
   ArrayRaftLog,
   DEFAULT_LIMITS,
+  PRODUCTION_FEATURES,
+  bestTransferTarget,
+  bootstrapConfig,
+  configChangeRefusal,
+  transferRefusal,
   electionTimeoutMs,
   isRaftMessageType,
   mergeLogEdits,
@@ -61,6 +69,7 @@ import { DEFAULT_SNAPSHOT_CHUNK, SnapshotAssembler, chunkSnapshot } from './snap
 import type { PendingTimer, TimerKind } from './timer-tap.js';
 import { TimerTap } from './timer-tap.js';
 import {
+  validateFeatures,
   validateMembership,
   validateReplication,
   validateSnapshotChunk,
@@ -72,8 +81,15 @@ export type XStateInspect = ((inspection: InspectionEvent) => void) | Observer<I
 
 export interface NodeHostOptions {
   readonly id: NodeId;
-  /** Every other voter in the cluster. */
+  /** A new cluster's other voters (its bootstrap configuration is id plus peers). */
   readonly peers: readonly NodeId[];
+  /**
+   * The bootstrap configuration instead of id plus peers; a node joining a running cluster
+   * passes one with no members. The log's and snapshot's configurations take precedence.
+   */
+  readonly config?: ClusterConfig;
+  /** Pre-vote and check-quorum (machines/context.ts); default both on (`PRODUCTION_FEATURES`). */
+  readonly features?: Partial<RaftFeatures>;
   readonly timing: RaftTiming;
   readonly transport: Transport;
   readonly storage: Storage;
@@ -159,7 +175,21 @@ type OpenRecord = Pick<InputRecord, 'at' | 'event'> & {
   readonly edits: LogEdit[];
 };
 
+/** What `transferLeadership` and `changeConfig` answer at once. */
+export type LeaderRequestAnswer<T> =
+  | ({ readonly ok: true } & T)
+  | {
+      readonly ok: false;
+      readonly notLeader: boolean;
+      readonly reason: string;
+      readonly leaderId: NodeId | null;
+    };
+
 export interface NodeHostEvents {
+  /** The configuration in force changed (an entry appended or truncated, or a snapshot installed). */
+  config: [ClusterConfig];
+  /** The leadership transfer this leader had under way ended without a new leader: it gave up. */
+  transferAbandoned: [to: NodeId];
   /** The role or the term changed. */
   role: [RoleChange];
   /** Whom this node believes leads changed (null: no one known). */
@@ -204,6 +234,8 @@ export class NodeHost extends Emitter<NodeHostEvents> {
   #lastRole: Role = 'follower';
   #lastTerm: number;
   #lastLeader: NodeId | null = null;
+  #lastConfig: ClusterConfig;
+  #lastTransfer: NodeId | null = null;
 
   // The ready loop's state.
   #flushQueued = false;
@@ -242,6 +274,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     validateTiming(options.timing);
     validateSnapshotChunk(options.maxSnapshotChunk);
     validateReplication(options.replication);
+    validateFeatures(options.features);
     return new NodeHost(options, await options.storage.load());
   }
 
@@ -254,6 +287,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     this.#writtenHardState = hardState;
     this.#writtenSnapshot = snapshot ?? null;
     this.#lastTerm = hardState.currentTerm;
+    this.#lastConfig = options.config ?? bootstrapConfig(options.id, options.peers);
     // A restarted node hands the application its snapshot first, then applies the
     // committed entries after it again, as the leader's commit index reaches them.
     this.#applyQueue = new ApplyQueue(options.applySink ?? DROP, 0, (error) => this.#fail(error));
@@ -292,6 +326,8 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       input: {
         id: options.id,
         peers: options.peers,
+        ...(options.config === undefined ? {} : { config: options.config }),
+        features: { ...PRODUCTION_FEATURES, ...options.features },
         timing: options.timing,
         hardState,
         log,
@@ -319,6 +355,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
       next: (state) => this.#afterStep(state),
       error: (error) => this.#fail(error),
     });
+    this.#lastConfig = this.#actor.getSnapshot().context.config;
   }
 
   start(): void {
@@ -367,7 +404,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
    * All commands of one call are one batch: one event, one edit. The caller checks them.
    */
   submit(commands: readonly unknown[]): Submission {
-    if (this.#stopped || !this.#started || commands.length === 0 || this.status().role !== 'leader') {
+    if (this.#stopped || !this.#started || commands.length === 0 || !this.#takesProposals()) {
       return this.#notLeading();
     }
     this.#deliver({ type: 'Propose', commands });
@@ -395,7 +432,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     const commands = this.#proposals;
     if (commands.length === 0) return;
     this.#proposals = [];
-    if (this.#lastRole !== 'leader') return this.#answerProposals(null);
+    if (!this.#takesProposals()) return this.#answerProposals(null);
     const before = this.#actor.getSnapshot().context.log.lastIndex;
     this.#deliver({ type: 'Propose', commands });
     const { log, currentTerm } = this.#actor.getSnapshot().context;
@@ -417,9 +454,65 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     );
   }
 
+  /** A leader takes proposals, except while it hands its leadership over. */
+  #takesProposals(): boolean {
+    return this.#lastRole === 'leader' && this.#actor.getSnapshot().context.transfer === null;
+  }
+
+  /** Not taking proposals: during a transfer, its target is the hint (it is about to lead). */
   #notLeading(): Submission {
     const { lastLogIndex, term, leaderId } = this.status();
-    return { index: lastLogIndex, term, isLeader: false, leaderId };
+    const transfer = this.#stopped ? null : this.#actor.getSnapshot().context.transfer;
+    return { index: lastLogIndex, term, isLeader: false, leaderId: transfer?.to ?? leaderId };
+  }
+
+  /**
+   * Leadership transfer (thesis 3.10): this leader brings `to` (or, for null, its most up to
+   * date voter) up to date and tells it to campaign; proposals are refused meanwhile. The
+   * answer says whether it started; the `leader` event tells who leads after, and
+   * `transferAbandoned` that it gave up (an election timeout without a new leader).
+   */
+  transferLeadership(to: NodeId | null): LeaderRequestAnswer<{ readonly to: NodeId }> {
+    const refusal = this.#leaderRefusal();
+    if (refusal !== null) return refusal;
+    const context = this.#actor.getSnapshot().context;
+    const target = to ?? bestTransferTarget(context);
+    const reason =
+      target === null ? 'there is no other voter to hand over to' : transferRefusal(context, target);
+    if (reason !== null || target === null) return this.#refused(reason ?? '', false);
+    this.#deliver({ type: 'TransferLeadership', to: target });
+    return { ok: true, to: target };
+  }
+
+  /**
+   * A membership change (machines/membership.ts), appended as a configuration entry if this
+   * node leads and the single-server rules allow it now; the answer says where it went.
+   */
+  changeConfig(change: ConfigChange): LeaderRequestAnswer<{ readonly index: number; readonly term: number }> {
+    const refusal = this.#leaderRefusal();
+    if (refusal !== null) return refusal;
+    const reason = configChangeRefusal(this.#actor.getSnapshot().context, change);
+    if (reason !== null) return this.#refused(reason, false);
+    this.#deliver({ type: 'ChangeConfig', change });
+    const { configIndex, currentTerm } = this.#actor.getSnapshot().context;
+    return { ok: true, index: configIndex, term: currentTerm };
+  }
+
+  /** The configuration in force (the latest in the log, committed or not). */
+  config(): ClusterConfig {
+    return this.#actor.getSnapshot().context.config;
+  }
+
+  #leaderRefusal(): LeaderRequestAnswer<never> | null {
+    if (this.#stopped || !this.#started || this.#lastRole !== 'leader') {
+      return this.#refused(`node ${this.id} is not the leader`, true);
+    }
+    const { transfer } = this.#actor.getSnapshot().context;
+    return transfer === null ? null : this.#refused(`a transfer to ${transfer.to} is under way`, false);
+  }
+
+  #refused(reason: string, notLeader: boolean): LeaderRequestAnswer<never> {
+    return { ok: false, notLeader, reason, leaderId: this.#notLeading().leaderId };
   }
 
   /**
@@ -579,6 +672,16 @@ export class NodeHost extends Emitter<NodeHostEvents> {
     if (context.leaderId !== this.#lastLeader) {
       this.#lastLeader = context.leaderId;
       this.emit('leader', context.leaderId, context.currentTerm);
+    }
+    if (context.config !== this.#lastConfig) {
+      this.#lastConfig = context.config;
+      this.emit('config', context.config);
+    }
+    const transferTo = context.transfer?.to ?? null;
+    if (transferTo !== this.#lastTransfer) {
+      const ended = this.#lastTransfer;
+      this.#lastTransfer = transferTo;
+      if (ended !== null && role === 'leader') this.emit('transferAbandoned', ended);
     }
     if (this.listenerCount('step') > 0) {
       const taken = this.#taken;

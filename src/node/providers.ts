@@ -3,7 +3,14 @@
  * same host over different providers: simulated or real clock, seeded or crypto random,
  * simulated network or WebSockets, memory or file storage.
  */
-import type { HardState, LogEdit, LogEntry, RaftMessage, SnapshotRecord } from '../../machines/index.js';
+import type {
+  ClusterConfig,
+  HardState,
+  LogEdit,
+  LogEntry,
+  RaftMessage,
+  SnapshotRecord,
+} from '../../machines/index.js';
 
 /** Timers for the actor's `after` transitions (XState's clock interface) plus the time. */
 export interface Clock {
@@ -65,7 +72,10 @@ export interface Storage {
 export interface AppliedEntry {
   readonly index: number;
   readonly term: number;
+  /** null for a leader's no-op and for a configuration entry, which applications skip. */
   readonly command: unknown;
+  /** A configuration entry's members from this index on (machines/membership.ts). */
+  readonly config?: ClusterConfig;
 }
 
 /**

@@ -1,5 +1,11 @@
 /** Checks a node's membership and timing options up front, with errors that say the fix. */
-import type { JsonLimits, NodeId, RaftTiming, ReplicationLimits } from '../../machines/index.js';
+import type {
+  JsonLimits,
+  NodeId,
+  RaftFeatures,
+  RaftTiming,
+  ReplicationLimits,
+} from '../../machines/index.js';
 import { DEFAULT_LIMITS } from '../../machines/index.js';
 import { ConfigError } from '../errors.js';
 
@@ -69,5 +75,19 @@ export function validateReplication(replication: Partial<ReplicationLimits> | un
     if (!Number.isSafeInteger(value) || (value as number) < 1) {
       throw new ConfigError(`replication.${name} must be a positive integer, got ${String(value)}`);
     }
+  }
+}
+
+/** Pre-vote and check-quorum are switches: true or false, nothing else. */
+export function validateFeatures(features: Partial<RaftFeatures> | undefined): void {
+  if (features === undefined) return;
+  if (typeof features !== 'object' || features === null) {
+    throw new ConfigError('features must be an object such as { preVote: true, checkQuorum: true }');
+  }
+  for (const [name, value] of Object.entries(features)) {
+    if (name !== 'preVote' && name !== 'checkQuorum') {
+      throw new ConfigError(`features.${name} is not a feature: use preVote or checkQuorum`);
+    }
+    if (typeof value !== 'boolean') throw new ConfigError(`features.${name} must be true or false`);
   }
 }
