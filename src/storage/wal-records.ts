@@ -4,12 +4,14 @@
  *
  * - hardState `[term, votedFor]`: replaces the hardState.
  * - snapshot `[file, index, term]`: the snapshot in `snap-<file>.snap` becomes the log's
- *   base; the log after it is empty until the batch's entries follow.
+ *   base (with the configuration that file records, if any); the log after it is empty
+ *   until the batch's entries follow.
  * - truncate `from`: drops the entry at `from` and every later one.
- * - entry `[term, command]`: appends one entry after the last.
+ * - entry `[term, command]`, or `[term, command, config]` for a configuration entry:
+ *   appends one entry after the last.
  */
 import type { HardState, LogEntry } from '../../machines/index.js';
-import { entryCommandJson } from '../entry-json.js';
+import { configJson, entryCommandJson, parseConfig } from '../entry-json.js';
 import type { RecordToWrite } from './wal-frame.js';
 import { RecordKind } from './wal-frame.js';
 
@@ -31,7 +33,7 @@ export function encodeRecord(record: WalRecord): RecordToWrite {
     case 'truncate':
       return { kind: RecordKind.truncate, body: JSON.stringify(record.from) };
     case 'entry':
-      return { kind: RecordKind.entry, body: `[${record.entry.term},${entryCommandJson(record.entry)}]` };
+      return { kind: RecordKind.entry, body: entryRecordJson(record.entry) };
   }
 }
 
@@ -54,10 +56,20 @@ export function decodeRecord(kind: RecordKind, body: Buffer): WalRecord | undefi
       return { kind: 'snapshot', file: value[0], index: value[1], term: value[2] };
     case RecordKind.truncate:
       return isCount(value) && value >= 1 ? { kind: 'truncate', from: value } : undefined;
-    case RecordKind.entry:
-      if (!isTuple(value, 2) || !isCount(value[0])) return undefined;
-      return { kind: 'entry', entry: { term: value[0], command: value[1] } };
+    case RecordKind.entry: {
+      if (!Array.isArray(value) || !isCount(value[0])) return undefined;
+      if (value.length === 2) return { kind: 'entry', entry: { term: value[0], command: value[1] } };
+      const config = value.length === 3 ? parseConfig(value[2]) : undefined;
+      if (config === undefined) return undefined;
+      return { kind: 'entry', entry: { term: value[0], command: value[1], config } };
+    }
   }
+}
+
+/** An entry's record body; its byte length is the entry's `entrySize`. */
+export function entryRecordJson(entry: LogEntry): string {
+  const head = `[${entry.term},${entryCommandJson(entry)}`;
+  return entry.config === undefined ? `${head}]` : `${head},${configJson(entry.config)}]`;
 }
 
 function isTuple(value: unknown, length: number): value is unknown[] {

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SnapshotRecord } from '../../machines/index.js';
 import { segmentName, snapshotName } from './data-dir.js';
 import { LogState } from './log-state.js';
 import { decodeSnapshotFile } from './snapshot-file.js';
@@ -167,7 +168,7 @@ class Replay {
     file: string,
     offset: number,
     record: Extract<WalRecord, { kind: 'snapshot' }>,
-  ): Promise<{ index: number; term: number; data: string }> {
+  ): Promise<SnapshotRecord> {
     const path = join(this.dir, snapshotName(record.file));
     const data = await openStep(this.dir, 'reading', path, () =>
       readFile(path).catch((error: unknown) => {
