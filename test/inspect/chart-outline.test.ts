@@ -5,22 +5,36 @@ import { raftMachine } from '../../machines/index.js';
 import { chartStates, chartTransitions, formatChartOutline } from '../../src/inspect/chart-outline.js';
 
 describe('chart outline', () => {
-  it('lists every state with its timer on a leaf', () => {
+  it('lists every state, parents before children, with each timer below its role', () => {
     const paths = chartStates(raftMachine).map((s) => s.path);
     expect(paths).toEqual([
       'follower',
       'follower.waiting',
+      'follower.waiting.leased',
+      'follower.waiting.lapsed',
+      'preCandidate',
+      'preCandidate.polling',
       'candidate',
       'candidate.campaigning',
       'leader',
       'leader.heartbeating',
     ]);
+    // One line per guarded alternative: the election timer's three on follower.waiting.
     const timed = chartTransitions(raftMachine).filter((t) => t.trigger.startsWith('after '));
     expect(timed.map((t) => `${t.source} ${t.trigger}`)).toEqual([
       'follower.waiting after electionTimeout',
+      'follower.waiting after electionTimeout',
+      'follower.waiting after electionTimeout',
+      'follower.waiting.leased after leaderLease',
+      'preCandidate.polling after electionTimeout',
+      'candidate.campaigning after electionTimeout',
       'candidate.campaigning after electionTimeout',
       'leader.heartbeating after heartbeatInterval',
+      'leader.heartbeating after heartbeatInterval',
+      'leader.heartbeating after heartbeatInterval',
     ]);
+    // No timer on a role itself: leaving the role's child state cancels it.
+    expect(timed.filter((t) => !t.source.includes('.'))).toEqual([]);
   });
 
   it('counts each guarded alternative separately', () => {

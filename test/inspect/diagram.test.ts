@@ -37,18 +37,29 @@ describe('statechart diagram', () => {
     const keys = transitions.map(transitionKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain(
-      'leader: AppendEntriesReply [isAppendAccepted] (targetless) / recordReadAck, advanceMatch, advanceCommitIndex, streamEntries',
+      'leader: AppendEntriesReply [isAppendAccepted] (targetless) / recordReadAck, recordHeard, advanceMatch, advanceCommitIndex, streamEntries',
     );
     expect(keys).toContain(
-      'leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered)',
+      'leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered) / tickLeader',
     );
+    // The election timer's guarded alternatives are three keys, not one.
+    expect(keys.filter((k) => k.startsWith('follower.waiting: after electionTimeout'))).toHaveLength(3);
   });
 
   it('sorts transitions by how they are drawn: handled in place, loops that re-enter, arrows', () => {
     const graph = chartGraph(raftMachine);
     const kind = (key: string) => graph.transitions.find((t) => t.key === key)?.kind;
     expect(kind('leader: Propose (targetless) / appendProposals')).toBe('handled');
-    expect(kind('leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered)')).toBe(
+    expect(
+      kind('leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered) / tickLeader'),
+    ).toBe('loop');
+    expect(
+      kind('follower.waiting: after electionTimeout [isNotVoter] -> follower.waiting (re-entered)'),
+    ).toBe('loop');
+    expect(kind('follower.waiting.leased: after leaderLease -> follower.waiting.lapsed')).toBe('move');
+    expect(kind('follower.waiting: after electionTimeout [usesPreVote] -> preCandidate')).toBe('move');
+    expect(kind('preCandidate.polling: always [hasPreVoteQuorum] -> candidate')).toBe('move');
+    expect(kind('preCandidate.polling: after electionTimeout -> preCandidate.polling (re-entered)')).toBe(
       'loop',
     );
     expect(
@@ -57,6 +68,14 @@ describe('statechart diagram', () => {
     expect(kind('candidate.campaigning: always [hasVoteQuorum] -> leader / becomeLeader')).toBe('move');
     expect(graph.anyRole.map((t) => t.trigger)).toEqual(['LogPersisted', 'Snapshot']);
     expect(graph.states.find((s) => s.path === 'leader')?.handled.map((t) => t.trigger)).toContain('Flush');
+    // A nested leaf has rows of its own: the lease refuses votes while the leader is heard.
+    expect(
+      graph.states.find((s) => s.path === 'follower.waiting.leased')?.handled.map((t) => t.guard),
+    ).toEqual(['isLeaderSticky', 'knowsLeader']);
+    expect(graph.states.find((s) => s.path === 'follower.waiting')).toMatchObject({
+      children: ['follower.waiting.leased', 'follower.waiting.lapsed'],
+      initial: 'follower.waiting.leased',
+    });
   });
 
   it('draws every state and every transition, tagged for the page', async () => {
@@ -88,20 +107,21 @@ describe('statechart diagram', () => {
           problems.push(`${a.path} ${describeBox(a)} overlaps ${b.path} ${describeBox(b)}`);
     // Text: each leaf, each list of handled rows, each label row and the any-role box apart
     // from all the others, and each list inside its state.
-    const blocks: { name: string; box: Box }[] = [];
+    // A leaf's own rows are inside it (checked here), so the two are one block's parts.
+    const blocks: { name: string; box: Box; owner: string }[] = [];
     for (const state of layout.states) {
-      if (!state.compound) blocks.push({ name: state.path, box: state });
+      if (!state.compound) blocks.push({ name: state.path, box: state, owner: state.path });
       if (state.handled !== null) {
-        blocks.push({ name: `${state.path}'s handled rows`, box: state.handled });
+        blocks.push({ name: `${state.path}'s handled rows`, box: state.handled, owner: state.path });
         if (!inside(state.handled, state)) problems.push(`${state.path}'s rows are outside its box`);
       }
     }
     for (const edge of layout.edges)
-      for (const row of edge.rows) blocks.push({ name: `label ${row.key}`, box: row });
-    if (layout.anyRole !== null) blocks.push({ name: 'any role', box: layout.anyRole });
+      for (const row of edge.rows) blocks.push({ name: `label ${row.key}`, box: row, owner: row.key });
+    if (layout.anyRole !== null) blocks.push({ name: 'any role', box: layout.anyRole, owner: '' });
     for (const [i, a] of blocks.entries())
       for (const b of blocks.slice(i + 1))
-        if (overlap(a.box, b.box))
+        if (a.owner !== b.owner && overlap(a.box, b.box))
           problems.push(`${a.name} ${describeBox(a.box)} overlaps ${b.name} ${describeBox(b.box)}`);
     // Everything on the canvas.
     const canvas = { x: 0, y: 0, width: layout.width, height: layout.height };
