@@ -7,7 +7,7 @@
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import type { RaftMessage } from '../../machines/index.js';
 import { stringifyJson } from '../../machines/index.js';
-import { entryCommandJson } from '../entry-json.js';
+import { configJson, entryCommandJson } from '../entry-json.js';
 
 export interface FrameCodec {
   readonly name: string;
@@ -32,10 +32,12 @@ export const JSON_FRAME_CODEC: FrameCodec = {
 
 function encodeJson(message: RaftMessage): string {
   if (message.type !== 'AppendEntries' || message.entries.length === 0) return stringifyJson(message);
-  // The same text as stringifyJson(message), with "entries" last.
+  // The same value as stringifyJson(message), with "entries" last (and a config in its one shape).
   const head = JSON.stringify({ ...message, entries: undefined });
-  const entries = message.entries.map(
-    (entry) => `{"term":${entry.term},"command":${entryCommandJson(entry)}}`,
+  const entries = message.entries.map((entry) =>
+    entry.config === undefined
+      ? `{"term":${entry.term},"command":${entryCommandJson(entry)}}`
+      : `{"term":${entry.term},"command":${entryCommandJson(entry)},"config":${configJson(entry.config)}}`,
   );
   return `${head.slice(0, -1)},"entries":[${entries.join(',')}]}`;
 }

@@ -2,7 +2,7 @@
  * The wire schema: every inbound frame, once decoded, must be one RaftMessage envelope,
  * exactly (machines/messages.ts): known `type`, required fields present, counters
  * non-negative safe integers, no extra fields. Commands and snapshot data stay opaque (any
- * JSON value; a string). Local events (Propose, Flush, ...) are not wire types and fail
+ * JSON value; a string); a configuration (on an entry or a snapshot) is checked whole. Local events (Propose, Flush, ...) are not wire types and fail
  * here. The validator is compiled once, at module load.
  *
  * Addressing is checked after the schema: `from` must be the peer the connection
@@ -34,12 +34,29 @@ function message(
   };
 }
 
+/** A ClusterConfig (machines/membership.ts): each member once, every address a string. */
+const members = { type: 'array', uniqueItems: true, items: nodeId } as const;
+const config = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['voters', 'learners', 'addresses'],
+  properties: {
+    voters: members,
+    learners: members,
+    addresses: {
+      type: 'object',
+      propertyNames: nodeId,
+      additionalProperties: { type: 'string', maxLength: 2048 },
+    },
+  },
+} as const;
+
 const entry = {
   type: 'object',
   additionalProperties: false,
   required: ['term', 'command'],
   // The command is the application's: any JSON value, never inspected here.
-  properties: { term: counter, command: {} },
+  properties: { term: counter, command: {}, config },
 } as const;
 
 const conflict = {
@@ -55,12 +72,19 @@ export const RAFT_MESSAGE_SCHEMA = {
   properties: { type: { type: 'string' } },
   discriminator: { propertyName: 'type' },
   oneOf: [
-    message('RequestVote', { ...request, lastLogIndex: counter, lastLogTerm: counter }, [
+    message(
+      'RequestVote',
+      { ...request, lastLogIndex: counter, lastLogTerm: counter, transfer: { const: true } },
+      ['rpcId', 'lastLogIndex', 'lastLogTerm'],
+    ),
+    message('RequestVoteReply', { ...reply, voteGranted: { type: 'boolean' } }, ['inReplyTo', 'voteGranted']),
+    message('PreVote', { ...request, lastLogIndex: counter, lastLogTerm: counter }, [
       'rpcId',
       'lastLogIndex',
       'lastLogTerm',
     ]),
-    message('RequestVoteReply', { ...reply, voteGranted: { type: 'boolean' } }, ['inReplyTo', 'voteGranted']),
+    message('PreVoteReply', { ...reply, voteGranted: { type: 'boolean' } }, ['inReplyTo', 'voteGranted']),
+    message('TimeoutNow', request, ['rpcId']),
     message(
       'AppendEntries',
       {
@@ -92,6 +116,7 @@ export const RAFT_MESSAGE_SCHEMA = {
         offset: counter,
         data: { type: 'string' },
         done: { type: 'boolean' },
+        config,
       },
       ['rpcId', 'lastIncludedIndex', 'lastIncludedTerm', 'offset', 'data', 'done'],
     ),

@@ -1,9 +1,14 @@
-/** The wire codec: an AppendEntries written around its commands' cached JSON decodes to the message. */
+/**
+ * The wire codec: an AppendEntries written around its commands' cached JSON decodes to the
+ * message, and every message type round trips through both codecs and the wire schema.
+ */
 import { describe, expect, it } from 'vitest';
 import type { AppendEntries, LogEntry, RaftMessage } from '../../machines/index.js';
-import { stringifyJson } from '../../machines/index.js';
+import { RAFT_MESSAGE_TYPES, stringifyJson } from '../../machines/index.js';
 import { entryCommandJson } from '../../src/entry-json.js';
-import { JSON_FRAME_CODEC } from '../../src/transport/codec.js';
+import { JSON_FRAME_CODEC, MSGPACK_FRAME_CODEC } from '../../src/transport/codec.js';
+import { validateRaftMessage } from '../../src/transport/wire-schema.js';
+import { CONFIG, EVERY_MESSAGE } from './messages.js';
 
 function nested(depth: number): unknown {
   let value: unknown = 'leaf';
@@ -84,5 +89,42 @@ describe('JSON_FRAME_CODEC', () => {
     for (const message of messages) {
       expect(JSON_FRAME_CODEC.encode(message).toString('utf8')).toBe(stringifyJson(message));
     }
+  });
+
+  it('writes a configuration entry with its config, in the fixed field order', () => {
+    const shuffled = { addresses: { a: 'ws://x' }, learners: [], voters: ['a'] };
+    const message = appendEntries([{ term: 2, command: null, config: shuffled }]);
+    const text = JSON_FRAME_CODEC.encode(message).toString('utf8');
+    expect(text).toContain(
+      '"entries":[{"term":2,"command":null,"config":{"voters":["a"],"learners":[],"addresses":{"a":"ws://x"}}}]',
+    );
+    expect(JSON_FRAME_CODEC.decode(Buffer.from(text))).toEqual(message);
+  });
+});
+
+describe.each([JSON_FRAME_CODEC, MSGPACK_FRAME_CODEC])('$name codec round trips', (codec) => {
+  it('covers every wire type', () => {
+    expect(new Set(EVERY_MESSAGE.map((message) => message.type))).toEqual(new Set(RAFT_MESSAGE_TYPES));
+  });
+
+  it.each(EVERY_MESSAGE.map((message, i) => [`${i}: ${message.type}`, message] as const))(
+    '%s decodes to itself and passes the schema',
+    (_name, message) => {
+      const decoded = codec.decode(codec.encode(message));
+      expect(decoded).toEqual(message);
+      expect(validateRaftMessage(decoded)).toEqual({ ok: true, message });
+    },
+  );
+
+  it('keeps the optional fields: a transfer vote, a snapshot and entries with a configuration', () => {
+    const decoded = EVERY_MESSAGE.map((message) => codec.decode(codec.encode(message)));
+    expect(decoded).toContainEqual(expect.objectContaining({ type: 'RequestVote', transfer: true }));
+    expect(decoded).toContainEqual(expect.objectContaining({ type: 'InstallSnapshot', config: CONFIG }));
+    expect(decoded).toContainEqual(
+      expect.objectContaining({
+        type: 'AppendEntries',
+        entries: expect.arrayContaining([{ term: 4, command: null, config: CONFIG }]) as unknown,
+      }),
+    );
   });
 });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RaftMessage } from '../../machines/index.js';
 import { checkInboundFrame, validateRaftMessage } from '../../src/transport/wire-schema.js';
+import { CONFIG, EVERY_MESSAGE } from './messages.js';
 
 const header = { from: 'b', to: 'a', term: 4 };
 
@@ -55,11 +56,27 @@ const valid: readonly RaftMessage[] = [
 ];
 
 describe('wire schema', () => {
-  it.each(valid.map((message) => [message.type, message] as const))('admits a %s', (_type, message) => {
-    expect(validateRaftMessage(JSON.parse(JSON.stringify(message)))).toEqual({ ok: true, message });
-  });
+  it.each([...valid, ...EVERY_MESSAGE].map((message) => [message.type, message] as const))(
+    'admits a %s',
+    (_type, message) => {
+      expect(validateRaftMessage(JSON.parse(JSON.stringify(message)))).toEqual({ ok: true, message });
+    },
+  );
 
   const vote = valid[0] as RaftMessage;
+  // A ClusterConfig broken one way each, and where and why the schema says so.
+  const badConfigs: readonly (readonly [string, unknown, string])[] = [
+    ['no learners', { voters: ['a'], addresses: {} }, " must have required property 'learners'"],
+    ['no addresses', { voters: ['a'], learners: [] }, " must have required property 'addresses'"],
+    ['an extra field', { ...CONFIG, index: 3 }, ' has an unexpected field "index"'],
+    ['voters not a list', { ...CONFIG, voters: 'a' }, '/voters must be array'],
+    ['a voter not a string', { ...CONFIG, voters: ['a', 7] }, '/voters/1 must be string'],
+    ['an empty learner id', { ...CONFIG, learners: [''] }, '/learners/0 must NOT have fewer than 1'],
+    ['a voter listed twice', { ...CONFIG, voters: ['a', 'a'] }, '/voters must NOT have duplicate items'],
+    ['an address not a string', { ...CONFIG, addresses: { a: 1 } }, '/addresses/a must be string'],
+    ['addresses a list', { ...CONFIG, addresses: ['ws://x'] }, '/addresses must be object'],
+    ['null', null, ' must be object'],
+  ];
   const refused: readonly (readonly [string, unknown, string])[] = [
     ['a string', 'RequestVote', 'frame must be object'],
     ['null', null, 'frame must be object'],
@@ -117,6 +134,36 @@ describe('wire schema', () => {
       "frame/conflict must have required property 'logLength'",
     ],
     ['snapshot data not a string', { ...(valid[7] as object), data: [1, 2] }, 'frame/data must be string'],
+    [
+      'a transfer vote marked false',
+      { ...vote, transfer: false },
+      'frame/transfer must be equal to constant',
+    ],
+    ['a transfer on a PreVote', { ...vote, type: 'PreVote', transfer: true }, 'unexpected field "transfer"'],
+    ['a PreVote without lastLogTerm', { ...vote, type: 'PreVote', lastLogTerm: undefined }, "'lastLogTerm'"],
+    [
+      'a PreVoteReply without voteGranted',
+      { ...header, type: 'PreVoteReply', inReplyTo: 1 },
+      "frame must have required property 'voteGranted'",
+    ],
+    ['a TimeoutNow without rpcId', { ...header, type: 'TimeoutNow' }, "required property 'rpcId'"],
+    ['a TimeoutNow with an extra field', { ...header, type: 'TimeoutNow', rpcId: 1, x: 1 }, 'field "x"'],
+    ...badConfigs.map(
+      ([name, config, reason]) =>
+        [
+          `an entry whose config has ${name}`,
+          { ...(valid[3] as object), entries: [{ term: 1, command: null, config }] },
+          `frame/entries/0/config${reason}`,
+        ] as const,
+    ),
+    ...badConfigs.map(
+      ([name, config, reason]) =>
+        [
+          `a snapshot whose config has ${name}`,
+          { ...(valid[7] as object), config },
+          `frame/config${reason}`,
+        ] as const,
+    ),
   ];
 
   it.each(refused)('refuses %s', (_name, value, reason) => {
