@@ -3,6 +3,7 @@
  * keeps one small record (a map or a watermark) and never rescans every node's log.
  */
 import type {
+  ClusterConfig,
   HardState,
   LogEdit,
   NodeId,
@@ -33,6 +34,8 @@ export class InvariantChecker {
   /** And the term in which it was committed: leaders of later terms must hold it. */
   #committed = { index: 0, term: 0, inTerm: 0 };
   readonly #roles = new Map<NodeId, Role>();
+  /** The term of each node's last step: a candidate whose term grew campaigned again. */
+  readonly #campaignTerm = new Map<NodeId, number>();
   /** What was applied at each index, by the first node that applied it. */
   readonly #applied = new Map<
     number,
@@ -43,15 +46,27 @@ export class InvariantChecker {
   /** A leader's term and commit index at its last step, while it leads. */
   readonly #leading = new Map<NodeId, { readonly term: number; readonly commitIndex: number }>();
   readonly #vouched = new VouchedReplies();
-  readonly #quorum: number | undefined;
+  /** What each node's disk holds (a crash leaves it as it was): given by `observeRestart`. */
+  readonly #disks = new Map<NodeId, DurableView>();
+  /** Each node's log as of its last step: what it holds when no disk was given. */
+  readonly #logs = new Map<NodeId, RaftContext['log']>();
+  readonly #members: readonly NodeId[] | undefined;
   #checks = 0;
 
   /**
-   * `members`: the cluster's nodes, for the checks that count a quorum (a leader's votes);
-   * without them those checks are skipped.
+   * `members`: the cluster's nodes, for the checks that count a quorum (a leader's votes,
+   * the replicas of what it commits); without them those checks are skipped. A context
+   * that carries its configuration is counted against that configuration's voters instead,
+   * so nodes added to the cluster later count.
    */
   constructor(members?: readonly NodeId[]) {
-    this.#quorum = members === undefined ? undefined : Math.floor(members.length / 2) + 1;
+    this.#members = members;
+  }
+
+  /** The voters whose quorum `context` needs, or undefined when the members are unknown. */
+  #votersOf(context: RaftContext): readonly NodeId[] | undefined {
+    if (this.#members === undefined) return undefined;
+    return (context.config as ClusterConfig | undefined)?.voters ?? this.#members;
   }
 
   /** How many observations were checked: evidence the checker actually ran. */
@@ -86,14 +101,17 @@ export class InvariantChecker {
     this.observeRole(id, role, context.currentTerm);
     if (event !== undefined && isRaftMessageType(event.type)) {
       const { term, from } = event as unknown as RaftMessage;
-      if (term > context.currentTerm) {
+      // A PreVote's term is a question about the next term (thesis 9.6): it is never adopted.
+      if (term > context.currentTerm && event.type !== 'PreVote') {
         throw new InvariantViolation(
           `node ${id} received ${event.type} of term ${term} from ${from} but stayed in term ` +
             `${context.currentTerm} (a higher term must be adopted at once)`,
         );
       }
     }
+    this.#checkVoterCampaigns(id, role, context);
     this.#checkLeaderCommit(id, role, context);
+    this.#logs.set(id, context.log);
     const { commitIndex, log } = context;
     if (commitIndex > this.#committed.index) {
       // The node learned the commit in its current term (a follower, from that term's leader).
@@ -102,6 +120,7 @@ export class InvariantChecker {
     }
     const wasLeader = this.#roles.get(id) === 'leader';
     this.#roles.set(id, role);
+    this.#campaignTerm.set(id, context.currentTerm);
     if (role === 'leader' && !wasLeader) this.#checkElected(id, context);
     // Leader completeness binds leaders of later terms only: a candidate of an older term can
     // still win late (votes granted before, delivered after the commit) without the entry.
@@ -116,18 +135,52 @@ export class InvariantChecker {
     }
   }
 
+  /**
+   * Only a voter of the configuration in force campaigns or takes office: a learner, a
+   * joining node and a removed one wait for the leader. A leader removed by its own change
+   * may lead on until that change commits, and no longer: it steps down in that very step.
+   */
+  #checkVoterCampaigns(id: NodeId, role: Role, context: RaftContext): void {
+    const config = context.config as ClusterConfig | undefined;
+    if (config === undefined || config.voters.includes(id)) return;
+    const previous = this.#roles.get(id);
+    const entered = role !== previous || this.#campaignTerm.get(id) !== context.currentTerm;
+    if ((role === 'candidate' || role === 'preCandidate') && entered) {
+      throw new InvariantViolation(
+        `node ${id} became ${role} in term ${context.currentTerm} but is no voter of its configuration ` +
+          `(voters [${config.voters.join(', ')}])`,
+      );
+    }
+    if (role === 'leader' && previous !== 'leader') {
+      throw new InvariantViolation(
+        `node ${id} became leader of term ${context.currentTerm} but is no voter of its configuration ` +
+          `(voters [${config.voters.join(', ')}])`,
+      );
+    }
+    if (role === 'leader' && context.commitIndex >= context.configIndex) {
+      throw new InvariantViolation(
+        `node ${id} still leads term ${context.currentTerm} after its removal (index ${context.configIndex}) ` +
+          `committed: a removed leader steps down once the change commits`,
+      );
+    }
+  }
+
   /** A new leader holds a quorum of votes of its term: its own and durable ones of others. */
   #checkElected(id: NodeId, context: RaftContext): void {
-    if (this.#quorum === undefined) return;
+    const members = this.#votersOf(context);
+    if (members === undefined) return;
+    const quorum = Math.floor(members.length / 2) + 1;
     const term = context.currentTerm;
     const voters = [...(this.#votes.get(term) ?? new Map<NodeId, NodeId>())]
       .filter(([voter, candidate]) => candidate === id && voter !== id)
       .map(([voter]) => voter);
     if (context.votedFor === id) voters.push(id);
-    if (voters.length < this.#quorum) {
+    const counted = voters.filter((voter) => members.includes(voter));
+    if (counted.length < quorum) {
       throw new InvariantViolation(
-        `node ${id} became leader of term ${term} with the votes of [${voters.join(', ')}] only; ` +
-          `a quorum is ${this.#quorum} (a vote from another term, or one never made durable, was counted?)`,
+        `node ${id} became leader of term ${term} with the votes of [${counted.join(', ')}] only` +
+          ` of voters [${members.join(', ')}]; a quorum is ${quorum} (a vote from another term, one ` +
+          `never made durable, or a non-voter's was counted?)`,
       );
     }
   }
@@ -149,12 +202,56 @@ export class InvariantChecker {
           `${String(committedTerm)}: a leader commits by counting only entries of its own term (Figure 8)`,
       );
     }
+    this.#checkCommitQuorum(id, context);
   }
 
-  /** Restarted: the node's next steps begin a new life (it does not lead). */
-  observeRestart(id: NodeId): void {
+  /**
+   * No decision without a quorum: when a leader commits entry N of its term, a quorum of the
+   * voters of its configuration in force hold N with that term, on disk where the disk is
+   * known (what a crash would leave), else in the log of their last step (for the leader
+   * itself, only as far as its own writes were reported durable).
+   */
+  #checkCommitQuorum(id: NodeId, context: RaftContext): void {
+    const voters = this.#votersOf(context);
+    if (voters === undefined) return;
+    const { commitIndex: index, currentTerm: term } = context;
+    const holders = voters.filter((voter) =>
+      this.#holds(voter, index, term, voter === id ? context : undefined),
+    );
+    const quorum = Math.floor(voters.length / 2) + 1;
+    if (holders.length < quorum) {
+      throw new InvariantViolation(
+        `leader ${id} of term ${term} committed entry ${index} held by [${holders.join(', ')}] only of ` +
+          `voters [${voters.join(', ')}]; a quorum is ${quorum} (a decision without a quorum of the ` +
+          `configuration in force)`,
+      );
+    }
+  }
+
+  /** Whether node `id` holds entry `index` of `term` (or a snapshot past it: committed entries). */
+  #holds(id: NodeId, index: number, term: number, own: RaftContext | undefined): boolean {
+    const disk = this.#disks.get(id);
+    if (disk !== undefined) {
+      if (disk.lastIndex < index) return false;
+      const held = disk.termAt(index);
+      return held === undefined || held === term;
+    }
+    if (own !== undefined && own.persistedIndex < index) return false;
+    const log = own?.log ?? this.#logs.get(id);
+    if (log === undefined || log.lastIndex < index) return false;
+    return index <= log.snapshotIndex || log.termAt(index) === term;
+  }
+
+  /**
+   * Restarted: the node's next steps begin a new life (it does not lead). `disk`, when
+   * given, is what its storage holds durably from now on, read by the commit-quorum check.
+   */
+  observeRestart(id: NodeId, disk?: DurableView): void {
     this.#leading.delete(id);
     this.#roles.delete(id);
+    this.#campaignTerm.delete(id);
+    this.#logs.delete(id);
+    if (disk !== undefined) this.#disks.set(id, disk);
   }
 
   /** A message reached its receiver (what a reply to it will vouch for). */

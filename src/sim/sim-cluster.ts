@@ -5,13 +5,13 @@
  * machine on a faulty cluster, the same code they ship.
  */
 import type { AppliedEntry } from '../node/providers.js';
-import type { NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
-import type { RaftNodeOptions } from '../api/raft-node.js';
+import type { ConfigChange, NodeId, RaftTiming, SnapshotRecord } from '../../machines/index.js';
+import type { LeadershipTransferred, MembershipChanged, RaftNodeOptions } from '../api/raft-node.js';
 import { RaftNode } from '../api/raft-node.js';
 import type { StateMachine } from '../api/state-machine.js';
 import { CommandLog } from '../app/command-log.js';
 import { Emitter } from '../emitter.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, NotLeaderError } from '../errors.js';
 import type { NodeStatus, RoleChange } from '../node/node-host.js';
 import type { PersistedState } from '../node/providers.js';
 import type { PendingTimer } from '../node/timer-tap.js';
@@ -44,6 +44,7 @@ export type SimNodeOptions = Pick<
   | 'maxCommandBytes'
   | 'maxSnapshotChunk'
   | 'inspect'
+  | 'features'
 >;
 
 export interface SimClusterOptions<Command = unknown, Result = unknown> extends SimNodeOptions {
@@ -93,6 +94,8 @@ interface Member<Command, Result> {
   saved: PersistedState | undefined;
   endpoint: SimEndpoint | null;
   incarnation: number;
+  /** Added by `addNode`: every incarnation starts as no member and waits to be added. */
+  readonly join: boolean;
 }
 
 /** How far apart `spreadElectionTimers` puts the nodes' election timeouts by default. */
@@ -115,17 +118,19 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
   SimClusterEvents<Command, Result>
 > {
   readonly seed: number;
-  readonly ids: readonly NodeId[];
   readonly timing: RaftTiming;
   readonly clock = new SimClock();
   readonly network: SimNetwork;
   readonly checker: InvariantChecker;
   readonly #members = new Map<NodeId, Member<Command, Result>>();
+  /** Every node ever in the cluster, in order: the initial ones, then those `addNode` added. */
+  readonly #ids: NodeId[];
   readonly #connected = new Set<NodeId>();
   // Links cut one way (from\0to), by setLink or partition: they stay cut across crashes and
   // connects, until set up again or healed.
   readonly #cut = new Set<string>();
   readonly #options: SimClusterOptions<Command, Result>;
+  readonly #initial: readonly NodeId[];
   readonly #durability: SimDurability;
   readonly #budget: RunBudgetGuard;
   /** Timer rate factors set by setClockSkew, read as each timer is scheduled. */
@@ -136,9 +141,10 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
     if (!Number.isSafeInteger(options.seed))
       throw new ConfigError(`seed must be an integer, got ${options.seed}`);
     this.seed = options.seed;
-    this.ids = options.ids ?? Array.from({ length: options.size ?? 3 }, (_, i) => String(i));
-    if (this.ids.length === 0) throw new ConfigError('a cluster needs at least one node');
-    if (new Set(this.ids).size !== this.ids.length) throw new ConfigError('node ids must be unique');
+    this.#ids = [...(options.ids ?? Array.from({ length: options.size ?? 3 }, (_, i) => String(i)))];
+    if (this.#ids.length === 0) throw new ConfigError('a cluster needs at least one node');
+    if (new Set(this.#ids).size !== this.#ids.length) throw new ConfigError('node ids must be unique');
+    this.#initial = [...this.#ids];
     this.timing = options.timing ?? SIM_TIMING;
     this.#options = options;
     this.#durability = options.durability ?? SIM_DURABILITY;
@@ -149,15 +155,98 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
     this.network.on('delivered', ({ message }) => this.#check(() => this.checker.observeDelivered(message)));
     this.network.setReliable(!options.unreliable);
     if (options.latency !== undefined) this.network.setLatency(options.latency);
+    for (const id of this.ids) this.#members.set(id, newMember(false));
+  }
+
+  /**
+   * Every node of the cluster, running or crashed, member of the configuration or not: the
+   * initial ones, then the ones `addNode` added (a removed node stays listed).
+   */
+  get ids(): readonly NodeId[] {
+    return this.#ids;
+  }
+
+  /**
+   * Adds node `id` to the running cluster as a new server: it starts as no member (it never
+   * campaigns, as `RaftNode`'s `join`), with an empty disk, connected unless `connect` is
+   * false. It takes part only once the leader adds it (`addLearner`, then `promote`; or
+   * `addVoter`). Its restarts join again from what it persisted.
+   */
+  async addNode(
+    id: NodeId,
+    options: { readonly connect?: boolean } = {},
+  ): Promise<RaftNode<Command, Result>> {
+    if (this.#members.has(id)) throw new ConfigError(`node "${id}" is in this cluster already`);
+    this.#members.set(id, newMember(true));
+    this.#ids.push(id);
+    const node = await this.start(id);
+    if (options.connect !== false) this.connect(id);
+    return node;
+  }
+
+  /**
+   * The running node that leads in the highest term, if any (a stale leader cut off in a
+   * minority may still believe it leads a lower term).
+   */
+  leader(): NodeId | null {
+    let best: { id: NodeId; term: number } | null = null;
     for (const id of this.ids) {
-      this.#members.set(id, { node: null, storage: null, saved: undefined, endpoint: null, incarnation: 0 });
+      const status = this.status(id);
+      if (status?.role === 'leader' && (best === null || status.term > best.term))
+        best = { id, term: status.term };
     }
+    return best?.id ?? null;
+  }
+
+  /** The leader's `addLearner`: rejects with NotLeaderError when no node leads. */
+  addLearner(id: NodeId): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'addLearner', id });
+  }
+
+  /** The leader's `promote`. */
+  promote(id: NodeId): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'promote', id });
+  }
+
+  /** The leader's `addVoter`. */
+  addVoter(id: NodeId): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'addVoter', id });
+  }
+
+  /** The leader's `removeMember`; a removed node keeps running until crashed. */
+  removeMember(id: NodeId): Promise<MembershipChanged> {
+    return this.changeMembership({ type: 'remove', id });
+  }
+
+  /**
+   * One membership change, asked of the current leader (`leader()`): resolves when its
+   * configuration entry is applied on that leader. Call it inside `run`, which drives time.
+   */
+  changeMembership(change: ConfigChange): Promise<MembershipChanged> {
+    const leader = this.#leaderNode();
+    return leader === null
+      ? Promise.reject(new NotLeaderError('(any node)', null))
+      : leader.changeMembership(change);
+  }
+
+  /** The current leader's `transferLeadership(to)`; call it inside `run`. */
+  transferLeadership(to?: NodeId): Promise<LeadershipTransferred> {
+    const leader = this.#leaderNode();
+    return leader === null
+      ? Promise.reject(new NotLeaderError('(any node)', null))
+      : leader.transferLeadership(to);
+  }
+
+  #leaderNode(): RaftNode<Command, Result> | null {
+    const id = this.leader();
+    return id === null ? null : this.node(id);
   }
 
   /** Starts every node and connects it: a fresh cluster. */
   async startAll(): Promise<void> {
-    for (const id of this.ids) await this.start(id);
-    for (const id of this.ids) this.connect(id);
+    // Only the nodes the cluster was built with: nodes added later start with addNode.
+    for (const id of this.#initial) await this.start(id);
+    for (const id of this.#initial) this.connect(id);
   }
 
   /**
@@ -176,7 +265,7 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
       this.#durability,
       (hardState) => this.#check(() => this.checker.observeDurable(id, hardState)),
     );
-    this.checker.observeRestart(id);
+    this.checker.observeRestart(id, storage.durable);
     const {
       stateMachine,
       seed: _seed,
@@ -191,7 +280,9 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
     const node = new RaftNode<Command, Result>({
       ...nodeOptions,
       id,
-      peers: this.ids.filter((peer) => peer !== id),
+      // The bootstrap configuration: the initial nodes. A joining node ignores it.
+      peers: this.#initial.filter((peer) => peer !== id),
+      ...(member.join ? { join: true } : {}),
       timing: this.timing,
       transport: endpoint,
       storage,
@@ -463,6 +554,10 @@ export class SimCluster<Command = unknown, Result = unknown> extends Emitter<
       this.clock.fail(error);
     }
   }
+}
+
+function newMember<Command, Result>(join: boolean): Member<Command, Result> {
+  return { node: null, storage: null, saved: undefined, endpoint: null, incarnation: 0, join };
 }
 
 function linkKey(from: NodeId, to: NodeId): string {

@@ -4,7 +4,8 @@
  * make the node contradict it. Checked at the moment each message leaves, against the
  * node's durable state (which the simulator's storage keeps apart from writes in flight):
  *
- * - every message: the durable term is at least the message's term;
+ * - every message: the durable term is at least the message's term (a PreVote's term is the
+ *   sender's next one, which it does not take: its durable term is at least the one before);
  * - a granted vote, and a candidate's own RequestVote: the durable vote in that term;
  * - an accepted AppendEntries: the durable log holds the request's last entry at matchIndex
  *   (its term as the request carried it), or a snapshot covers it;
@@ -50,7 +51,9 @@ export class VouchedReplies {
           `vote ${String(votedFor)}, last index ${durable.lastIndex})`,
       );
     };
-    if (currentTerm < message.term) fail(`its term ${message.term}`);
+    // A PreVote asks about the sender's next term without moving to it.
+    const vouchedTerm = message.type === 'PreVote' ? message.term - 1 : message.term;
+    if (currentTerm < vouchedTerm) fail(`its term ${vouchedTerm}`);
     const votedInTerm = currentTerm === message.term;
     switch (message.type) {
       case 'RequestVote':

@@ -4,7 +4,8 @@
  * leader cut off in a minority.
  */
 import { describe, expect, it } from 'vitest';
-import type { RaftMessage } from '../../machines/index.js';
+import type { RaftFeatures, RaftMessage } from '../../machines/index.js';
+import { PAPER_FEATURES, PRODUCTION_FEATURES } from '../../machines/index.js';
 import type { RaftNode } from '../../src/api/raft-node.js';
 import type { StateMachine } from '../../src/api/state-machine.js';
 import { NotLeaderError, ReadTimeoutError } from '../../src/errors.js';
@@ -31,11 +32,12 @@ class Register implements StateMachine<string, string> {
 
 const COMMAND = 'npx vitest run test/sim/reads.test.ts';
 
-function registerCluster(seed: number, size: number) {
+function registerCluster(seed: number, size: number, features?: RaftFeatures) {
   const registers = new Map<string, Register>();
   const cluster = new SimCluster<string, string>({
     seed,
     size,
+    ...(features === undefined ? {} : { features }),
     stateMachine: (id) => {
       const register = new Register();
       registers.set(id, register);
@@ -97,50 +99,60 @@ describe('ReadIndex on a simulated cluster', () => {
         }
       }));
 
-    it(`a deposed leader in a minority answers no read; reads resume after healing (seed ${seed})`, () =>
-      replayable(seed, COMMAND, async () => {
-        const { cluster, registers, readOn } = registerCluster(seed, 5);
-        await cluster.startAll();
-        try {
-          await cluster.run(async () => {
-            await cluster.clock.sleep(1_500);
-            const old = leaderOf(cluster);
-            await cluster.node(old)!.propose('before');
-            const [minorityFollower, ...majority] = cluster.ids.filter((id) => id !== old);
-            cluster.partition([[old, minorityFollower!], majority]);
-            // The old leader still believes it leads (nothing told it otherwise)...
-            const staleRead = readOn(old, 3_000);
-            const staleFollowerRead = readOn(minorityFollower!, 3_000);
-            const staleOutcome = staleRead.then(
-              (read) => ({ read }),
-              (error: unknown) => ({ error }),
-            );
-            const followerOutcome = staleFollowerRead.then(
-              (read) => ({ read }),
-              (error: unknown) => ({ error }),
-            );
-            // ...while the majority elects a new leader and moves on.
-            await cluster.clock.sleep(1_500);
-            const fresh = majority.find((id) => cluster.status(id)?.role === 'leader');
-            expect(fresh, 'the majority elects a leader').toBeDefined();
-            await cluster.node(fresh!)!.propose('after');
-            expect(cluster.status(old)?.role).toBe('leader');
-            expect(registers.get(old)!.value).toBe('before');
-            // Neither the old leader nor its follower may answer: their state is stale.
-            const outcome = await staleOutcome;
-            expect('error' in outcome && outcome.error, 'the deposed leader answered a read').toBeInstanceOf(
-              ReadTimeoutError,
-            );
-            const followerResult = await followerOutcome;
-            expect('error' in followerResult, 'a minority follower answered a read').toBe(true);
-            cluster.heal();
-            await cluster.clock.sleep(1_500);
-            for (const id of cluster.ids) expect((await readOn(id)).value, `read on ${id}`).toBe('after');
-          });
-        } finally {
-          cluster.stopAll();
-        }
-      }));
+    // The paper's algorithm: the old leader still believes it leads, and ReadIndex alone must
+    // keep it from answering. With check-quorum it also steps down: still no answer.
+    for (const [profile, features] of [
+      ['paper', PAPER_FEATURES],
+      ['production', PRODUCTION_FEATURES],
+    ] as const)
+      it(`a deposed leader in a minority answers no read; reads resume after healing (${profile}, seed ${seed})`, () =>
+        replayable(seed, COMMAND, async () => {
+          const { cluster, registers, readOn } = registerCluster(seed, 5, features);
+          await cluster.startAll();
+          try {
+            await cluster.run(async () => {
+              await cluster.clock.sleep(1_500);
+              const old = leaderOf(cluster);
+              await cluster.node(old)!.propose('before');
+              const [minorityFollower, ...majority] = cluster.ids.filter((id) => id !== old);
+              cluster.partition([[old, minorityFollower!], majority]);
+              // The old leader still believes it leads (nothing told it otherwise)...
+              const staleRead = readOn(old, 3_000);
+              const staleFollowerRead = readOn(minorityFollower!, 3_000);
+              const staleOutcome = staleRead.then(
+                (read) => ({ read }),
+                (error: unknown) => ({ error }),
+              );
+              const followerOutcome = staleFollowerRead.then(
+                (read) => ({ read }),
+                (error: unknown) => ({ error }),
+              );
+              // ...while the majority elects a new leader and moves on.
+              await cluster.clock.sleep(1_500);
+              const fresh = majority.find((id) => cluster.status(id)?.role === 'leader');
+              expect(fresh, 'the majority elects a leader').toBeDefined();
+              await cluster.node(fresh!)!.propose('after');
+              // Check-quorum: no quorum answered it within an election timeout, so it stepped down.
+              if (features.checkQuorum) expect(cluster.status(old)?.role).not.toBe('leader');
+              else expect(cluster.status(old)?.role).toBe('leader');
+              expect(registers.get(old)!.value).toBe('before');
+              // Neither the old leader nor its follower may answer: their state is stale.
+              const outcome = await staleOutcome;
+              // Paper: the read waits for a quorum that never comes. Check-quorum: refused as it steps down.
+              expect(
+                'error' in outcome && outcome.error,
+                'the deposed leader answered a read',
+              ).toBeInstanceOf(features.checkQuorum ? NotLeaderError : ReadTimeoutError);
+              const followerResult = await followerOutcome;
+              expect('error' in followerResult, 'a minority follower answered a read').toBe(true);
+              cluster.heal();
+              await cluster.clock.sleep(1_500);
+              for (const id of cluster.ids) expect((await readOn(id)).value, `read on ${id}`).toBe('after');
+            });
+          } finally {
+            cluster.stopAll();
+          }
+        }));
   }
 
   it('concurrent reads on the leader share one round of AppendEntries', async () => {

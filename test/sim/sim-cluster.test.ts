@@ -100,7 +100,9 @@ describe('SimCluster over RaftNode', () => {
       .map((line) => line.trim());
     expect(taken.size).toBeGreaterThan(3);
     for (const key of taken) expect(outline).toContain(key);
-    expect(taken).toContain('follower.waiting: after electionTimeout -> candidate');
+    // Pre-vote is on by default: a follower that times out polls before it campaigns.
+    expect(taken).toContain('follower.waiting: after electionTimeout [usesPreVote] -> preCandidate');
+    expect(taken).toContain('preCandidate.polling: always [hasPreVoteQuorum] -> candidate');
     expect(taken).toContain('candidate.campaigning: always [hasVoteQuorum] -> leader / becomeLeader');
   });
 
