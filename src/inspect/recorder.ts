@@ -158,6 +158,8 @@ export class Recorder {
       timing: context.timing,
       noopOnElection: context.noopOnElection,
       limits: context.limits,
+      features: context.features,
+      config: context.baseConfig,
       recovered: plainPersisted(this.#node.recovered),
       ...(timeOrigin === undefined ? {} : { timeOrigin }),
     };
@@ -213,7 +215,18 @@ function plainPersisted({ hardState, snapshot, entries }: PersistedState): Persi
     hardState: { currentTerm: hardState.currentTerm, votedFor: hardState.votedFor },
     ...(snapshot === undefined
       ? {}
-      : { snapshot: { index: snapshot.index, term: snapshot.term, data: snapshot.data } }),
-    entries: entries.map(({ term, command }) => ({ term, command })),
+      : {
+          snapshot: {
+            index: snapshot.index,
+            term: snapshot.term,
+            data: snapshot.data,
+            ...(snapshot.config === undefined ? {} : { config: snapshot.config }),
+          },
+        }),
+    entries: entries.map(({ term, command, config }) => ({
+      term,
+      command,
+      ...(config === undefined ? {} : { config }),
+    })),
   };
 }

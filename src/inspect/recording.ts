@@ -13,14 +13,16 @@
 import type { ErrorObject } from 'ajv';
 import { Ajv } from 'ajv';
 import type {
+  ClusterConfig,
   LogEdit,
   NodeId,
+  RaftFeatures,
   RaftMessage,
   RaftTiming,
   ReplicationLimits,
   StepEvent,
 } from '../../machines/index.js';
-import { isRaftMessageType, stringifyJson } from '../../machines/index.js';
+import { TIMER_NAMES, isRaftMessageType, stringifyJson } from '../../machines/index.js';
 import { RaftError } from '../errors.js';
 import type { PersistedState } from '../node/providers.js';
 import { validateMembership, validateTiming } from '../node/validate-options.js';
@@ -38,6 +40,13 @@ export interface RecordingHeader {
   readonly noopOnElection: boolean;
   /** The machine's default (DEFAULT_LIMITS) when absent. */
   readonly limits?: ReplicationLimits;
+  /** Pre-vote and check-quorum; the machine's default (the paper's, both off) when absent. */
+  readonly features?: RaftFeatures;
+  /**
+   * The configuration the node started from (before its log's and snapshot's); `node` and
+   * `peers`, all voting, when absent.
+   */
+  readonly config?: ClusterConfig;
   /** What storage held when the node started: the replay's initial state. */
   readonly recovered: PersistedState;
   /**
@@ -205,17 +214,21 @@ function notJson(why: string): string {
 const counter = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const positive = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const;
 const nodeId = { type: 'string', minLength: 1 } as const;
-// Log entries as the wire schema checks them in an AppendEntries (`RaftMessage`, below).
-const appendEntries = RAFT_MESSAGE_SCHEMA.oneOf.findIndex(
-  (message) =>
-    (message as { properties: { type: { const?: string } } }).properties.type.const === 'AppendEntries',
-);
-const entries = { $ref: `RaftMessage#/oneOf/${appendEntries}/properties/entries` } as const;
+/** The wire schema's definition of `name` in message `type`, so a recording checks what the wire checks. */
+function wireProperty(type: RaftMessage['type'], name: string) {
+  const at = RAFT_MESSAGE_SCHEMA.oneOf.findIndex(
+    (message) => (message as { properties: { type: { const?: string } } }).properties.type.const === type,
+  );
+  return { $ref: `RaftMessage#/oneOf/${at}/properties/${name}` } as const;
+}
+// Log entries and configurations as the wire schema checks them in an AppendEntries and an InstallSnapshot.
+const entries = wireProperty('AppendEntries', 'entries');
+const config = wireProperty('InstallSnapshot', 'config');
 const snapshot = {
   type: 'object',
   additionalProperties: false,
   required: ['index', 'term', 'data'],
-  properties: { index: counter, term: counter, data: { type: 'string' } },
+  properties: { index: counter, term: counter, data: { type: 'string' }, config },
 } as const;
 
 const ajv = new Ajv({ discriminator: true, strict: true, allErrors: false });
@@ -266,6 +279,13 @@ const validateHeader = ajv.compile<RecordingHeader>({
         entries,
       },
     },
+    features: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['preVote', 'checkQuorum'],
+      properties: { preVote: { type: 'boolean' }, checkQuorum: { type: 'boolean' } },
+    },
+    config,
     timeOrigin: { type: 'number' },
   },
 });
@@ -327,7 +347,8 @@ const validateLocalEvent = ajv.compile({
 });
 
 const LOCAL_EVENTS = new Set(['Propose', 'Flush', 'LogPersisted', 'Snapshot']);
-const TIMER_EVENT = /^xstate\.after\.(electionTimeout|heartbeatInterval)\.[^\s]+$/;
+/** `xstate.after.<timer>.<state id>`, for any of the machine's named delays. */
+const TIMER_EVENT = new RegExp(`^xstate\\.after\\.(${TIMER_NAMES.join('|')})\\.[^\\s]+$`);
 
 function checkHeader(value: unknown, line: number, failWith: Fail): RecordingHeader {
   const version = (value as { version?: unknown }).version;

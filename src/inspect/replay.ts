@@ -120,6 +120,8 @@ export function initialInput(header: RecordingHeader): RaftInput {
     timing: header.timing,
     noopOnElection: header.noopOnElection,
     ...(header.limits === undefined ? {} : { limits: header.limits }),
+    ...(header.features === undefined ? {} : { features: header.features }),
+    ...(header.config === undefined ? {} : { config: header.config }),
     hardState,
     log: new ArrayRaftLog(entries, snapshot),
     ...(snapshot === undefined ? {} : { snapshot }),

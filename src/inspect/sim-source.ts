@@ -15,7 +15,7 @@
  * the same order whatever the slices), so where the frames fall changes nothing; only
  * when controls are applied does.
  */
-import type { NodeId } from '../../machines/index.js';
+import type { NodeId, RaftFeatures } from '../../machines/index.js';
 import type { RaftNode } from '../api/raft-node.js';
 import { NodeStoppedError, NotLeaderError, RaftError } from '../errors.js';
 import { SimCluster, SimulationFailure } from '../sim/sim-cluster.js';
@@ -48,6 +48,8 @@ export interface SimSourceOptions {
   readonly paused?: boolean;
   /** Schedules frames; default requestAnimationFrame, or a 16 ms timeout where there is none. */
   readonly frame?: FrameScheduler;
+  /** Pre-vote and check-quorum; default the node's (both on). Off shows the paper's split votes. */
+  readonly features?: Partial<RaftFeatures>;
 }
 
 export const SIM_SOURCE_LATENCY: Latency = { minMs: 10, maxMs: 30 };
@@ -134,6 +136,7 @@ class PagedSimulation implements SimSource {
       ...(options.unreliable === undefined ? {} : { unreliable: options.unreliable }),
       latency: options.latency ?? SIM_SOURCE_LATENCY,
       snapshotEvery: options.snapshotEvery ?? SIM_SOURCE_SNAPSHOT_EVERY,
+      ...(options.features === undefined ? {} : { features: options.features }),
       // A page shows a cluster for as long as it is open, not for a test's length.
       budget: { virtualMs: Infinity, wallMs: Infinity },
     });

@@ -99,12 +99,16 @@ describe('the simulation source', () => {
     const leader = await elected(h);
     const ups = h.events.filter((e) => e.type === 'nodeUp');
     expect(ups.map((e) => e.node)).toEqual(h.source.ids);
-    expect(ups.every((e) => e.type === 'nodeUp' && e.summary.state === 'follower.waiting')).toBe(true);
+    // A fresh node has heard no leader yet, but its lease runs from its start.
+    expect(ups.every((e) => e.type === 'nodeUp' && e.summary.state === 'follower.waiting.leased')).toBe(true);
     const won = steps(h.events).find((e) => e.summary.role === 'leader')!;
     expect(won).toMatchObject({ node: leader, summary: { leaderId: leader, state: 'leader.heartbeating' } });
-    // Its election is there: a candidate's RequestVotes sent, delivered, answered.
+    // Its election is there: a pre-candidate's PreVotes, then a candidate's RequestVotes.
     const sent = h.events.filter((e) => e.type === 'message' && e.phase === 'sent');
-    expect(sent.some((e) => e.type === 'message' && e.message.type === 'RequestVote')).toBe(true);
+    const kinds = sent.map((e) => (e.type === 'message' ? e.message.type : ''));
+    expect(kinds.indexOf('PreVote')).toBeGreaterThanOrEqual(0);
+    expect(kinds.indexOf('RequestVote')).toBeGreaterThan(kinds.indexOf('PreVote'));
+    expect(steps(h.events).some((e) => e.node === leader && e.summary.role === 'preCandidate')).toBe(true);
     expect(
       h.events.some((e) => e.type === 'timer' && e.node === leader && e.timer === 'heartbeatInterval'),
     ).toBe(true);
@@ -167,7 +171,7 @@ describe('the simulation source', () => {
     await h.source.close();
   });
 
-  it('timeoutNow fires the real election timer: the node is a candidate at once; a leader is refused', async () => {
+  it('timeoutNow fires the real election timer: the node polls at once, its term unchanged; a leader is refused', async () => {
     const h = harness({ seed: 5 });
     const leader = await elected(h);
     const follower = h.source.ids.find((id) => id !== leader)!;
@@ -181,14 +185,16 @@ describe('the simulation source', () => {
     expect(steps(h.since(from)).find((e) => e.node === follower)).toMatchObject({
       at: now,
       event: expect.stringMatching(/^xstate\.after\.electionTimeout/),
-      summary: { role: 'candidate', term: term + 1 },
+      summary: { role: 'preCandidate', state: 'preCandidate.polling', term },
     });
     await expect(h.source.controls.timeoutNow(leader)).rejects.toThrow(/no election timer pending/);
     await h.source.close();
   });
 
-  it('alignTimers after the leader crashes provokes a split vote; spreadTimers lets the first node win', async () => {
-    const h = harness({ seed: 6 });
+  it('without pre-vote, alignTimers after the leader crashes provokes a split vote; spreadTimers lets the first node win', async () => {
+    // Pre-vote staggers the campaigns (whoever polls a quorum first campaigns first): the
+    // paper's split vote needs it off.
+    const h = harness({ seed: 6, features: { preVote: false } });
     const old = await elected(h);
     const term = h.summaries().get(old)!.term;
     await h.source.controls.crash(old);
@@ -389,7 +395,16 @@ describe('the simulation source', () => {
     expect(latestSummaries(late)).toEqual(h.summaries());
     expect(late.find((e) => e.type === 'nodeDown')).toMatchObject({ node: '4', reason: 'crashed' });
     const timers = late.filter((e) => e.type === 'timer');
-    expect(timers.length).toBe(4); // one per live node: election timers, and the leader's heartbeat
+    // Per live node: a follower's election timer and its leader lease, the leader's heartbeat.
+    expect(timers.map((e) => e.type === 'timer' && e.timer).sort()).toEqual([
+      'electionTimeout',
+      'electionTimeout',
+      'electionTimeout',
+      'heartbeatInterval',
+      'leaderLease',
+      'leaderLease',
+      'leaderLease',
+    ]);
     const flying = late.filter((e) => e.type === 'message');
     expect(flying.every((e) => e.type === 'message' && e.phase === 'sent' && e.deliverAt! >= now)).toBe(true);
     // From then on it hears what everyone hears.
