@@ -9,6 +9,8 @@ export const CLOSE_AUTH_FAILED = 4001;
 export const CLOSE_INVALID_FRAME = 4002;
 /** A newer authenticated connection from the same peer took this one's place. */
 export const CLOSE_REPLACED = 4003;
+/** The peer was removed from this node's peers (`setPeers`): its connection goes with it. */
+export const CLOSE_NOT_A_PEER = 4004;
 /** RFC 6455: a frame larger than the receiver accepts. */
 export const CLOSE_TOO_LARGE = 1009;
 /** RFC 6455: the endpoint is going away (the transport is closing). */

@@ -11,7 +11,10 @@ export {
   CLOSE_AUTH_FAILED,
   CLOSE_GOING_AWAY,
   CLOSE_INVALID_FRAME,
+  CLOSE_NOT_A_PEER,
   CLOSE_REPLACED,
   CLOSE_TOO_LARGE,
 } from './close-codes.js';
 export type { BlockRequest, BlockedPeers } from './blocked-peers.js';
+export type { DynamicPeers } from './dynamic-peers.js';
+export { hasDynamicPeers } from './dynamic-peers.js';

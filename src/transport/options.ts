@@ -22,7 +22,10 @@ export interface WsTransportOptions {
   readonly id: string;
   /** Where this node's server listens; port 0 picks a free port (see `address()`). */
   readonly listen: { readonly host: string; readonly port: number };
-  /** Every other node: id -> `ws://host:port` of its transport. */
+  /**
+   * Every other node at start: id -> `ws://host:port` of its transport. The set can change
+   * at run time (`setPeers`), as the cluster's membership does.
+   */
   readonly peers: Readonly<Record<string, string>>;
   /** The cluster's shared secret (at least 16 characters); it never goes on the wire. */
   readonly secret: string;
@@ -78,13 +81,7 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(`secret must be a string of at least ${MIN_SECRET_LENGTH} characters`);
   }
-  const peers = new Map<string, string>();
-  for (const [peer, url] of Object.entries(options.peers ?? {})) {
-    if (peer === '') throw new ConfigError('peers: a peer id must be a non-empty string');
-    if (peer === id) throw new ConfigError(`peers must list the other nodes only, but it includes "${id}"`);
-    if (!isWsUrl(url)) throw new ConfigError(`peers.${peer} must be a ws:// or wss:// URL, got "${url}"`);
-    peers.set(peer, url);
-  }
+  const peers = resolvePeers(id, options.peers ?? {});
   const maxFrameBytes = positiveInteger('maxFrameBytes', options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, 1);
   const queueLimit = positiveInteger('queueLimit', options.queueLimit ?? DEFAULT_QUEUE_LIMIT, 1);
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -121,6 +118,29 @@ export function resolveOptions(options: WsTransportOptions): ResolvedOptions {
     maxPendingConnections,
     logger: options.logger ?? NO_LOG,
   };
+}
+
+/**
+ * The peers as a map, checked: each id non-empty and not `self`, each URL ws:// or wss://.
+ * `name` is what a ConfigError calls them (the option, or the `setPeers` argument).
+ */
+export function resolvePeers(
+  self: string,
+  peers: Readonly<Record<string, string>>,
+  name = 'peers',
+): Map<string, string> {
+  if (typeof peers !== 'object' || peers === null || Array.isArray(peers)) {
+    throw new ConfigError(`${name} must be an object of peer id -> ws:// URL`);
+  }
+  const resolved = new Map<string, string>();
+  for (const [peer, url] of Object.entries(peers)) {
+    if (peer === '') throw new ConfigError(`${name}: a peer id must be a non-empty string`);
+    if (peer === self)
+      throw new ConfigError(`${name} must list the other nodes only, but it includes "${self}"`);
+    if (!isWsUrl(url)) throw new ConfigError(`${name}.${peer} must be a ws:// or wss:// URL, got "${url}"`);
+    resolved.set(peer, url);
+  }
+  return resolved;
 }
 
 function positiveInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {

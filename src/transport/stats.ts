@@ -16,8 +16,9 @@ export interface TransportStats {
   readonly received: number;
   /**
    * Outbound messages given up: queue full (the oldest goes), larger than maxFrameBytes,
-   * unencodable or not a valid RaftMessage, addressed to an unknown peer, sent after close;
-   * and valid inbound frames that arrived before `listen()` or after close.
+   * unencodable or not a valid RaftMessage, addressed to an unknown peer, sent after close,
+   * queued for a peer `setPeers` removed; and valid inbound frames that arrived before
+   * `listen()`, after close, or from a peer `setPeers` removed.
    */
   readonly dropped: number;
   /** Inbound frames refused (invalid, forged, misaddressed, oversized); each closed its connection. */

@@ -3,7 +3,8 @@
  * outbound connection per peer for outbound frames (see peer-link.ts and
  * inbound-connection.ts). Implements the node's `Transport`: `send` is fire and forget,
  * messages may be lost (a full queue, a dead peer), and only schema-valid RaftMessages from
- * authenticated peers, addressed to this node, are ever delivered. docs/transport.md.
+ * authenticated peers, addressed to this node, are ever delivered. The peers can change
+ * while it runs (`setPeers`, as the cluster's membership does). docs/transport.md.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { STATUS_CODES, createServer } from 'node:http';
@@ -17,19 +18,20 @@ import { applyHttpLimits } from '../net/http-limits.js';
 import type { Transport } from '../node/providers.js';
 import type { BlockRequest, BlockedPeers } from './blocked-peers.js';
 import { NOTHING_BLOCKED, resolveBlock } from './blocked-peers.js';
-import { CLOSE_GOING_AWAY, CLOSE_REPLACED, closeSocket } from './close-codes.js';
+import { CLOSE_GOING_AWAY, CLOSE_NOT_A_PEER, CLOSE_REPLACED, closeSocket } from './close-codes.js';
 import { WIRE_CODEC } from './codec.js';
+import type { DynamicPeers } from './dynamic-peers.js';
 import { frameLimitedWebSocket } from './frame-limit.js';
 import { acceptInbound } from './inbound-connection.js';
 import type { ResolvedOptions, WsTransportOptions } from './options.js';
-import { resolveOptions } from './options.js';
+import { resolveOptions, resolvePeers } from './options.js';
 import { PeerLink } from './peer-link.js';
 import { PendingConnections } from './pending-connections.js';
 import type { TransportStats } from './stats.js';
 import { StatsCounter } from './stats.js';
 import { validateRaftMessage } from './wire-schema.js';
 
-export interface WsTransport extends Transport {
+export interface WsTransport extends Transport, DynamicPeers {
   /** Binds the server, then starts connecting to every peer; resolves once listening. */
   start(): Promise<void>;
   /** Where the server listens (the real port when `listen.port` was 0); after `start`. */
@@ -39,7 +41,7 @@ export interface WsTransport extends Transport {
    * Cuts links on purpose: every frame to and from the peers given (or only one direction,
    * `{ outbound, inbound }`) is dropped and counted in `stats().blocked`, until the next call
    * replaces the sets (`setBlocked([])` unblocks all). The connections stay up, so unblocking
-   * is instant. Throws ConfigError for an id that is not a peer.
+   * is instant. Throws ConfigError for an id that is not a peer (now: see `setPeers`).
    */
   setBlocked(peers: BlockRequest): void;
   /** The peers blocked now, each direction sorted. */
@@ -57,7 +59,10 @@ class WebSocketTransport implements WsTransport {
   readonly #options: ResolvedOptions;
   readonly #stats = new StatsCounter();
   readonly #WebSocket: typeof WebSocket;
+  /** One link per peer now; `setPeers` adds and removes them. */
   readonly #links = new Map<NodeId, PeerLink>();
+  /** Links of peers removed (or moved), until their sockets have closed, for stop() to wait on. */
+  readonly #retiring = new Set<Promise<void>>();
   /** Every accepted socket, authenticated or not, so close() reaches them all. */
   readonly #sockets = new Set<WebSocket>();
   /** The current authenticated inbound connection per peer. */
@@ -78,23 +83,23 @@ class WebSocketTransport implements WsTransport {
     this.#options = options;
     this.#WebSocket = frameLimitedWebSocket(options.maxFrameBytes);
     this.#pending = new PendingConnections(options.maxPendingConnections, this.#stats, options.logger);
-    for (const [peer, url] of options.peers) {
-      this.#links.set(
-        peer,
-        new PeerLink(peer, url, {
-          self: options.id,
-          secret: options.secret,
-          codec: WIRE_CODEC,
-          maxFrameBytes: options.maxFrameBytes,
-          queueLimit: options.queueLimit,
-          backoff: options.backoff,
-          handshakeTimeoutMs: options.handshakeTimeoutMs,
-          logger: options.logger,
-          stats: this.#stats,
-          WebSocket: this.#WebSocket,
-        }),
-      );
-    }
+    for (const [peer, url] of options.peers) this.#links.set(peer, this.#makeLink(peer, url));
+  }
+
+  #makeLink(peer: NodeId, url: string): PeerLink {
+    const options = this.#options;
+    return new PeerLink(peer, url, {
+      self: options.id,
+      secret: options.secret,
+      codec: WIRE_CODEC,
+      maxFrameBytes: options.maxFrameBytes,
+      queueLimit: options.queueLimit,
+      backoff: options.backoff,
+      handshakeTimeoutMs: options.handshakeTimeoutMs,
+      logger: options.logger,
+      stats: this.#stats,
+      WebSocket: this.#WebSocket,
+    });
   }
 
   listen(deliver: (message: RaftMessage) => void): void {
@@ -164,10 +169,69 @@ class WebSocketTransport implements WsTransport {
 
   setBlocked(peers: BlockRequest): void {
     const blocked = resolveBlock(peers, new Set(this.#links.keys()));
+    this.#setBlockedSets(blocked);
+    this.#options.logger.info({ node: this.#options.id, ...blocked }, 'blocked peers set');
+  }
+
+  #setBlockedSets(blocked: BlockedPeers): void {
     this.#blocked = blocked;
     this.#blockedOut = new Set(blocked.outbound);
     this.#blockedIn = new Set(blocked.inbound);
-    this.#options.logger.info({ node: this.#options.id, ...blocked }, 'blocked peers set');
+  }
+
+  setPeers(peers: Readonly<Record<NodeId, string>>): void {
+    const next = resolvePeers(this.#options.id, peers, 'setPeers');
+    if (this.#state === 'closed') return;
+    const removed: NodeId[] = [];
+    const moved: NodeId[] = [];
+    const added: NodeId[] = [];
+    for (const [peer, link] of this.#links) {
+      const url = next.get(peer);
+      if (url === link.url) continue;
+      this.#links.delete(peer);
+      this.#retire(link);
+      if (url === undefined) {
+        removed.push(peer);
+        this.#dropInbound(peer);
+      } else {
+        moved.push(peer);
+      }
+    }
+    for (const [peer, url] of next) {
+      if (this.#links.has(peer)) continue;
+      const link = this.#makeLink(peer, url);
+      this.#links.set(peer, link);
+      // Before then, start() starts every link there is by the time it is listening.
+      if (this.#state === 'started') link.start();
+      if (!moved.includes(peer)) added.push(peer);
+    }
+    if (removed.length === 0 && added.length === 0 && moved.length === 0) return;
+    const kept = (ids: readonly NodeId[]) => ids.filter((id) => this.#links.has(id));
+    const { outbound, inbound } = this.#blocked;
+    if (removed.some((peer) => outbound.includes(peer) || inbound.includes(peer))) {
+      this.#setBlockedSets({ outbound: kept(outbound), inbound: kept(inbound) });
+    }
+    this.#options.logger.info({ node: this.#options.id, added, removed, moved }, 'peers changed');
+  }
+
+  peers(): Readonly<Record<NodeId, string>> {
+    return Object.fromEntries([...this.#links].map(([peer, link]) => [peer, link.url]));
+  }
+
+  /** A link no longer wanted: closed (its queue dropped), and awaited by stop() until it is. */
+  #retire(link: PeerLink): void {
+    const closed = link.close().then(() => {
+      this.#retiring.delete(closed);
+    });
+    this.#retiring.add(closed);
+  }
+
+  /** A removed peer's inbound connection goes too: nothing more from it reaches the node. */
+  #dropInbound(peer: NodeId): void {
+    const socket = this.#inbound.get(peer);
+    if (socket === undefined) return;
+    this.#inbound.delete(peer);
+    closeSocket(socket, CLOSE_NOT_A_PEER, 'no longer a peer of this node');
   }
 
   blocked(): BlockedPeers {
@@ -224,6 +288,7 @@ class WebSocketTransport implements WsTransport {
     if (this.#stopped !== undefined) return;
     this.#state = 'closed';
     const closing: Promise<void>[] = [...this.#links.values()].map((link) => link.close());
+    closing.push(...this.#retiring);
     for (const socket of this.#sockets) {
       closing.push(new Promise((resolve) => socket.once('close', () => resolve())));
       closeSocket(socket, CLOSE_GOING_AWAY, 'transport closed');
@@ -275,6 +340,11 @@ class WebSocketTransport implements WsTransport {
 
   /** One inbound connection per peer: a newer one (the peer reconnected) replaces the old. */
   #authenticated(peer: NodeId, socket: WebSocket): void {
+    if (!this.#links.has(peer)) {
+      // Removed by setPeers while this connection was authenticating.
+      closeSocket(socket, CLOSE_NOT_A_PEER, 'no longer a peer of this node');
+      return;
+    }
     const previous = this.#inbound.get(peer);
     if (previous !== undefined && previous !== socket) {
       closeSocket(previous, CLOSE_REPLACED, 'replaced by a newer connection from the same peer');
@@ -287,7 +357,8 @@ class WebSocketTransport implements WsTransport {
 
   #receive(message: RaftMessage, bytes: number): void {
     const deliver = this.#deliver;
-    if (deliver === undefined || this.#state === 'closed') {
+    // A removed peer's frames that were already read when its connection was closed.
+    if (deliver === undefined || this.#state === 'closed' || !this.#links.has(message.from)) {
       this.#stats.add('dropped');
       return;
     }
