@@ -124,8 +124,10 @@ describe('the transition a step took', () => {
   it('reads every line of the chart outline', () => {
     expect(chart.every((t) => t !== null)).toBe(true);
     expect(
-      chart.find((t) => t.trigger === 'after electionTimeout' && t.source === 'follower.waiting'),
-    ).toMatchObject({ target: 'candidate' });
+      chart
+        .filter((t) => t.trigger === 'after electionTimeout' && t.source === 'follower.waiting')
+        .map((t) => t.target),
+    ).toEqual(['follower.waiting', 'preCandidate', 'candidate']);
     expect(
       parseOutlineLine('(any role): Snapshot [isSnapshotUseful] (targetless) / takeSnapshot'),
     ).toMatchObject({
@@ -142,15 +144,18 @@ describe('the transition a step took', () => {
   });
 
   it('finds a timeout, a re-entered heartbeat and a step down', () => {
-    expect(
-      taken(
-        step(
-          'xstate.after.electionTimeout.raft.follower.waiting',
-          'follower.waiting',
-          'candidate.campaigning',
-        ),
-      ),
-    ).toEqual(['follower.waiting: after electionTimeout -> candidate']);
+    const electionTimeout = 'xstate.after.electionTimeout.raft.follower.waiting';
+    // The election timer sits on follower.waiting; it fires in either of its children.
+    expect(taken(step(electionTimeout, 'follower.waiting.lapsed', 'candidate.campaigning'))).toEqual([
+      'follower.waiting: after electionTimeout -> candidate',
+    ]);
+    expect(taken(step(electionTimeout, 'follower.waiting.leased', 'preCandidate.polling'))).toEqual([
+      'follower.waiting: after electionTimeout [usesPreVote] -> preCandidate',
+    ]);
+    expect(taken(step(electionTimeout, 'follower.waiting.lapsed', 'follower.waiting.leased'))).toEqual([
+      'follower.waiting: after electionTimeout [isNotVoter] -> follower.waiting (re-entered)',
+    ]);
+    // Two guarded alternatives re-enter it: both fit, the guards are not seen.
     expect(
       taken(
         step(
@@ -159,19 +164,65 @@ describe('the transition a step took', () => {
           'leader.heartbeating',
         ),
       ),
-    ).toEqual(['leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered)']);
-    expect(taken(step('AppendEntries', 'leader.heartbeating', 'follower.waiting'))).toEqual([
+    ).toEqual([
+      'leader.heartbeating: after heartbeatInterval [isTransferOverdue] -> leader.heartbeating (re-entered)',
+      'leader.heartbeating: after heartbeatInterval -> leader.heartbeating (re-entered)',
+    ]);
+    expect(taken(step('AppendEntries', 'leader.heartbeating', 'follower.waiting.leased'))).toEqual([
       'leader: AppendEntries [isHigherTerm] -> follower',
+    ]);
+    expect(
+      taken(
+        step(
+          'xstate.after.heartbeatInterval.raft.leader.heartbeating',
+          'leader.heartbeating',
+          'follower.waiting.leased',
+        ),
+      ),
+    ).toEqual(['leader.heartbeating: after heartbeatInterval [hasLostQuorum] -> follower']);
+  });
+
+  it('finds the lease lapsing, and a leader heard again renewing it', () => {
+    expect(
+      taken(
+        step(
+          'xstate.after.leaderLease.raft.follower.waiting.leased',
+          'follower.waiting.leased',
+          'follower.waiting.lapsed',
+        ),
+      ),
+    ).toEqual(['follower.waiting.leased: after leaderLease -> follower.waiting.lapsed']);
+    expect(taken(step('AppendEntries', 'follower.waiting.lapsed', 'follower.waiting.leased'))).toEqual([
+      'follower: AppendEntries [logMatchesPrev] -> follower.waiting',
+      'follower: AppendEntries -> follower.waiting',
     ]);
   });
 
   it('tells a state re-entered (its timer set anew) from an event handled in place', () => {
-    expect(taken(step('AppendEntries', 'follower.waiting', 'follower.waiting', true))).toEqual([
+    expect(taken(step('AppendEntries', 'follower.waiting.leased', 'follower.waiting.leased', true))).toEqual([
       'follower: AppendEntries [logMatchesPrev] -> follower.waiting',
       'follower: AppendEntries -> follower.waiting',
     ]);
-    expect(taken(step('AppendEntries', 'follower.waiting', 'follower.waiting', false))).toEqual([
-      'follower: AppendEntries [isStaleTerm] (targetless)',
+    expect(taken(step('AppendEntries', 'follower.waiting.leased', 'follower.waiting.leased', false))).toEqual(
+      ['follower: AppendEntries [isStaleTerm] (targetless)'],
+    );
+    // The lease's own rows apply only while it runs.
+    expect(taken(step('RequestVote', 'follower.waiting.leased', 'follower.waiting.leased', false))).toEqual([
+      'follower: RequestVote (targetless)',
+      'follower.waiting.leased: RequestVote [isLeaderSticky] (targetless)',
+    ]);
+    expect(taken(step('RequestVote', 'follower.waiting.lapsed', 'follower.waiting.lapsed', false))).toEqual([
+      'follower: RequestVote (targetless)',
+    ]);
+  });
+
+  it('finds a pre-vote handled in place and the always that makes a candidate', () => {
+    expect(taken(step('PreVoteReply', 'preCandidate.polling', 'candidate.campaigning'))).toEqual([
+      'preCandidate: PreVoteReply [isPreVoteForThisRound] (targetless)',
+      'preCandidate.polling: always [hasPreVoteQuorum] -> candidate',
+    ]);
+    expect(taken(step('TimeoutNow', 'follower.waiting.leased', 'candidate.campaigning'))).toEqual([
+      'follower: TimeoutNow [isTimeoutNowToVoter] -> candidate',
     ]);
   });
 
