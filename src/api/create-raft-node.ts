@@ -10,6 +10,8 @@ import { REAL_CLOCK } from '../node/real-clock.js';
 import type { Transport } from '../node/providers.js';
 import type { BlockedPeers } from '../transport/blocked-peers.js';
 import type { WsTransport } from '../transport/ws-transport.js';
+import { hasDynamicPeers } from '../transport/dynamic-peers.js';
+import { transportFollower } from './membership-peers.js';
 import type { RaftNodeOptions } from './raft-node.js';
 import { RaftNode } from './raft-node.js';
 
@@ -38,6 +40,8 @@ export class InspectableRaftNode<Command = unknown, Result = unknown> extends Ra
   readonly #clockNow: () => number;
   readonly #transport: Transport;
   #feed: InspectionFeed | null = null;
+  /** Brings the transport's links in line with the configuration in force (recovered at start). */
+  readonly #followMembership: (() => void) | null = null;
 
   constructor(options: CreateRaftNodeOptions<Command, Result>) {
     super(options);
@@ -46,6 +50,12 @@ export class InspectableRaftNode<Command = unknown, Result = unknown> extends Ra
     const clock = options.clock ?? REAL_CLOCK;
     this.#clockNow = () => clock.now();
     this.#transport = options.transport;
+    const { transport } = options;
+    if (hasDynamicPeers(transport)) {
+      const follow = transportFollower(transport, options.id);
+      this.on('membership', follow);
+      this.#followMembership = () => follow(this.membership());
+    }
   }
 
   /** The feed being served (its `url`), or null: none asked for, or the node is not running. */
@@ -56,7 +66,11 @@ export class InspectableRaftNode<Command = unknown, Result = unknown> extends Ra
   /** Binds the feed first: a node that cannot serve what it was asked to never joins. */
   override async start(): Promise<void> {
     const address = this.#feedAddress;
-    if (address === undefined) return super.start();
+    if (address === undefined) {
+      await super.start();
+      this.#followMembership?.();
+      return;
+    }
     const blocked = blockedOf(this.#transport);
     const feed = await serveInspectionFeed(this, {
       host: address.host,
@@ -72,6 +86,7 @@ export class InspectableRaftNode<Command = unknown, Result = unknown> extends Ra
       await feed.close();
       throw error;
     }
+    this.#followMembership?.();
     this.#feed = feed;
   }
 

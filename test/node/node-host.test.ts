@@ -1,6 +1,7 @@
 /** The node host's ready loop: what leaves when, what is written, and how failures surface. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RaftMessage } from '../../machines/index.js';
+import type { RaftFeatures, RaftMessage } from '../../machines/index.js';
+import { PAPER_FEATURES } from '../../machines/index.js';
 import { NodeFailedError } from '../../src/errors.js';
 import type { InputRecord } from '../../src/node/node-host.js';
 import { NodeHost } from '../../src/node/node-host.js';
@@ -54,11 +55,12 @@ let host: NodeHost | undefined;
 
 afterEach(() => host?.stop());
 
-async function startHost(storage: Storage, applySink?: ApplySink) {
+async function startHost(storage: Storage, applySink?: ApplySink, features?: RaftFeatures) {
   const clock = new SimClock();
   const transport = new RecordingTransport();
   host = await NodeHost.create({
     ...(applySink === undefined ? {} : { applySink }),
+    ...(features === undefined ? {} : { features }),
     id: 'a',
     peers: ['b', 'c'],
     timing: TEST_TIMING,
@@ -86,9 +88,39 @@ describe('ready loop', () => {
     expect(transport.sent).toMatchObject([{ type: 'RequestVoteReply', to: 'b', term: 2, voteGranted: true }]);
   });
 
-  it("holds a candidate's RequestVotes until its new term and self-vote are durable", async () => {
+  it('sends PreVotes at once (they change nothing durable), then holds the RequestVotes a pre-vote quorum starts until the new term and self-vote are durable', async () => {
     const storage = new ManualStorage();
-    const { clock, transport } = await startHost(storage);
+    const { host, clock, transport } = await startHost(storage);
+    await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
+    expect(storage.writes).toEqual([]);
+    expect(transport.sent).toMatchObject([
+      { type: 'PreVote', to: 'b', term: 1 },
+      { type: 'PreVote', to: 'c', term: 1 },
+    ]);
+    const preVote = transport.sent[0]!;
+    transport.sent.length = 0;
+    host.receive({
+      type: 'PreVoteReply',
+      from: 'b',
+      to: 'a',
+      term: 0,
+      inReplyTo: 'rpcId' in preVote ? preVote.rpcId : -1,
+      voteGranted: true,
+    });
+    await settle();
+    expect(storage.writes.map((w) => w.batch.hardState)).toEqual([{ currentTerm: 1, votedFor: 'a' }]);
+    expect(transport.sent).toEqual([]);
+    storage.completeAll();
+    await settle();
+    expect(transport.sent).toMatchObject([
+      { type: 'RequestVote', to: 'b', term: 1 },
+      { type: 'RequestVote', to: 'c', term: 1 },
+    ]);
+  });
+
+  it("without pre-vote, holds a candidate's RequestVotes until its new term and self-vote are durable", async () => {
+    const storage = new ManualStorage();
+    const { clock, transport } = await startHost(storage, undefined, PAPER_FEATURES);
     await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
     expect(storage.writes.map((w) => w.batch.hardState)).toEqual([{ currentTerm: 1, votedFor: 'a' }]);
     expect(transport.sent).toEqual([]);
@@ -259,7 +291,8 @@ describe('lifecycle and failures', () => {
         throw new Error('disk gone');
       },
     };
-    const { host, clock } = await startHost(throwing);
+    // Without pre-vote the election timer's step writes the new term at once.
+    const { host, clock } = await startHost(throwing, undefined, PAPER_FEATURES);
     const errors: Error[] = [];
     host.on('error', (error) => errors.push(error));
     await clock.runFor(TEST_TIMING.electionTimeoutMaxMs);
@@ -363,7 +396,11 @@ describe('options and events', () => {
     host.on('timer', (kind, deadline) => timers.push([kind, deadline]));
     host.on('role', (change) => roles.push(`${change.role} ${change.term}`));
     host.start();
-    expect(timers).toEqual([['electionTimeout', TEST_TIMING.electionTimeoutMinMs]]);
+    // The leader lease (the minimum election timeout) runs beside the election timer.
+    expect(timers).toEqual([
+      ['leaderLease', TEST_TIMING.electionTimeoutMinMs],
+      ['electionTimeout', TEST_TIMING.electionTimeoutMinMs],
+    ]);
     const answers: (number | null)[] = [];
     host.read((index) => answers.push(index));
     await settle();

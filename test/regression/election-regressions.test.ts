@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeId, RaftMessage, Role } from '../../machines/index.js';
+import { PAPER_FEATURES } from '../../machines/index.js';
 import type { RoleChange } from '../../src/node/node-host.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import type { TestNode } from '../machines/machine-harness.js';
@@ -48,7 +49,8 @@ async function waitForLeader(c: SimCluster, among: readonly NodeId[], withinMs =
 describe('stale timer: a timeout scheduled while follower or candidate never fires after the node became leader', () => {
   it.each(SEEDS)('seed=%i: across many elections, a leader leaves only for a higher term', (seed) =>
     replayable(seed, REPLAY, async () => {
-      const c = (cluster = new SimCluster({ seed, size: 5 }));
+      // The paper's election: with check-quorum a leader may also leave for a lost quorum.
+      const c = (cluster = new SimCluster({ seed, size: 5, features: PAPER_FEATURES }));
       const last = new Map<NodeId, RoleChange>();
       const violations: string[] = [];
       c.on('role', (change) => {
@@ -96,7 +98,8 @@ describe('stale timer: a timeout scheduled while follower or candidate never fir
 describe('stuck old leader: a partitioned leader that reconnects steps down on the first message of the higher term', () => {
   it.each(SEEDS)('seed=%i: then grants votes and acknowledges heartbeats', (seed) =>
     replayable(seed, REPLAY, async () => {
-      const c = (cluster = new SimCluster({ seed, size: 3 }));
+      // The paper's election: with check-quorum the cut-off leader steps down by itself.
+      const c = (cluster = new SimCluster({ seed, size: 3, features: PAPER_FEATURES }));
       await c.startAll();
       await c.run(async () => {
         const old = await waitForLeader(c, c.ids);
