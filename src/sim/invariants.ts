@@ -25,6 +25,25 @@ interface EntryRecord {
   readonly prevTerm: number;
 }
 
+/**
+ * Messages whose higher term is not adopted on purpose: a PreVote's term is a question about
+ * the next term (thesis 9.6); a RequestVote reaching a node that hears from a leader, with
+ * check-quorum on, is refused without it (leader stickiness, thesis 6.2), unless the leader
+ * asked for that election (a transfer).
+ */
+function isTermExempt(
+  context: RaftContext,
+  event: { readonly type: string; readonly [key: string]: unknown },
+) {
+  if (event.type === 'PreVote') return true;
+  return (
+    event.type === 'RequestVote' &&
+    event['transfer'] !== true &&
+    context.features?.checkQuorum === true &&
+    context.leaderId !== null
+  );
+}
+
 export class InvariantChecker {
   readonly #leaderOfTerm = new Map<number, NodeId>();
   readonly #durableTerm = new Map<NodeId, number>();
@@ -101,8 +120,7 @@ export class InvariantChecker {
     this.observeRole(id, role, context.currentTerm);
     if (event !== undefined && isRaftMessageType(event.type)) {
       const { term, from } = event as unknown as RaftMessage;
-      // A PreVote's term is a question about the next term (thesis 9.6): it is never adopted.
-      if (term > context.currentTerm && event.type !== 'PreVote') {
+      if (term > context.currentTerm && !isTermExempt(context, event)) {
         throw new InvariantViolation(
           `node ${id} received ${event.type} of term ${term} from ${from} but stayed in term ` +
             `${context.currentTerm} (a higher term must be adopted at once)`,

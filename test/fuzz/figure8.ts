@@ -16,6 +16,7 @@
  * checks liveness, as every fuzz run does.
  */
 import type { NodeId, RaftTiming } from '../../machines/index.js';
+import { PAPER_FEATURES } from '../../machines/index.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import { leaders, waitFor } from './cluster-helpers.js';
@@ -93,6 +94,9 @@ export async function runFigure8(plan: Figure8Plan): Promise<Figure8Outcome> {
     durability: plan.durability,
     // Without no-ops a re-elected leader sends X alone, not X with an entry of its own term.
     noopOnElection: false,
+    // Figure 8 is about the paper's elections: with leader stickiness the voters that just
+    // heard from a leader would refuse the staged elections (the random schedules run the default).
+    features: PAPER_FEATURES,
     snapshotEvery: 0,
     budget: { virtualMs: 6 * STEP_MS + LIVENESS_MS + 10_000, wallMs: 60_000 },
   });

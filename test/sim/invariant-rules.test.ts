@@ -64,6 +64,21 @@ describe('a higher term is adopted', () => {
     );
   });
 
+  it("exempts a PreVote's term, and a RequestVote refused by leader stickiness (check-quorum)", () => {
+    const checker = new InvariantChecker();
+    checker.observeStep('a', 'follower', context(5), { type: 'PreVote', from: 'c', term: 6 });
+    const sticky = { ...context(5), leaderId: 'b', features: { preVote: true, checkQuorum: true } };
+    checker.observeStep('a', 'follower', sticky, { type: 'RequestVote', from: 'c', term: 6 });
+    // Not exempt: a transfer's election, no leader heard from, or check-quorum off.
+    const vote = { type: 'RequestVote', from: 'c', term: 6 };
+    expect(() => checker.observeStep('a', 'follower', sticky, { ...vote, transfer: true })).toThrow(
+      /received RequestVote of term 6 from c but stayed in term 5/,
+    );
+    expect(() => checker.observeStep('a', 'follower', { ...sticky, leaderId: null }, vote)).toThrow(/stayed/);
+    const paper = { ...sticky, features: { preVote: false, checkQuorum: false } };
+    expect(() => checker.observeStep('a', 'follower', paper, vote)).toThrow(/stayed/);
+  });
+
   it('accepts a message of a lower or equal term, and local events', () => {
     const checker = new InvariantChecker();
     checker.observeStep('a', 'follower', context(5), { type: 'AppendEntries', from: 'b', term: 5 });
