@@ -1,16 +1,28 @@
 /** The node's starting state, fresh or recovered from storage. */
 import { describe, expect, it } from 'vitest';
-import { ArrayRaftLog, DEFAULT_LIMITS, NO_READS, initialContext } from '../../machines/index.js';
+import {
+  ArrayRaftLog,
+  DEFAULT_LIMITS,
+  NO_READS,
+  PAPER_FEATURES,
+  initialContext,
+} from '../../machines/index.js';
 import { TEST_TIMING, entriesWithTerms } from './machine-harness.js';
 
 describe('initialContext', () => {
   it('a fresh node: term 0, no vote, no leader, an empty log, nothing committed', () => {
     const peers = ['b', 'c'];
     const context = initialContext({ id: 'a', peers, timing: TEST_TIMING });
+    // Bootstrapped with itself and its peers, all voters; the paper's algorithm by default.
+    const bootstrap = { voters: ['a', 'b', 'c'], learners: [], addresses: {} };
     expect(context).toEqual({
       id: 'a',
+      config: bootstrap,
+      configIndex: 0,
+      baseConfig: bootstrap,
       peers: ['b', 'c'],
       timing: TEST_TIMING,
+      features: PAPER_FEATURES,
       limits: DEFAULT_LIMITS,
       noopOnElection: true,
       currentTerm: 0,
@@ -21,6 +33,11 @@ describe('initialContext', () => {
       commitIndex: 0,
       persistedIndex: 0,
       votes: [],
+      preVoteRound: 0,
+      campaignTransfer: false,
+      leaderTicks: 0,
+      heardAt: {},
+      transfer: null,
       nextRpcId: 1,
       progress: {},
       reads: NO_READS,

@@ -47,7 +47,12 @@ describe('snapshots', () => {
     node.deliver(appendEntries('b', 1, { prevLogIndex: 3, prevLogTerm: 1, leaderCommit: 3 }));
     node.actor.send({ type: 'Snapshot', index: 2, data: 'first' });
     node.actor.send({ type: 'Snapshot', index: 2, data: 'again' });
-    expect(node.context().snapshot).toEqual({ index: 2, term: 1, data: 'first' });
+    expect(node.context().snapshot).toEqual({
+      index: 2,
+      term: 1,
+      data: 'first',
+      config: { voters: ['a', 'b', 'c'], learners: [], addresses: {} },
+    });
   });
 });
 

@@ -24,7 +24,7 @@ afterEach(() => {
 describe('follower', () => {
   it('starts as a follower waiting for its election timeout', async () => {
     node = spawnNode();
-    expect(node.value()).toEqual({ follower: 'waiting' });
+    expect(node.value()).toEqual({ follower: { waiting: 'leased' } });
     await node.advance(TEST_TIMING.electionTimeoutMinMs - 1);
     expect(node.role()).toBe('follower');
     await node.advance(1);
@@ -235,7 +235,7 @@ describe('candidate', () => {
     await node.campaign();
     const request = appendEntries('b', 1);
     expect(node.deliver(request)).toMatchObject([{ inReplyTo: request.rpcId, success: true, term: 1 }]);
-    expect(node.value()).toEqual({ follower: 'waiting' });
+    expect(node.value()).toEqual({ follower: { waiting: 'leased' } });
     expect(node.context()).toMatchObject({ currentTerm: 1, leaderId: 'b', votedFor: 'a' });
   });
 
@@ -283,7 +283,7 @@ describe('leader', () => {
     node = spawnNode();
     await node.lead();
     node.deliver(appendRejected('b', 2));
-    expect(node.value()).toEqual({ follower: 'waiting' });
+    expect(node.value()).toEqual({ follower: { waiting: 'leased' } });
     expect(node.context()).toMatchObject({ currentTerm: 2, leaderId: null });
   });
 

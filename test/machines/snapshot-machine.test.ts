@@ -19,6 +19,9 @@ afterEach(() => {
 
 let rpcIds = 5000;
 
+/** The configuration of the harness's bootstrapped cluster: a, b and c, all voters. */
+const BOOTSTRAP = { voters: ['a', 'b', 'c'], learners: [], addresses: {} };
+
 function installSnapshot(
   term: number,
   index: number,
@@ -45,7 +48,7 @@ describe("the application's snapshot", () => {
     node.deliver(appendEntries('b', 2, { prevLogIndex: 4, prevLogTerm: 2, leaderCommit: 3 }));
     node.deliver({ type: 'Snapshot', index: 3, data: 'app@3' });
     const { log, snapshot } = node.context();
-    expect(snapshot).toEqual({ index: 3, term: 2, data: 'app@3' });
+    expect(snapshot).toEqual({ index: 3, term: 2, data: 'app@3', config: BOOTSTRAP });
     expect([log.snapshotIndex, log.snapshotTerm, log.lastIndex, log.termAt(3), log.termAt(2)]).toEqual([
       3,
       2,
@@ -62,7 +65,7 @@ describe("the application's snapshot", () => {
     expect(node.context().snapshot).toBeNull();
     node.deliver({ type: 'Snapshot', index: 2, data: 'app@2' });
     node.deliver({ type: 'Snapshot', index: 1, data: 'older' });
-    expect(node.context().snapshot).toEqual({ index: 2, term: 1, data: 'app@2' });
+    expect(node.context().snapshot).toEqual({ index: 2, term: 1, data: 'app@2', config: BOOTSTRAP });
   });
 });
 
@@ -74,7 +77,8 @@ describe('InstallSnapshot receiver (Figure 13)', () => {
       { type: 'InstallSnapshotReply', from: 'a', to: 'b', term: 3, inReplyTo: request.rpcId, matchIndex: 5 },
     ]);
     const { log, snapshot, commitIndex, leaderId } = node.context();
-    expect(snapshot).toEqual({ index: 5, term: 3, data: 'state@5' });
+    // The request carries no configuration: the one in force here is recorded with it.
+    expect(snapshot).toEqual({ index: 5, term: 3, data: 'state@5', config: BOOTSTRAP });
     expect([log.snapshotIndex, log.lastIndex, commitIndex, leaderId]).toEqual([5, 5, 5, 'b']);
   });
 
@@ -106,7 +110,7 @@ describe('InstallSnapshot receiver (Figure 13)', () => {
     node = spawnNode();
     await node.campaign();
     node.deliver(installSnapshot(1, 2, 1));
-    expect(node.value()).toEqual({ follower: 'waiting' });
+    expect(node.value()).toEqual({ follower: { waiting: 'leased' } });
     expect(node.context().snapshot?.index).toBe(2);
   });
 

@@ -10,8 +10,9 @@ import { appendEntries, requestVote } from './machine-harness.js';
 const TIMING: RaftTiming = { heartbeatIntervalMs: 100, electionTimeoutMinMs: 500, electionTimeoutMaxMs: 900 };
 const FOLLOWER_TIMEOUT = { type: 'xstate.after.electionTimeout.raft.follower.waiting' } as const;
 
+/** The timers a step started, as `name delay`. */
 const delays = (result: StepResult) =>
-  result.timers.flatMap((t) => (t.type === 'startTimer' ? [t.delayMs] : []));
+  result.timers.flatMap((t) => (t.type === 'startTimer' ? [`${t.timer} ${t.delayMs}`] : []));
 
 describe('step', () => {
   it('ignores a timer that is not pending, with no effect at all', () => {
@@ -30,9 +31,10 @@ describe('step', () => {
 
   it("uses a step's election timeout for that step only", () => {
     const first = initialStep({ id: 'a', peers: ['b', 'c'], timing: TIMING }, { electionTimeout: 800 });
-    expect(delays(first)).toEqual([800]);
+    // The lease is always the minimum election timeout: the drawn delay is the election timer's.
+    expect(delays(first)).toEqual(['electionTimeout 800', 'leaderLease 500']);
     const granted = step(first.state, requestVote('b', 1));
-    expect(delays(granted)).toEqual([TIMING.electionTimeoutMinMs]);
+    expect(delays(granted)).toEqual(['electionTimeout 500', 'leaderLease 500']);
   });
 
   it('refuses an election timeout outside the timing, saying the bounds', () => {

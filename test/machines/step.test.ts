@@ -97,8 +97,11 @@ describe('one node stepped by hand', () => {
     expect(start.state.role).toBe('follower');
     const timer = started(start, 'electionTimeout');
     expect(timer).toMatchObject({ delayMs: 734, event: { type: timer.id } });
-    expect(start.effects).toEqual([timer]);
-    expect(start.state.timers).toEqual({ [timer.id]: timer });
+    // The leader lease runs beside it, for the minimum election timeout, not the drawn one.
+    const lease = started(start, 'leaderLease');
+    expect(lease).toMatchObject({ delayMs: TIMING.electionTimeoutMinMs, event: { type: lease.id } });
+    expect(start.effects).toEqual([timer, lease]);
+    expect(start.state.timers).toEqual({ [timer.id]: timer, [lease.id]: lease });
   });
 
   it('campaigns when the timer fires: RequestVotes out, no log edit, the new term and vote in the state', () => {
@@ -115,8 +118,14 @@ describe('one node stepped by hand', () => {
     expect(next.logEdits).toEqual([]);
     expect(next.hardState).toEqual({ currentTerm: 1, votedFor: 'a' });
     expect(start.hardState).toBeNull();
-    // The follower's timer fired, so there is nothing to cancel: only the candidate's starts.
-    expect(next.timers).toEqual([started(next, 'electionTimeout')]);
+    // The follower's election timer fired, so there is nothing to cancel but its lease;
+    // the candidate's election timer starts.
+    const lease = start.state.timers['xstate.after.leaderLease.raft.follower.waiting.leased'];
+    expect(lease?.timer).toBe('leaderLease');
+    expect(next.timers).toEqual([
+      { type: 'cancelTimer', id: lease!.id, timer: 'leaderLease' },
+      started(next, 'electionTimeout'),
+    ]);
     expect(started(next, 'electionTimeout').delayMs).toBe(612);
     expect(Object.keys(next.state.timers)).toEqual([started(next, 'electionTimeout').id]);
     // The state it was given is untouched.
@@ -141,7 +150,15 @@ describe('one node stepped by hand', () => {
     expect(next.logEdits).toEqual([{ from: 1, entries: [{ term: 1, command: null }] }]);
     expect(next.messages).toEqual([]);
     // The candidate's timer was started and cancelled within the step: it does not appear.
-    expect(next.timers).toEqual([started(next, 'heartbeatInterval')]);
+    // The follower's lease, pending before the step, is cancelled.
+    expect(next.timers).toEqual([
+      {
+        type: 'cancelTimer',
+        id: 'xstate.after.leaderLease.raft.follower.waiting.leased',
+        timer: 'leaderLease',
+      },
+      started(next, 'heartbeatInterval'),
+    ]);
     expect(Object.values(next.state.timers)).toEqual([started(next, 'heartbeatInterval')]);
   });
 
@@ -156,12 +173,16 @@ describe('one node stepped by hand', () => {
     expect(next.messages).toEqual([
       { type: 'RequestVoteReply', from: 'a', to: 'c', term: 2, inReplyTo: 9, voteGranted: true },
     ]);
-    // Heartbeat cancelled; the follower's timer, started on entry and restarted by the
-    // grant, appears once.
+    // Heartbeat cancelled; the follower's timers, started on entry and restarted by the
+    // grant, appear once each.
     expect(next.timers).toEqual([
       { type: 'cancelTimer', id: heartbeat.id, timer: 'heartbeatInterval' },
       started(next, 'electionTimeout'),
+      started(next, 'leaderLease'),
     ]);
+    expect(Object.keys(next.state.timers).sort()).toEqual(
+      [started(next, 'electionTimeout').id, started(next, 'leaderLease').id].sort(),
+    );
   });
 
   it('ignores a timer that is not pending: a cancelled one firing late changes nothing', () => {
@@ -453,9 +474,10 @@ describe('agreement with the actor', () => {
     const actor = createActor(machine, { input: input('a'), clock });
     actor.start();
     let result = initialStep(input('a'), { electionTimeout: 640 });
-    const fire = async (timer: StartTimerEffect) => {
+    /** Fires `timer`, started at `startedAt` (now, unless a shorter timer fired since). */
+    const fire = async (timer: StartTimerEffect, startedAt = clock.now()) => {
       const before = sent.length;
-      const due = clock.now() + timer.delayMs;
+      const due = startedAt + timer.delayMs;
       // The clock fires its next timer: the actor's, due exactly when the effect says.
       expect(await clock.step()).toBe(true);
       expect(clock.now()).toBe(due);
@@ -465,7 +487,13 @@ describe('agreement with the actor', () => {
       );
       expect(sent.slice(before)).toEqual(result.messages);
     };
-    await fire(started(result, 'electionTimeout'));
+    // The lease (the minimum election timeout, 500 ms) fires first, inside waiting: the
+    // election timer, drawn at 640 ms, runs on from the start, not restarted by it.
+    const election = started(result, 'electionTimeout');
+    await fire(started(result, 'leaderLease'));
+    expect(result.state.snapshot.value).toEqual({ follower: { waiting: 'lapsed' } });
+    expect(result.timers).toEqual([]);
+    await fire(election, 0);
     expect(result.state.role).toBe('candidate');
     await fire(started(result, 'electionTimeout'));
     expect(result.state.context.currentTerm).toBe(2);
