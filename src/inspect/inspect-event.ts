@@ -33,6 +33,11 @@ export interface NodeSummary {
   readonly votes: readonly NodeId[];
   /** Leader only: each follower's replication progress. */
   readonly progress: Readonly<Record<NodeId, PeerProgressSummary>>;
+  /** The configuration in force on this node (its log's latest): who votes, who only replicates. */
+  readonly voters: readonly NodeId[];
+  readonly learners: readonly NodeId[];
+  /** Leader only: the node it is handing leadership to, while a transfer is under way. */
+  readonly transferTo: NodeId | null;
 }
 
 export interface PeerProgressSummary {

@@ -42,5 +42,8 @@ export function summarize(context: RaftContext, stateValue: unknown, appliedInde
     logTerms,
     votes: [...context.votes],
     progress,
+    voters: [...context.config.voters],
+    learners: [...context.config.learners],
+    transferTo: context.transfer?.to ?? null,
   };
 }

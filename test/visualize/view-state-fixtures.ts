@@ -4,7 +4,7 @@ import type { NodeSummary } from '../../src/inspect/inspect-event.js';
 export function summary(over: Partial<NodeSummary> = {}): NodeSummary {
   return {
     role: 'follower',
-    state: 'follower.waiting',
+    state: 'follower.waiting.leased',
     term: 0,
     votedFor: null,
     leaderId: null,
@@ -17,6 +17,9 @@ export function summary(over: Partial<NodeSummary> = {}): NodeSummary {
     logTerms: [],
     votes: [],
     progress: {},
+    voters: ['0', '1', '2'],
+    learners: [],
+    transferTo: null,
     ...over,
   };
 }

@@ -225,6 +225,22 @@ describe('view state', () => {
     ]);
   });
 
+  it('names a pre-vote poll once, for the term it would raise to, apart from the election that follows', () => {
+    const polling = { role: 'preCandidate', state: 'preCandidate.polling', term: 2 } as const;
+    const events: ViewEvent[] = [
+      { type: 'nodeUp', at: 0, node: '0', summary: summary({ term: 2 }) },
+      step(300, '0', polling, 'xstate.after.electionTimeout.raft.follower.waiting'),
+      step(310, '0', { ...polling, votes: ['0', '1'] }, 'PreVoteReply'), // a vote counted: no new entry
+      step(320, '0', { role: 'candidate', state: 'candidate.campaigning', term: 3 }, 'PreVoteReply'),
+    ];
+    const entries = timelineOf(ids, events);
+    expect(entries.map((e) => [e.kind, e.text])).toEqual([
+      ['up', 't=0.000s node 0 up term 2'],
+      ['poll', 't=0.300s node 0 pre-candidate for term 3'],
+      ['election', 't=0.320s node 0 candidate term 3'],
+    ]);
+  });
+
   it('adds a node it meets in an event that the source did not list', () => {
     const state = reduceView(ids, [step(1, '7', { term: 2 })]);
     expect(state.ids).toEqual([...ids, '7']);

@@ -10,6 +10,7 @@ import { s, setAttr, setText } from './dom.js';
 import type { FlightView, NodeView, ViewState } from './view-state.js';
 import { isPartitioned, linkUp } from './view-state.js';
 import { messageLook } from './message-look.js';
+import { membershipOf, roleLabel } from './role-look.js';
 
 export interface ClusterViewHandlers {
   select(id: NodeId): void;
@@ -231,14 +232,16 @@ export class ClusterView {
     setAttr(elements.term, 'fill', ink);
     setAttr(elements.role, 'fill', ink);
     setText(elements.term, `term ${termNumber}`);
-    setText(elements.role, role);
+    setText(elements.role, role === 'down' ? role : roleLabel(role));
     setText(elements.detail, detailText(node, cutOff, frame.state.ids.length));
     setText(
       elements.title,
-      `node ${node.id}: ${role}, term ${termNumber}, voted for ${summary?.votedFor ?? 'nobody'}, ` +
+      `node ${node.id}: ${role === 'down' ? role : roleLabel(role)}, term ${termNumber}, voted for ${summary?.votedFor ?? 'nobody'}, ` +
         `leader ${summary?.leaderId ?? 'unknown'}. Click for its full context.`,
     );
-    // The pending timer: a follower's or candidate's election timeout, a leader's heartbeat.
+    // The pending timer: a follower's or (pre-)candidate's election timeout, a leader's
+    // heartbeat. A follower's leader lease is not drawn: it ends in lapsed, not in a step
+    // the ring could warn of (the inspector shows it).
     const timer = !node.up
       ? undefined
       : role === 'leader'
@@ -346,11 +349,17 @@ function detailText(node: NodeView, cutOff: boolean, size: number): string {
   if (!node.up) return shorten(node.downReason ?? '', 28);
   if (summary === null) return '';
   const parts: string[] = [];
-  if (summary.role === 'candidate') parts.push(`votes ${summary.votes.length}/${size}`);
+  // A quorum is of the voters in the node's configuration (all nodes, when it has none).
+  const voters = summary.voters.length > 0 ? summary.voters.length : size;
+  if (summary.role === 'candidate') parts.push(`votes ${summary.votes.length}/${voters}`);
+  else if (summary.role === 'preCandidate') parts.push(`pre-votes ${summary.votes.length}/${voters}`);
   else if (summary.role === 'follower') {
     parts.push(summary.leaderId === null ? 'no leader' : `follows ${summary.leaderId}`);
   } else parts.push(`commit ${summary.commitIndex}`);
   if (summary.role !== 'leader') parts.push(`voted ${summary.votedFor ?? '–'}`);
+  const membership = membershipOf(node.id, summary);
+  if (membership !== 'voter') parts.unshift(membership);
+  if (summary.transferTo !== null) parts.push(`→ ${summary.transferTo}`);
   if (cutOff) parts.push('cut off');
   return parts.join(' · ');
 }

@@ -9,6 +9,7 @@ import { nodeColour, termColour, termInk } from './colors.js';
 import { h, setText } from './dom.js';
 import type { NodeView, ViewState } from './view-state.js';
 import { isPartitioned } from './view-state.js';
+import { membershipOf, roleLabel } from './role-look.js';
 
 type Rows = [string, string][];
 
@@ -145,17 +146,24 @@ function facts(state: ViewState, node: NodeView, now: number): Rows {
   if (summary === null) return [['up', up]];
   const rows: Rows = [
     ['up', up],
-    ['role', summary.role],
+    ['role', roleLabel(summary.role)],
     ['chart state', summary.state],
+    ['membership', membershipOf(node.id, summary)],
+    [
+      'configuration',
+      `voters ${summary.voters.join(', ') || '–'}` +
+        (summary.learners.length === 0 ? '' : `; learners ${summary.learners.join(', ')}`),
+    ],
     ['current term', String(summary.term)],
     ['voted for', summary.votedFor ?? 'nobody'],
     ['leader', summary.leaderId ?? 'unknown'],
     [
-      'votes',
-      summary.role === 'candidate'
-        ? `${summary.votes.join(', ')} (${summary.votes.length} of ${state.ids.length})`
+      summary.role === 'preCandidate' ? 'pre-votes' : 'votes',
+      summary.role === 'candidate' || summary.role === 'preCandidate'
+        ? `${summary.votes.join(', ')} (${summary.votes.length} of ${summary.voters.length || state.ids.length})`
         : '–',
     ],
+    ['leadership transfer', summary.transferTo === null ? '–' : `to ${summary.transferTo}, under way`],
     ['last log index', String(summary.lastLogIndex)],
     ['commit index', String(summary.commitIndex)],
     ['last applied', String(summary.appliedIndex)],
@@ -171,6 +179,20 @@ function facts(state: ViewState, node: NodeView, now: number): Rows {
       ? 'none pending'
       : `in ${Math.max(0, Math.round(timer.deadline - now))} ms (due at ${timer.deadline} ms)`,
   ]);
+  if (summary.role === 'follower') {
+    // While the lease holds, this follower refuses to help unseat the leader it heard.
+    const lease = node.timers.leaderLease;
+    rows.push([
+      'leader lease',
+      !node.up
+        ? '–'
+        : lease !== undefined
+          ? `holds, lapses in ${Math.max(0, Math.round(lease.deadline - now))} ms`
+          : summary.state.endsWith('.lapsed')
+            ? 'lapsed'
+            : 'none pending',
+    ]);
+  }
   const step = node.lastStep;
   rows.push([
     'last step',

@@ -8,6 +8,7 @@ import { nodeColour, termColour, termInk } from './colors.js';
 import { button, h, setAttr, setText } from './dom.js';
 import type { NodeView, ViewState } from './view-state.js';
 import { isPartitioned } from './view-state.js';
+import { membershipOf, roleLabel } from './role-look.js';
 
 export type NodeAction = 'crash' | 'restart' | 'timeout' | 'disconnect' | 'reconnect';
 
@@ -104,13 +105,18 @@ export class NodeCards {
       `node-card ${node.up ? role : 'down'}${selected === node.id ? ' selected' : ''}${cutOff ? ' cut-off' : ''}`,
     );
     const term = summary?.term ?? 0;
-    card.role.style.background = node.up ? termColour(term) : '#d0d7de';
-    card.role.style.color = node.up ? termInk(term) : '#57606a';
-    setText(card.role, node.up ? role : 'down');
+    // A pre-candidate only polls, in no term of its own yet: its badge is the term's outline.
+    const polling = node.up && role === 'preCandidate';
+    card.role.style.background = polling ? '#ffffff' : node.up ? termColour(term) : '#d0d7de';
+    card.role.style.color = polling ? '#1f2328' : node.up ? termInk(term) : '#57606a';
+    card.role.style.boxShadow = polling ? `inset 0 0 0 1.5px ${termColour(term)}` : 'none';
+    setText(card.role, node.up ? roleLabel(role) : 'down');
     setAttr(
       card.facts,
       'title',
-      `chart state ${summary?.state ?? '–'}${cutOff ? '; cut off from the others' : ''}`,
+      `chart state ${summary?.state ?? '–'}` +
+        (summary === null ? '' : `; ${membershipOf(node.id, summary)}`) +
+        (cutOff ? '; cut off from the others' : ''),
     );
     setText(card.facts, facts(node));
     const { restart, crash, disconnect, reconnect, timeout } = card.buttons;
@@ -124,7 +130,8 @@ export class NodeCards {
 
 /**
  * One line: term, vote, the leader it follows, and a leader's commit index (the log grid
- * below has every node's). The pending timer is the ring on the cluster drawing: text
+ * below has every node's); then, when there is one, what is out of the ordinary: not a
+ * voter, a transfer under way. The pending timer is the ring on the cluster drawing: text
  * counting down every frame would cost a layout each.
  */
 function facts(node: NodeView): string {
@@ -132,5 +139,9 @@ function facts(node: NodeView): string {
   if (summary === null) return 'not started';
   const last =
     summary.role === 'leader' ? `commit ${summary.commitIndex}` : `leader ${summary.leaderId ?? '–'}`;
-  return `term ${summary.term} · vote ${summary.votedFor ?? '–'} · ${last}`;
+  const parts = [`term ${summary.term}`, `vote ${summary.votedFor ?? '–'}`, last];
+  const membership = membershipOf(node.id, summary);
+  if (membership !== 'voter') parts.unshift(membership);
+  if (summary.transferTo !== null) parts.push(`transfer → ${summary.transferTo}`);
+  return parts.join(' · ');
 }

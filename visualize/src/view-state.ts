@@ -71,7 +71,7 @@ export interface FlightView {
   readonly reason: string | null;
 }
 
-export type TimelineKind = 'up' | 'down' | 'election' | 'leader' | 'follower' | 'commit' | 'fault';
+export type TimelineKind = 'up' | 'down' | 'poll' | 'election' | 'leader' | 'follower' | 'commit' | 'fault';
 
 export interface TimelineEntry {
   /** Position of the event that produced it in the stream (0-based). */
@@ -280,6 +280,10 @@ function stepEntry(
   before: NodeSummary | null,
   after: NodeSummary,
 ): { kind: TimelineKind; text: string } | null {
+  // A pre-candidate asks whether it would win the next term, without moving to it.
+  if (after.role === 'preCandidate' && (before?.role !== 'preCandidate' || before.term !== after.term)) {
+    return { kind: 'poll', text: `pre-candidate for term ${after.term + 1}` };
+  }
   if (after.role === 'candidate' && (before?.role !== 'candidate' || before.term !== after.term)) {
     return { kind: 'election', text: `candidate term ${after.term}` };
   }
