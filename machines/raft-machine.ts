@@ -191,32 +191,31 @@ const startElection = effects.assign(({ context }) => ({
   votes: [context.id],
 }));
 
-const requestVotes = effects.enqueueActions(({ context, enqueue }) => {
-  const messages: RequestVote[] = votingPeers(context.config, context.id).map((peer, i) => ({
-    type: 'RequestVote',
+/** One vote request per other voter, numbered from nextRpcId, asking about `term` with this log. */
+function voteRequests<T extends 'RequestVote' | 'PreVote'>(context: RaftContext, type: T, term: number) {
+  return votingPeers(context.config, context.id).map((peer, i) => ({
+    type,
     from: context.id,
     to: peer,
-    term: context.currentTerm,
+    term,
     rpcId: context.nextRpcId + i,
     lastLogIndex: context.log.lastIndex,
     lastLogTerm: context.log.lastTerm,
-    ...(context.campaignTransfer ? { transfer: true as const } : {}),
   }));
+}
+
+const requestVotes = effects.enqueueActions(({ context, enqueue }) => {
+  const transfer = context.campaignTransfer ? { transfer: true as const } : {};
+  const messages: RequestVote[] = voteRequests(context, 'RequestVote', context.currentTerm).map(
+    (request) => ({ ...request, ...transfer }),
+  );
   enqueue.assign({ nextRpcId: context.nextRpcId + messages.length, campaignTransfer: false });
   enqueue({ type: 'send', params: { messages } });
 });
 
 /** Thesis 9.6: ask every voter whether it would vote in the next term, without moving to it. */
 const requestPreVotes = effects.enqueueActions(({ context, enqueue }) => {
-  const messages: PreVote[] = votingPeers(context.config, context.id).map((peer, i) => ({
-    type: 'PreVote',
-    from: context.id,
-    to: peer,
-    term: context.currentTerm + 1,
-    rpcId: context.nextRpcId + i,
-    lastLogIndex: context.log.lastIndex,
-    lastLogTerm: context.log.lastTerm,
-  }));
+  const messages: PreVote[] = voteRequests(context, 'PreVote', context.currentTerm + 1);
   enqueue.assign({
     leaderId: null,
     votes: [context.id],

@@ -4,7 +4,8 @@
  * their exact timings. Server i of the course is node `String(i)`, a RaftNode whose state
  * machine is the course's apply channel (applyCh).
  */
-import type { SnapshotRecord } from '../../machines/index.js';
+import type { RaftFeatures, SnapshotRecord } from '../../machines/index.js';
+import { PAPER_FEATURES, PRODUCTION_FEATURES } from '../../machines/index.js';
 import type { StateMachine } from '../../src/api/state-machine.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
@@ -67,6 +68,7 @@ export class CourseConfig {
       unreliable: options.unreliable,
       // The course asserts exact indexes (no leader no-ops) and snapshots on its own schedule.
       noopOnElection: false,
+      features: courseFeatures(),
       snapshotEvery: 0,
       stateMachine: (id) => this.#applyChannel(Number(id)),
     });
@@ -452,4 +454,15 @@ export interface CourseStats {
   readonly bytes: number;
   /** Highest index applied anywhere, since begin(). */
   readonly commits: number;
+}
+
+/**
+ * The election the suite runs: RAFT_FEATURES=paper for the paper's (no pre-vote, no
+ * check-quorum), else a real node's default, both on. Every course test passes with either.
+ */
+export function courseFeatures(env: NodeJS.ProcessEnv = process.env): RaftFeatures {
+  const profile = env.RAFT_FEATURES ?? 'production';
+  if (profile === 'paper') return PAPER_FEATURES;
+  if (profile === 'production') return PRODUCTION_FEATURES;
+  throw new Error(`RAFT_FEATURES must be paper or production, got "${profile}"`);
 }
