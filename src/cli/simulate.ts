@@ -43,7 +43,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
     roleChanges++;
     highestTerm = Math.max(highestTerm, change.term);
     const what = before === change.role ? `${change.role}, new term` : `${before} -> ${change.role}`;
-    write(`${stamp()}  node ${change.id}  ${what.padEnd(24)} term ${change.term}`);
+    write(`${stamp()}  node ${change.id}  ${what.padEnd(28)} term ${change.term}`);
   });
 
   write(
