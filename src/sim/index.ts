@@ -46,7 +46,15 @@ export type {
 } from '../inspect/inspect-event.js';
 export { MemoryStorage } from '../storage/memory-storage.js';
 // What a simulated node is: the same RaftNode and StateMachine as a real one.
-export type { Proposed, RaftNode, RaftNodeEvents, ReadDone, ReadOptions } from '../api/raft-node.js';
+export type {
+  LeadershipTransferred,
+  MembershipChanged,
+  Proposed,
+  RaftNode,
+  RaftNodeEvents,
+  ReadDone,
+  ReadOptions,
+} from '../api/raft-node.js';
 export type { SnapshotMeta, StateMachine } from '../api/state-machine.js';
 export { CommandLog } from '../app/command-log.js';
 // The reference application, to test against in the simulator.
