@@ -92,7 +92,7 @@ describe('check-quorum with pre-vote: a flapping node', () => {
     for (const seed of testSeeds(15)) {
       await replayable(seed, COMMAND, async () => {
         const run = await flappingFollower(seed, {});
-        expect(run.cuts).toBeGreaterThanOrEqual(5);
+        expect(run.cuts).toBeGreaterThanOrEqual(3); // 12 s of 1-4 s cycles
         expect(run.leaders, 'another node took the lead').toEqual([]);
         expect(run.after).toMatchObject({ role: 'leader', term: run.term });
         expect(run.acked).toBeGreaterThan(60);
