@@ -585,6 +585,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
 
   #deliver(event: NodeEvent): void {
     this.#lastEvent = event;
+    this.#timers.forgetExpected();
     this.#actor.send(event);
   }
 
@@ -605,6 +606,7 @@ export class NodeHost extends Emitter<NodeHostEvents> {
    * just while the timer's step runs (XState delivers it synchronously), unless inspected anyway.
    */
   #fireTimer(fire: () => void): void {
+    this.#timers.forgetExpected();
     if (this.#watching !== null || this.#options.inspect !== undefined) return fire();
     const watch = this.#actor.system.inspect((inspection) => this.#noteEvent(inspection));
     try {

@@ -22,7 +22,11 @@ export class TimerTap implements Clock {
   readonly #onChange: (kind: TimerKind, deadline: number | null) => void;
   readonly #fire: (callback: () => void) => void;
   readonly #pending = new Map<unknown, PendingTimer>();
-  #next: TimerKind | null = null;
+  /**
+   * The kinds whose delays were asked for, in order: XState asks for every delay of a step
+   * (a follower's lease and election timer) before it schedules the first of them.
+   */
+  #expected: TimerKind[] = [];
 
   /** `fire` runs a due timer's callback (the host wraps it, to see which event it sends). */
   constructor(
@@ -35,9 +39,14 @@ export class TimerTap implements Clock {
     this.#fire = fire;
   }
 
-  /** The delay function of `kind` was just asked for a delay: the next timer set is that one. */
+  /** The delay function of `kind` was just asked for a delay: a timer set after the earlier ones is that one. */
   expect(kind: TimerKind): void {
-    this.#next = kind;
+    this.#expected.push(kind);
+  }
+
+  /** A new step begins: a delay asked for and never scheduled must not name a later timer. */
+  forgetExpected(): void {
+    this.#expected.length = 0;
   }
 
   now(): number {
@@ -45,8 +54,7 @@ export class TimerTap implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): unknown {
-    const kind = this.#next ?? 'electionTimeout';
-    this.#next = null;
+    const kind = this.#expected.shift() ?? 'electionTimeout';
     const handle: unknown = this.#clock.setTimeout(() => {
       this.#pending.delete(handle);
       this.#onChange(kind, null);

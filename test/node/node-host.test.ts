@@ -398,8 +398,8 @@ describe('options and events', () => {
     host.start();
     // The leader lease (the minimum election timeout) runs beside the election timer.
     expect(timers).toEqual([
-      ['leaderLease', TEST_TIMING.electionTimeoutMinMs],
       ['electionTimeout', TEST_TIMING.electionTimeoutMinMs],
+      ['leaderLease', TEST_TIMING.electionTimeoutMinMs],
     ]);
     const answers: (number | null)[] = [];
     host.read((index) => answers.push(index));
