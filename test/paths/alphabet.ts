@@ -7,7 +7,7 @@
  */
 import type { SnapshotFrom } from 'xstate';
 import type { NodeEvent, RaftContext, RaftMachine } from '../../machines/index.js';
-import { roleOf } from '../../machines/index.js';
+import { leaderWindowTicks, roleOf } from '../../machines/index.js';
 
 export type RaftSnapshot = SnapshotFrom<RaftMachine>;
 
@@ -19,8 +19,18 @@ export interface Timeout {
 export type PathEvent = NodeEvent | Timeout;
 
 export const ELECTION_TIMEOUT_FOLLOWER = 'xstate.after.electionTimeout.raft.follower.waiting';
+export const LEADER_LEASE = 'xstate.after.leaderLease.raft.follower.waiting.leased';
+export const ELECTION_TIMEOUT_PRECANDIDATE = 'xstate.after.electionTimeout.raft.preCandidate.polling';
 export const ELECTION_TIMEOUT_CANDIDATE = 'xstate.after.electionTimeout.raft.candidate.campaigning';
 export const HEARTBEAT = 'xstate.after.heartbeatInterval.raft.leader.heartbeating';
+
+/**
+ * The paths' timing. The election timeout (the replay provides its maximum) is longer than
+ * the leader lease (the minimum), so a follower's lease lapses before its election timer
+ * fires; the leader's window (check-quorum, transfers) is two heartbeat intervals, so few
+ * ticks reach it.
+ */
+export const PATH_TIMING = { heartbeatIntervalMs: 100, electionTimeoutMinMs: 200, electionTimeoutMaxMs: 300 };
 
 /** Bounds of the traversal: terms and log lengths above these are not explored further. */
 export const MAX_TERM = Number(process.env.PATHS_MAX_TERM ?? 2);
@@ -29,7 +39,7 @@ export const MAX_LOG = Number(process.env.PATHS_MAX_LOG ?? 1);
 export const MAX_READS = Number(process.env.PATHS_MAX_READS ?? 2);
 
 /** rpcIds of the alphabet's requests (the node's own replies echo them). */
-const PEER_RPC = 900;
+export const PEER_RPC = 900;
 /** A follower's hint that its log is empty. */
 const CONFLICT = { conflictTerm: 0, conflictIndex: 1, logLength: 0 };
 /** ReadIndex requests and Read batches are renumbered per path (withFreshReadIds) from these. */
@@ -50,7 +60,7 @@ export function alphabet(snapshot: RaftSnapshot): PathEvent[] {
   return [...protocolEvents(c, roleOf(snapshot.value)), ...readEvents(c)];
 }
 
-const vote = (term: number, lastLogIndex: number, lastLogTerm: number, from = 'b'): NodeEvent => ({
+export const vote = (term: number, lastLogIndex: number, lastLogTerm: number, from = 'b'): NodeEvent => ({
   type: 'RequestVote',
   from,
   to: 'a',
@@ -65,7 +75,13 @@ const vote = (term: number, lastLogIndex: number, lastLogTerm: number, from = 'b
  * command names its index and term (`b2.1`), so an entry kept, dropped or put in the wrong
  * place shows in the log's contents.
  */
-const append = (term: number, prev: number, prevTerm: number, entries: number[], leaderCommit: number) =>
+export const append = (
+  term: number,
+  prev: number,
+  prevTerm: number,
+  entries: number[],
+  leaderCommit: number,
+) =>
   ({
     type: 'AppendEntries',
     from: 'b',
@@ -88,12 +104,12 @@ function conflicting(term: number, t: number): number | null {
 }
 
 /** The term at `index`, or inside the snapshot (where every entry is committed, so matches) its boundary's. */
-const termOrSnapshot = (c: RaftContext, index: number) => c.log.termAt(index) ?? c.log.snapshotTerm;
+export const termOrSnapshot = (c: RaftContext, index: number) => c.log.termAt(index) ?? c.log.snapshotTerm;
 
 /** A read batch: its ids are made fresh per path (withFreshReadIds). */
-const READ: NodeEvent = { type: 'Read', ids: [0] };
+export const READ: NodeEvent = { type: 'Read', ids: [0] };
 
-const readIndex = (term: number, from = 'b'): NodeEvent => ({
+export const readIndex = (term: number, from = 'b'): NodeEvent => ({
   type: 'ReadIndex',
   from,
   to: 'a',
@@ -432,12 +448,15 @@ function repliesToLeader(c: RaftContext, t: number, role: string): NodeEvent[] {
 export function serializeSnapshot(snapshot: RaftSnapshot): string {
   const c = snapshot.context;
   const role = roleOf(snapshot.value);
-  const log = c.log as unknown as { terms?: () => number[] };
+  const log = c.log as unknown as { shape?: () => string[] };
+  // The production setup explores leaders' ticks and membership instead: there each peer's
+  // match alone (what commits), or the leader states multiply past the time budget.
   const progress =
     role === 'leader'
-      ? Object.entries(c.progress).map(
-          ([peer, p]) =>
-            `${peer}:${p.mode}:${p.matchIndex}:${p.nextIndex}:${p.probeRpcId === null ? '-' : 'p'}`,
+      ? Object.entries(c.progress).map(([peer, p]) =>
+          c.features.checkQuorum
+            ? `${peer}:${p.matchIndex}`
+            : `${peer}:${p.mode}:${p.matchIndex}:${p.nextIndex}:${p.probeRpcId === null ? '-' : 'p'}`,
         )
       : [];
   return JSON.stringify([
@@ -445,15 +464,42 @@ export function serializeSnapshot(snapshot: RaftSnapshot): string {
     c.currentTerm,
     c.votedFor,
     c.leaderId,
-    role === 'candidate' ? c.votes : [],
-    log.terms?.() ?? [],
+    role === 'candidate' || role === 'preCandidate' ? c.votes : [],
+    role === 'preCandidate' && c.preVoteRound > 1 ? 1 : 0,
+    log.shape?.() ?? [],
+    c.config,
     c.log.snapshotIndex,
     c.log.snapshotTerm,
     c.commitIndex,
     c.persistedIndex,
     progress,
-    readsOf(c),
+    // The production setup gives no reads to a leader: their state there is its first round's.
+    c.features.checkQuorum ? [] : readsOf(c),
+    role === 'leader' ? leadershipOf(c) : [],
   ]);
+}
+
+/**
+ * A leader's heartbeat ticks and transfer, where the production alphabet offers ticks (an
+ * empty log, or a transfer under way): ticks up to the window (past it only how long ago
+ * each member answered matters), each member's age in ticks while within the window, the
+ * transfer's.
+ */
+function leadershipOf(c: RaftContext): unknown[] {
+  if (c.transfer === null && (!c.features.checkQuorum || c.log.lastIndex > 0)) return [];
+  const window = leaderWindowTicks(c.timing);
+  const ages = Object.entries(c.heardAt)
+    .filter(([, at]) => c.leaderTicks - at <= window)
+    .map(([member, at]) => `${member}:${c.leaderTicks - at}`)
+    .sort();
+  const { transfer } = c;
+  return [
+    Math.min(c.leaderTicks, window),
+    ages,
+    transfer === null
+      ? null
+      : [transfer.to, Math.min(c.leaderTicks - transfer.sinceTick, window), transfer.timeoutNowSent],
+  ];
 }
 
 /**

@@ -46,9 +46,13 @@ export class CowRaftLog implements RaftLog {
     return this.#edited((log) => log.compact(index, term));
   }
 
-  /** The terms of every entry after the snapshot: a compact value for serialization. */
-  terms(): number[] {
-    return this.#entries.map((e) => e.term);
+  /** Every entry after the snapshot, as its term and a configuration's members: compact, for serialization. */
+  shape(): string[] {
+    return this.#entries.map((e) =>
+      e.config === undefined
+        ? String(e.term)
+        : `${e.term}:${e.config.voters.join('')}/${e.config.learners.join('')}`,
+    );
   }
 
   #edited(edit: (log: ArrayRaftLog) => RaftLog): RaftLog {

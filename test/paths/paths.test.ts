@@ -7,25 +7,26 @@ import { describe, expect, it } from 'vitest';
 import { raftMachine } from '../../machines/index.js';
 import { chartStates, chartTransitions, transitionKey } from '../../src/inspect/chart-outline.js';
 import type { GeneratedPath } from './generate.js';
-import { coveringPaths, edgePaths, shortestPaths } from './generate.js';
+import { SETUPS, coveringPaths, edgePaths, shortestPaths } from './generate.js';
 import { describePath, replay } from './replay.js';
 
 const takenTransitions = new Set<string>();
 const enteredStates = new Set<string>();
-const shortest = shortestPaths();
-const edges = edgePaths(shortest);
+const shortest = SETUPS.flatMap((setup) => shortestPaths(setup));
+const edges = SETUPS.flatMap((setup) => edgePaths(shortest, setup));
 let covering: GeneratedPath[] = [];
 
-/** Replays paths; fails with the first few that disagree with the model, each as a readable list. */
+/** Replays paths (each in its setup); fails with the first few that disagree with the model, each as a readable list. */
 async function replayAll(paths: readonly GeneratedPath[]): Promise<void> {
   const failures: string[] = [];
   for (const path of paths) {
-    const result = await replay(path.events);
+    const result = await replay(path.events, path.setup.features);
     for (const t of result.transitions) takenTransitions.add(t);
     for (const s of result.states) enteredStates.add(s);
     if (result.failure !== null && failures.length < 3) {
       failures.push(
-        `${path.kind} path, step ${result.failure.step}: ${result.failure.reason}\n${describePath(path.events)}`,
+        `${path.setup.name} ${path.kind} path, step ${result.failure.step}: ${result.failure.reason}\n` +
+          describePath(path.events),
       );
     }
   }

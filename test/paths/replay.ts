@@ -1,20 +1,23 @@
 /**
  * Replays one generated path against the real machine (the production log, recording
- * effects) on the simulated clock, and checks every step against the reference model.
- * Timeouts fire by advancing the clock to the one pending timer; the step then checks that
- * the timer that fired is the one the path names. Reads answered (`answerReads`) are
- * checked like messages: each read's index, or its refusal, in the step the model says.
+ * effects) on a step clock, and checks every step against the reference model of the
+ * path's setup (its features). A timeout fires the clock's timers in order until the one the
+ * path names has fired: a follower's lease may lapse on the way (a step of its own, checked
+ * like any other), any other timer is a failure; each fires when the model says. Reads
+ * answered (`answerReads`) are checked like messages: each read's index, or its refusal, in
+ * the step the model says.
  */
+import type { AnyActorRef, AnyTransitionDefinition } from 'xstate';
 import { createActor } from 'xstate';
-import type { RaftContext, RaftMessage, ReadAnswer } from '../../machines/index.js';
+import type { RaftContext, RaftFeatures, RaftMessage, ReadAnswer } from '../../machines/index.js';
 import { ArrayRaftLog, raftMachine, roleOf } from '../../machines/index.js';
 import { describeTakenTransition, transitionKey } from '../../src/inspect/chart-outline.js';
-import { SimClock } from '../../src/sim/sim-clock.js';
-import { TEST_TIMING } from '../machines/machine-harness.js';
 import type { PathEvent } from './alphabet.js';
+import { LEADER_LEASE, PATH_TIMING } from './alphabet.js';
+import { describeConfig } from './reference-membership.js';
 import type { Answer } from './reference-reads.js';
 import type { Expected, Model, Prediction, SentRequest } from './reference-model.js';
-import { INITIAL_MODEL, lastIndex, step, timerDueAt } from './reference-model.js';
+import { configOf, initialModel, lastIndex, nextTimer, step, timerDueAt } from './reference-model.js';
 
 /** Virtual time between two steps: too short for any timer to fire unasked, long enough to tell when one was started. */
 const GAP_MS = 1;
@@ -28,29 +31,94 @@ export interface ReplayResult {
   readonly states: ReadonlySet<string>;
 }
 
-export async function replay(events: readonly PathEvent[]): Promise<ReplayResult> {
-  const clock = new SimClock();
+/**
+ * Virtual time for one actor, advanced only by the replay: the actor handles every event
+ * synchronously, so a timer fires (and is handled) inside `fireNext`. No promise to settle,
+ * which a path's thousands of replays would otherwise wait on.
+ */
+class StepClock {
+  #now = 0;
+  #next = 0;
+  readonly #timers = new Map<number, { due: number; fire: () => void }>();
+
+  now(): number {
+    return this.#now;
+  }
+  setTimeout(fire: () => void, ms: number): number {
+    this.#timers.set(++this.#next, { due: this.#now + ms, fire });
+    return this.#next;
+  }
+  clearTimeout(id: number): void {
+    this.#timers.delete(id);
+  }
+  nextDue(): number | undefined {
+    let due: number | undefined;
+    for (const timer of this.#timers.values()) if (due === undefined || timer.due < due) due = timer.due;
+    return due;
+  }
+  /** Lets `ms` pass, refusing (false) if a timer falls due meanwhile. */
+  pass(ms: number): boolean {
+    const due = this.nextDue();
+    if (due !== undefined && due <= this.#now + ms) return false;
+    this.#now += ms;
+    return true;
+  }
+  /** Fires the earliest timer (the first set, among those due together); false if none. */
+  fireNext(): boolean {
+    let first: [number, { due: number; fire: () => void }] | undefined;
+    for (const entry of this.#timers) if (first === undefined || entry[1].due < first[1].due) first = entry;
+    if (first === undefined) return false;
+    this.#timers.delete(first[0]);
+    this.#now = first[1].due;
+    first[1].fire();
+    return true;
+  }
+}
+
+/** Transition keys by definition: the same definitions are taken in every replay. */
+const keys = new WeakMap<AnyTransitionDefinition, string>();
+function keyOf(t: AnyTransitionDefinition): string {
+  let key = keys.get(t);
+  if (key === undefined) keys.set(t, (key = transitionKey(describeTakenTransition(t))));
+  return key;
+}
+
+/** Where the machine's effects go: the replay under way's lists. */
+let sink: { sent: RaftMessage[]; answered: ReadAnswer[] } = { sent: [], answered: [] };
+
+/**
+ * Provided once: a machine built by `provide` resolves its transitions anew, which for this
+ * chart cost more than the steps of a short path. The election timeout is the maximum, so
+ * the lease (the minimum) lapses first.
+ */
+const machine = raftMachine.provide({
+  actions: {
+    send: (_, { messages }) => void sink.sent.push(...messages),
+    persistLog: () => {},
+    answerReads: (_, answer) => void sink.answered.push(answer),
+  },
+  delays: { electionTimeout: ({ context }) => context.timing.electionTimeoutMaxMs },
+});
+
+export async function replay(events: readonly PathEvent[], features: RaftFeatures): Promise<ReplayResult> {
+  await Promise.resolve();
+  const clock = new StepClock();
   const sent: RaftMessage[] = [];
   const answered: ReadAnswer[] = [];
+  sink = { sent, answered };
   const errors: unknown[] = [];
   const transitions = new Set<string>();
   const states = new Set<string>();
   const received: string[] = [];
-  const machine = raftMachine.provide({
-    actions: {
-      send: (_, { messages }) => void sent.push(...messages),
-      persistLog: () => {},
-      answerReads: (_, answer) => void answered.push(answer),
-    },
-  });
   // Inspection starts while the actor is being built; only events of this actor count.
-  let root: unknown = undefined;
+  let root: AnyActorRef | undefined = undefined;
   const actor = createActor(machine, {
     clock,
     input: {
       id: 'a',
       peers: ['b', 'c'],
-      timing: TEST_TIMING,
+      timing: PATH_TIMING,
+      features,
       noopOnElection: false,
       log: new ArrayRaftLog(),
     },
@@ -58,7 +126,7 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
       if (inspection.actorRef !== root) return;
       if (inspection.type === '@xstate.event') received.push(inspection.event.type);
       if (inspection.type === '@xstate.microstep') {
-        for (const t of inspection._transitions) transitions.add(transitionKey(describeTakenTransition(t)));
+        for (const t of inspection._transitions) transitions.add(keyOf(t));
         addStates(states, (inspection.snapshot as unknown as { value: unknown }).value);
       }
     },
@@ -68,57 +136,71 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
   actor.start();
   addStates(states, actor.getSnapshot().value);
 
-  let model: Model = INITIAL_MODEL;
+  let model: Model = initialModel(features);
+  /** Checks the step the actor just took (on `event`) against the model's; a failure's reason, or null. */
+  const check = (event: PathEvent, before: number, answeredBefore: number): string | null => {
+    const out = sent.slice(before);
+    const prediction = step(model, event, clock.now(), out.filter(isRequest));
+    model = prediction.model;
+    if (errors.length > 0) return `the actor failed: ${String(errors[0])}`;
+    return (
+      compare(actor, model, out, prediction) ??
+      compareAnswers(answered.slice(answeredBefore), prediction.answers)
+    );
+  };
+  /** Fires the next timer; the reason it disagrees with the model, or null. `timer` is what fired. */
+  const fire = (): { timer: string | undefined; reason: string | null } => {
+    received.length = 0;
+    const [before, answeredBefore] = [sent.length, answered.length];
+    if (!clock.fireNext()) return { timer: undefined, reason: 'no timer is pending' };
+    const timer = received[0];
+    if (timer === undefined) return { timer, reason: 'a timer fired no event' };
+    const due = timerDueAt(model, timer);
+    if (clock.now() !== due) {
+      return { timer, reason: `${timer} fired at t=${clock.now()}ms, the model says ${String(due)}` };
+    }
+    return { timer, reason: check({ type: timer as `xstate.after.${string}` }, before, answeredBefore) };
+  };
+
   let failure: ReplayResult['failure'] = null;
   try {
     for (let i = 0; i < events.length && failure === null; i++) {
       const event = events[i]!;
-      const before = sent.length;
-      const answeredBefore = answered.length;
-      received.length = 0;
-      const timeout = event.type.startsWith('xstate.after.');
-      if (timeout) {
-        await clock.runToNextTimer();
-      } else {
-        await clock.runFor(GAP_MS);
-        if (received.length > 0) {
-          failure = { step: i + 1, reason: `a timer fired unasked before this step: ${received.join(', ')}` };
-          break;
+      if (event.type.startsWith('xstate.after.')) {
+        for (;;) {
+          const { timer, reason } = fire();
+          if (reason !== null) failure = { step: i + 1, reason };
+          else if (timer !== event.type && timer !== LEADER_LEASE) {
+            failure = {
+              step: i + 1,
+              reason: `expected the timer ${event.type} to fire, got ${String(timer)}`,
+            };
+          }
+          if (failure !== null || timer === event.type) break;
         }
-        actor.send(event as Exclude<PathEvent, { type: `xstate.after.${string}` }>);
+        continue;
       }
-      if (timeout && !received.includes(event.type)) {
+      if (!clock.pass(GAP_MS)) {
         failure = {
           step: i + 1,
-          reason: `expected the timer ${event.type} to fire, got ${received.join(', ')}`,
+          reason: `a timer was due before this step, at t=${String(clock.nextDue())}ms`,
         };
         break;
       }
-      if (timeout && clock.now() !== timerDueAt(model, TEST_TIMING)) {
-        const due = timerDueAt(model, TEST_TIMING);
-        failure = { step: i + 1, reason: `the timer fired at t=${clock.now()}ms, the model says t=${due}ms` };
-        break;
-      }
-      const out = sent.slice(before);
-      const prediction = step(model, event, clock.now(), out.filter(isRequest));
-      model = prediction.model;
-      const reason =
-        errors.length > 0
-          ? `the actor failed: ${String(errors[0])}`
-          : (compare(actor, model, out, prediction) ??
-            compareAnswers(answered.slice(answeredBefore), prediction.answers));
+      const [before, answeredBefore] = [sent.length, answered.length];
+      actor.send(event as Exclude<PathEvent, { type: `xstate.after.${string}` }>);
+      const reason = check(event, before, answeredBefore);
       if (reason !== null) failure = { step: i + 1, reason };
     }
-    // Every path ends with the final state's own timer, fired by the clock: a timer that was
-    // (or was not) restarted along the path shows in when it fires.
+    // Every path ends with the final state's own timer: a timer that was (or was not)
+    // restarted along the path shows in which fires, and when.
     if (failure === null) {
-      received.length = 0;
-      await clock.runToNextTimer();
-      const due = timerDueAt(model, TEST_TIMING);
-      if (clock.now() !== due) {
+      const expected = nextTimer(model);
+      const { timer, reason } = fire();
+      if (reason !== null || timer !== expected) {
         failure = {
           step: events.length + 1,
-          reason: `the final timer fired at t=${clock.now()}ms, the model says t=${due}ms`,
+          reason: reason ?? `the final timer was ${String(timer)}, the model says ${expected}`,
         };
       }
     }
@@ -128,11 +210,16 @@ export async function replay(events: readonly PathEvent[]): Promise<ReplayResult
   return { failure, transitions, states };
 }
 
-function addStates(states: Set<string>, value: unknown): void {
-  const role = roleOf(value);
-  states.add(role);
-  const leaf = (value as Record<string, unknown>)[role];
-  if (typeof leaf === 'string') states.add(`${role}.${leaf}`);
+/** Every state node of `value`, as paths like `follower.waiting.leased`. */
+function addStates(states: Set<string>, value: unknown, prefix = ''): void {
+  if (typeof value === 'string') {
+    states.add(prefix + value);
+    return;
+  }
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    states.add(prefix + key);
+    addStates(states, child, `${prefix}${key}.`);
+  }
 }
 
 type Actor = { getSnapshot(): { value: unknown; context: RaftContext } };
@@ -159,21 +246,26 @@ function compare(
 ): string | null {
   const expected = prediction.sent;
   const { value, context } = actor.getSnapshot();
+  const role = roleOf(value);
   const actual = {
-    role: roleOf(value),
+    role,
+    leased: role === 'follower' && JSON.stringify(value).includes('"leased"'),
     term: context.currentTerm,
     votedFor: context.votedFor,
     leader: context.leaderId,
     lastIndex: context.log.lastIndex,
     commitIndex: context.commitIndex,
+    config: describeConfig(context.config),
   };
   const predicted = {
     role: model.role,
+    leased: model.role === 'follower' && model.leased,
     term: model.term,
     votedFor: model.votedFor,
     leader: model.leader,
     lastIndex: lastIndex(model),
     commitIndex: model.commitIndex,
+    config: describeConfig(configOf(model)),
   };
   if (JSON.stringify(actual) !== JSON.stringify(predicted)) {
     return `state ${JSON.stringify(actual)}, the model says ${JSON.stringify(predicted)}`;
@@ -187,9 +279,14 @@ function compare(
   );
   const predictedLog = describeLog(model.snapshotIndex, model.snapshotTerm, model.entries);
   if (actualLog !== predictedLog) return `log ${actualLog}, the model says ${predictedLog}`;
-  // Replies, RequestVotes and ReadIndex requests are fixed by the rules: exactly these, nothing else.
+  // Replies, RequestVotes, PreVotes, TimeoutNow and ReadIndex requests are fixed by the
+  // rules: exactly these, nothing else.
   const fixed = (m: { type: string }) =>
-    m.type.endsWith('Reply') || m.type === 'RequestVote' || m.type === 'ReadIndex';
+    m.type.endsWith('Reply') ||
+    m.type === 'RequestVote' ||
+    m.type === 'PreVote' ||
+    m.type === 'TimeoutNow' ||
+    m.type === 'ReadIndex';
   const outFixed = out.filter(fixed).map(essentials).sort();
   const expectedFixed = expected.filter(fixed).map(essentials).sort();
   if (JSON.stringify(outFixed) !== JSON.stringify(expectedFixed)) {
@@ -211,13 +308,20 @@ function compare(
   return null;
 }
 
-/** A log as a comparable string: the snapshot's boundary, then each entry's index, term and command. */
+/**
+ * A log as a comparable string: the snapshot's boundary, then each entry's index, term and
+ * command, and a configuration entry's members.
+ */
 function describeLog(
   snapshotIndex: number,
   snapshotTerm: number,
-  entries: readonly { term: number; command: unknown }[],
+  entries: readonly { term: number; command: unknown; config?: Parameters<typeof describeConfig>[0] }[],
 ): string {
-  const listed = entries.map((e, i) => `${snapshotIndex + 1 + i}:${e.term}:${String(e.command)}`);
+  const listed = entries.map(
+    (e, i) =>
+      `${snapshotIndex + 1 + i}:${e.term}:${String(e.command)}` +
+      (e.config === undefined ? '' : `:${describeConfig(e.config)}`),
+  );
   return `[snapshot ${snapshotIndex}/${snapshotTerm}${listed.map((e) => `, ${e}`).join('')}]`;
 }
 
@@ -232,6 +336,7 @@ function essentials(m: Expected | RaftMessage): string {
     'lastLogIndex',
     'lastLogTerm',
     'readIndex',
+    'transfer',
   ].filter((f) => f in record);
   return JSON.stringify([m.type, m.to, m.term, ...fields.map((f) => `${f}=${String(record[f])}`)]);
 }
@@ -244,13 +349,27 @@ export function describePath(events: readonly PathEvent[]): string {
 function describeEvent(e: PathEvent): string {
   switch (e.type) {
     case 'RequestVote':
-      return `RequestVote from ${e.from}, term ${e.term}, last log ${e.lastLogIndex}/${e.lastLogTerm}`;
+      return (
+        `RequestVote from ${e.from}, term ${e.term}, last log ${e.lastLogIndex}/${e.lastLogTerm}` +
+        (e.transfer === true ? ', transfer' : '')
+      );
+    case 'PreVote':
+      return `PreVote from ${e.from}, term ${e.term}, last log ${e.lastLogIndex}/${e.lastLogTerm}`;
+    case 'PreVoteReply':
+      return `PreVoteReply from ${e.from}, term ${e.term}, ${e.voteGranted ? 'granted' : 'refused'}, to rpc ${e.inReplyTo}`;
+    case 'TimeoutNow':
+      return `TimeoutNow from ${e.from}, term ${e.term}`;
+    case 'TransferLeadership':
+      return `TransferLeadership to ${e.to}`;
+    case 'ChangeConfig':
+      return `ChangeConfig ${e.change.type} ${e.change.id}`;
     case 'RequestVoteReply':
       return `RequestVoteReply from ${e.from}, term ${e.term}, ${e.voteGranted ? 'granted' : 'refused'}`;
     case 'AppendEntries':
       return (
         `AppendEntries from ${e.from}, term ${e.term}, prev ${e.prevLogIndex}/${e.prevLogTerm}, ` +
-        `entries of terms [${e.entries.map((x) => x.term).join(',')}], leaderCommit ${e.leaderCommit}`
+        `entries of terms [${e.entries.map((x) => (x.config ? `${x.term} (${describeConfig(x.config)})` : x.term)).join(',')}], ` +
+        `leaderCommit ${e.leaderCommit}`
       );
     case 'AppendEntriesReply':
       return e.success
