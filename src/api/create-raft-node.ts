@@ -53,8 +53,11 @@ export class InspectableRaftNode<Command = unknown, Result = unknown> extends Ra
     const { transport } = options;
     if (hasDynamicPeers(transport)) {
       const follow = transportFollower(transport, options.id);
-      this.on('membership', follow);
-      this.#followMembership = () => follow(this.membership());
+      this.on('membership', (config) => follow.inForce(config));
+      this.on('committed', (entry) => {
+        if (entry.config !== undefined) follow.committed(entry.config);
+      });
+      this.#followMembership = () => follow.inForce(this.membership());
     }
   }
 

@@ -1,6 +1,6 @@
 /**
  * Keeps a transport's peer links equal to the cluster's membership: a member added with an
- * address gets a link, a removed one loses its own. Members of the bootstrap configuration
+ * address gets a link, a removed one loses its own once its removal commits. Members of the bootstrap configuration
  * keep the address the transport was given; an address in the configuration overrides it.
  */
 import type { ClusterConfig, NodeId } from '../../machines/index.js';
@@ -26,13 +26,31 @@ export function peersFor(
   return peers;
 }
 
-/** Returns what to call with each configuration in force, to bring the transport's links in line. */
-export function transportFollower(transport: DynamicPeers, self: NodeId): (config: ClusterConfig) => void {
+/**
+ * What to call as the configuration changes, to bring the transport's links in line. A
+ * member gets its link as soon as a configuration in force names it; a removed member keeps
+ * its link until its removal commits, since until then the removal entry itself has to reach
+ * it, and be acknowledged, over that link (a removed leader commits its own removal through
+ * followers that would otherwise have cut it off on appending the entry).
+ */
+export function transportFollower(
+  transport: DynamicPeers,
+  self: NodeId,
+): { inForce(config: ClusterConfig): void; committed(config: ClusterConfig): void } {
   // Every address ever known: a member removed and added back without one keeps it.
   let known: Record<NodeId, string> = { ...transport.peers() };
-  return (config) => {
+  const needed = (config: ClusterConfig) => {
     known = { ...known, ...config.addresses };
-    const peers = peersFor(config, self, known);
-    if (peers !== null) transport.setPeers(peers);
+    return peersFor(config, self, known);
+  };
+  return {
+    inForce(config) {
+      const peers = needed(config);
+      if (peers !== null) transport.setPeers({ ...transport.peers(), ...peers });
+    },
+    committed(config) {
+      const peers = needed(config);
+      if (peers !== null) transport.setPeers(peers);
+    },
   };
 }

@@ -13,6 +13,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NodeId } from '../../machines/index.js';
 import type { RaftNode } from '../api/raft-node.js';
+import type { AdminNode } from './admin-api.js';
+import { ADMIN_ROUTES, serveAdmin } from './admin-api.js';
 import { NodeStoppedError } from '../errors.js';
 import { inspectToken, presentedToken, tokenMatches } from '../inspect/inspect-token.js';
 import type { KvOperations } from '../kv/kv-http.js';
@@ -34,13 +36,15 @@ export interface ClientApiOptions {
   readonly metrics: KvMetrics;
   /** Connection limits; default CLIENT_HTTP_LIMITS. */
   readonly limits?: HttpLimits;
-  /** The control endpoints (`POST /control/block`); without this they answer 404. */
+  /** The control and admin endpoints (`POST /control/block`, `/admin/...`); without this they answer 404. */
   readonly control?: ControlOptions;
 }
 
 export interface ControlOptions {
   /** What `/control/block` acts on. */
   readonly transport: Pick<WsTransport, 'setBlocked' | 'blocked'>;
+  /** What the `/admin/...` routes act on (leadership transfer, membership); without it they answer 404. */
+  readonly admin?: AdminNode;
   /**
    * The cluster secret: a request from another machine (or from a page of another origin)
    * must carry it, or its inspection token, as `Authorization: Bearer <it>`.
@@ -67,7 +71,7 @@ const ROUTES: Readonly<Record<string, string>> = {
   '/control/block': 'POST',
 };
 
-const EVERY_ROUTE = 'use GET, PUT or DELETE /kv/<key>, POST /kv/<key>/append, GET /status or GET /metrics';
+const EVERY_ROUTE = `use GET, PUT or DELETE /kv/<key>, POST /kv/<key>/append, GET /status, GET /metrics or ${ADMIN_ROUTES}`;
 
 export function createClientApi(
   node: Pick<RaftNode, 'status'>,
@@ -105,6 +109,15 @@ async function route(
     return serveKv(request, response, path, query, {
       service,
       metrics: options.metrics,
+      maxBodyBytes: options.maxBodyBytes,
+      peerClients: options.peerClients,
+    });
+  }
+  const admin = options.control?.admin;
+  if (path.startsWith('/admin/') && admin !== undefined) {
+    refuseForeignPage(request);
+    authorizeControl(options.control!, request);
+    return serveAdmin(admin, request, response, path, {
       maxBodyBytes: options.maxBodyBytes,
       peerClients: options.peerClients,
     });

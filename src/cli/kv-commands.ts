@@ -22,7 +22,7 @@ export interface KvCommandIo {
 }
 
 /** The options every key/value command takes: where the cluster is, and how long to try. */
-interface ClusterFlags {
+export interface ClusterFlags {
   readonly nodes?: string;
   readonly data: string;
   readonly timeout: number;
@@ -83,7 +83,8 @@ export function addKvCommands(program: Command, io: KvCommandIo): void {
   });
 }
 
-function withClusterFlags(command: Command): Command {
+/** The flags of every command that talks to a cluster: where it is, and how long to try. */
+export function withClusterFlags(command: Command): Command {
   return command
     .option(
       '--nodes <urls>',

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { randomInt } from 'node:crypto';
 import { DEFAULT_CLUSTER_DIR } from './cluster-data.js';
+import { addAdminCommands } from './admin-commands.js';
 import { addKvCommands } from './kv-commands.js';
 
 function integer(min: number) {
@@ -98,7 +99,17 @@ program
     '--inspect <host:port>',
     'serve the inspection feed (WebSocket) here; off loopback, clients need the token of the cluster secret',
   )
-  .action(async (options: Record<string, unknown>) => {
+  .option(
+    '--join',
+    'join a running cluster (its members as --peer): start as no member, then add it with raftchart members add',
+  )
+  .option('--no-pre-vote', 'campaign without polling first (the Raft paper; default: pre-vote on)')
+  .option('--no-check-quorum', 'no check-quorum and no leader stickiness (default: on)')
+  .action(async (options: Record<string, unknown>, command: Command) => {
+    // A --no-... flag's default (true) must not override the config file's setting.
+    for (const flag of ['preVote', 'checkQuorum']) {
+      if (command.getOptionValueSource(flag) === 'default') delete options[flag];
+    }
     const { resolveNodeConfig } = await import('./node-config.js');
     const config = resolveNodeConfig(options, process.env, (message) =>
       console.error(`raftchart: warning: ${message}`),
@@ -164,11 +175,13 @@ program
     },
   );
 
-addKvCommands(program, {
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
+const io = {
+  out: (line: string) => console.log(line),
+  err: (line: string) => console.error(line),
   env: process.env,
-});
+};
+addKvCommands(program, io);
+addAdminCommands(program, io);
 
 program
   .command('diagram')

@@ -28,6 +28,15 @@ export interface NodeConfig {
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** Append what enters the node's statechart to this file (JSON lines), for `raftchart replay`. */
   readonly record?: string;
+  /**
+   * Join a running cluster: start as no member and wait for its leader to add this node
+   * (`raftchart members add`); `peers` are the cluster's members. Default false.
+   */
+  readonly join?: boolean;
+  /** Pre-vote (docs/pre-vote.md); default true. */
+  readonly preVote?: boolean;
+  /** Check-quorum and leader stickiness (docs/check-quorum.md); default true. */
+  readonly checkQuorum?: boolean;
   /** host:port of the inspection feed (WebSocket), when it is served. */
   readonly inspect?: string;
   /** ws:// URL of an XState inspector server (Stately Inspector) to send the actor's events to. */
@@ -58,6 +67,9 @@ const schema = {
     logLevel: { enum: ['debug', 'info', 'warn', 'error'] },
     record: { type: 'string', minLength: 1 },
     inspect: { type: 'string', pattern: ADDRESS },
+    join: { type: 'boolean' },
+    preVote: { type: 'boolean' },
+    checkQuorum: { type: 'boolean' },
     xstateInspect: { type: 'string', pattern: '^wss?://' },
   },
 } as const;
@@ -93,6 +105,9 @@ export function resolveNodeConfig(
     'record',
     'inspect',
     'xstateInspect',
+    'join',
+    'preVote',
+    'checkQuorum',
   ]) {
     if (flags[key] !== undefined) merged[key] = flags[key];
   }

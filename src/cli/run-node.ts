@@ -74,6 +74,8 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     maxCommandBytes,
     ...(config.maxCommandDepth === undefined ? {} : { maxCommandDepth: config.maxCommandDepth }),
     ...(config.snapshotEvery === undefined ? {} : { snapshotEvery: config.snapshotEvery }),
+    ...(config.join === true ? { join: true } : {}),
+    features: { preVote: config.preVote ?? true, checkQuorum: config.checkQuorum ?? true },
     ...(feedAddress === undefined ? {} : { inspectionFeed: feedAddress }),
     ...(xstate === undefined ? {} : { inspect: xstate.inspect }),
   });
@@ -86,7 +88,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     maxBodyBytes: maxCommandBytes + ENVELOPE_BYTES,
     peerClients: config.peerClients ?? {},
     metrics,
-    control: { transport, secret: config.secret },
+    control: { transport, secret: config.secret, admin: node },
   });
   // Recorded from its start, if asked: appended to the file, one section per start.
   const recorder =

@@ -54,18 +54,21 @@ describe('peersFor', () => {
 });
 
 describe('transportFollower', () => {
-  it('adds a member with its address, removes one, and remembers addresses across changes', () => {
+  it('links a member as soon as a configuration names it, and unlinks a removed one only once its removal commits', () => {
     const transport = new FakeTransport({ b: 'ws://b', c: 'ws://c' });
     expect(hasDynamicPeers(transport)).toBe(true);
     const follow = transportFollower(transport, 'a');
-    follow(config(['a', 'b', 'c'], ['d'], { d: 'ws://d' }));
-    follow(config(['a', 'b', 'd'], [], { d: 'ws://d' }));
-    follow(config(['a', 'b', 'c', 'd'], [], {}));
-    expect(transport.calls).toEqual([
-      { b: 'ws://b', c: 'ws://c', d: 'ws://d' },
-      { b: 'ws://b', d: 'ws://d' },
-      { b: 'ws://b', c: 'ws://c', d: 'ws://d' },
-    ]);
+    const added = config(['a', 'b', 'c'], ['d'], { d: 'ws://d' });
+    follow.inForce(added);
+    expect(transport.current).toEqual({ b: 'ws://b', c: 'ws://c', d: 'ws://d' });
+    const removed = config(['a', 'b', 'd'], [], { d: 'ws://d' });
+    follow.inForce(removed);
+    expect(transport.current).toEqual({ b: 'ws://b', c: 'ws://c', d: 'ws://d' }); // c still reachable
+    follow.committed(removed);
+    expect(transport.current).toEqual({ b: 'ws://b', d: 'ws://d' });
+    // Added back without an address: the one known before.
+    follow.committed(config(['a', 'b', 'c', 'd'], [], {}));
+    expect(transport.current).toEqual({ b: 'ws://b', c: 'ws://c', d: 'ws://d' });
   });
 
   it('leaves a transport without setPeers alone', () => {

@@ -32,6 +32,8 @@ interface Member {
   /** Where its inspection feed listens (`--inspect`), if the cluster serves feeds. */
   readonly feedPort: number | null;
   readonly dir: string;
+  /** Started with `--join`: it waits to be added to the running cluster. */
+  readonly joining: boolean;
   process: ChildProcess | null;
   output: string;
 }
@@ -75,6 +77,7 @@ export class ProcessCluster {
         clientPort: await freePort(),
         feedPort: options.inspect === true ? await freePort() : null,
         dir: join(root, id),
+        joining: false,
         process: null,
         output: '',
       });
@@ -82,6 +85,61 @@ export class ProcessCluster {
     const cluster = new ProcessCluster(members, root, options.nodeArgs ?? []);
     for (const member of members) cluster.start(member.id);
     return cluster;
+  }
+
+  /**
+   * Starts one more node, `raftchart node --join` with the cluster's members as its peers:
+   * it is no member until the leader adds it (`admin`). Returns its id.
+   */
+  async join(): Promise<string> {
+    const id = `n${this.#members.length + 1}`;
+    this.#members.push({
+      id,
+      raftPort: await freePort(),
+      clientPort: await freePort(),
+      feedPort: null,
+      dir: join(this.#root, id),
+      joining: true,
+      process: null,
+      output: '',
+    });
+    this.start(id);
+    return id;
+  }
+
+  /**
+   * Calls an admin route (`/admin/...`) on the leader, finding it again after a refusal
+   * that names another (307) or none (503), until it answers 200 or `timeoutMs` passes.
+   */
+  async admin(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    timeoutMs = 30_000,
+  ): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const leader = await this.waitForLeader(timeoutMs).catch(() => this.ids[0]!);
+      try {
+        const response = await fetch(`${this.clientUrl(leader)}${path}`, {
+          method,
+          redirect: 'manual',
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const answer: unknown = await response.json();
+        if (response.status === 200) return answer;
+        last = `${response.status} ${JSON.stringify(answer)}`;
+        if (response.status !== 307 && response.status !== 503 && response.status !== 409) break;
+      } catch (error) {
+        last = String(error);
+      }
+      await sleep(100);
+    }
+    throw new Error(`${method} ${path} failed: ${last}${this.#crashes()}`);
   }
 
   get ids(): string[] {
@@ -122,6 +180,7 @@ export class ProcessCluster {
         member.dir,
         ...peers,
         ...(member.feedPort === null ? [] : ['--inspect', `127.0.0.1:${member.feedPort}`]),
+        ...(member.joining ? ['--join'] : []),
         ...this.#nodeArgs,
       ],
       { env: { ...process.env, RAFTCHART_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },

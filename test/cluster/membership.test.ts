@@ -1,0 +1,146 @@
+/**
+ * Membership changes and leadership transfer across real `raftchart node` processes on
+ * 127.0.0.1, under a steady write load: a fourth node joins (learner, caught up, promoted),
+ * the leader removes itself, and the CLI hands the leadership to a named node. Nothing
+ * acknowledged is lost. Outcomes only: every wait polls until its condition holds.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessCluster, sleep } from './process-cluster.js';
+
+const run = promisify(execFile);
+
+let cluster: ProcessCluster | undefined;
+afterEach(async () => {
+  await cluster?.destroy();
+  cluster = undefined;
+});
+
+interface Config {
+  readonly voters: string[];
+  readonly learners: string[];
+}
+
+/** Proposes `w0`, `w1`, ... one after the other until stopped; the acknowledged ones. */
+function writeLoad(c: ProcessCluster) {
+  const acknowledged: string[] = [];
+  let stopped = false;
+  const done = (async () => {
+    for (let i = 0; !stopped; i++) {
+      await c.propose(`w${i}`, 60_000);
+      acknowledged.push(`w${i}`);
+    }
+  })();
+  return {
+    acknowledged,
+    async stop(): Promise<string[]> {
+      stopped = true;
+      await done;
+      return acknowledged;
+    },
+  };
+}
+
+/** Every acknowledged write is applied, exactly once, in `applied`. */
+function expectNoneLost(applied: readonly string[], acknowledged: readonly string[]): void {
+  for (const command of acknowledged) expect(applied.filter((c) => c === command)).toEqual([command]);
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('membership across processes', () => {
+  it('a fourth node joins a live cluster under load: added as a learner, caught up, promoted; nothing lost', async () => {
+    const c = (cluster = await ProcessCluster.create(3));
+    await c.waitForLeader();
+    const load = writeLoad(c);
+    await until('some writes', async () => (load.acknowledged.length >= 20 ? true : undefined));
+    const joined = await c.join();
+    await c.admin('POST', '/admin/members', {
+      id: joined,
+      role: 'learner',
+      address: `127.0.0.1:${c.raftPort(joined)}`,
+    });
+    // Caught up: it has applied what the leader had committed when we looked.
+    const leader = await c.waitForLeader();
+    const target = (await c.status(leader))!.commitIndex;
+    await until('the learner to catch up', async () => {
+      const status = await c.status(joined);
+      return status !== null && status.appliedIndex >= target ? true : undefined;
+    });
+    await c.admin('POST', `/admin/members/${joined}/promote`);
+    const config = (await c.admin('GET', '/admin/members')) as Config;
+    expect(config.voters.sort()).toEqual(['n1', 'n2', 'n3', joined].sort());
+    expect(config.learners).toEqual([]);
+    const before = load.acknowledged.length;
+    await until('more writes with four voters', async () =>
+      load.acknowledged.length >= before + 20 ? true : undefined,
+    );
+    const acknowledged = await load.stop();
+    const applied = await c.waitForSameApplied(acknowledged.length, 60_000);
+    expectNoneLost(applied, acknowledged);
+    // The new node holds them too (waitForSameApplied compared every running node, n4 included).
+    expect((await c.applied(joined)).length).toBe(applied.length);
+  });
+
+  it('the leader removes itself under load: it steps down once that commits, another leads, nothing lost', async () => {
+    const c = (cluster = await ProcessCluster.create(3));
+    const old = await c.waitForLeader();
+    const load = writeLoad(c);
+    await until('some writes', async () => (load.acknowledged.length >= 20 ? true : undefined));
+    const removed = (await c.admin('DELETE', `/admin/members/${old}`)) as { config: Config };
+    expect(removed.config.voters).not.toContain(old);
+    const next = await until('a new leader among the rest', async () => {
+      for (const id of c.ids.filter((id) => id !== old)) {
+        if ((await c.status(id))?.role === 'leader') return id;
+      }
+      return undefined;
+    });
+    expect(next).not.toBe(old);
+    await until('the removed leader to step down', async () =>
+      (await c.status(old))?.role === 'follower' ? true : undefined,
+    );
+    const before = load.acknowledged.length;
+    await until('more writes after the removal', async () =>
+      load.acknowledged.length >= before + 20 ? true : undefined,
+    );
+    const acknowledged = await load.stop();
+    await c.signal(old, 'SIGTERM'); // no longer a member: it receives nothing more
+    const applied = await c.waitForSameApplied(acknowledged.length, 60_000);
+    expectNoneLost(applied, acknowledged);
+  });
+
+  it('raftchart transfer-leadership --to hands the leadership to that node', async () => {
+    const c = (cluster = await ProcessCluster.create(3));
+    const old = await c.waitForLeader();
+    const to = c.ids.find((id) => id !== old)!;
+    const nodes = c.ids.map((id) => c.clientUrl(id)).join(',');
+    const { stdout } = await run(process.execPath, [
+      'dist/src/cli/main.js',
+      'transfer-leadership',
+      '--to',
+      to,
+      '--nodes',
+      nodes,
+      '--timeout',
+      '30',
+    ]);
+    expect(stdout).toContain(`node ${to} leads now`);
+    expect(await c.waitForLeader()).toBe(to);
+    const { stdout: members } = await run(process.execPath, [
+      'dist/src/cli/main.js',
+      'members',
+      '--nodes',
+      nodes,
+    ]);
+    expect(members).toContain('voters: n1, n2, n3');
+  });
+});
