@@ -739,6 +739,32 @@ const stepDownToHandle = {
 } as const;
 const stepDown = { guard: 'isHigherTerm', target: 'follower', actions: 'adoptHigherTerm' } as const;
 
+/** Thesis 9.6: any role but a leader grants a pre-vote the rule allows, changing nothing. */
+const answerPreVote = [
+  { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
+  { actions: 'sendPreVoteRefused' },
+] as const;
+
+/**
+ * A pre-candidate's and a candidate's answers alike: someone won this term (or a later one),
+ * so follow it and let the follower answer; no reads without a leader.
+ */
+const campaignerHandlers = {
+  AppendEntries: [
+    { guard: 'isStaleTerm', actions: 'refuseAppend' },
+    { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+  ],
+  AppendEntriesReply: stepDown,
+  InstallSnapshot: [
+    { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
+    { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
+  ],
+  InstallSnapshotReply: stepDown,
+  Read: { actions: 'refuseReads' },
+  ReadIndex: [stepDownToHandle, { actions: 'refuseReadIndex' }],
+  ReadIndexReply: stepDown,
+} as const;
+
 export const raftMachine = raftSetup.createMachine({
   id: 'raft',
   context: ({ input }) => initialContext(input),
@@ -790,10 +816,7 @@ export const raftMachine = raftSetup.createMachine({
           { actions: ['adoptHigherTerm', 'sendVoteRefused'] },
         ],
         // A pre-vote changes nothing here: no term, no vote, no timer.
-        PreVote: [
-          { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
-          { actions: 'sendPreVoteRefused' },
-        ],
+        PreVote: answerPreVote,
         // Figure 2's AppendEntries receiver. Any request of the current term is the leader's,
         // so the timer restarts whether or not the logs match.
         AppendEntries: [
@@ -845,31 +868,15 @@ export const raftMachine = raftSetup.createMachine({
       },
       on: {
         RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
-        PreVote: [
-          { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
-          { actions: 'sendPreVoteRefused' },
-        ],
+        PreVote: answerPreVote,
         PreVoteReply: [stepDown, { guard: 'isPreVoteForThisRound', actions: 'recordVote' }],
         RequestVoteReply: stepDown,
-        AppendEntries: [
-          { guard: 'isStaleTerm', actions: 'refuseAppend' },
-          // A leader of this term (or a later one) is alive: follow it.
-          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-        ],
-        AppendEntriesReply: stepDown,
-        InstallSnapshot: [
-          { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
-          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-        ],
-        InstallSnapshotReply: stepDown,
+        ...campaignerHandlers,
         TimeoutNow: {
           guard: 'isTimeoutNowToVoter',
           target: 'candidate',
           actions: ['adoptHigherTerm', 'markTransferCampaign'],
         },
-        Read: { actions: 'refuseReads' },
-        ReadIndex: [stepDownToHandle, { actions: 'refuseReadIndex' }],
-        ReadIndexReply: stepDown,
       },
     },
     candidate: {
@@ -888,27 +895,11 @@ export const raftMachine = raftSetup.createMachine({
       },
       on: {
         RequestVote: [stepDownToHandle, { actions: 'sendVoteRefused' }],
-        PreVote: [
-          { guard: 'canGrantPreVote', actions: 'sendPreVoteGranted' },
-          { actions: 'sendPreVoteRefused' },
-        ],
+        PreVote: answerPreVote,
         RequestVoteReply: [stepDown, { guard: 'isVoteForThisElection', actions: 'recordVote' }],
         PreVoteReply: stepDown,
-        AppendEntries: [
-          { guard: 'isStaleTerm', actions: 'refuseAppend' },
-          // Someone won this term (or a later one): follow it and let the follower answer.
-          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-        ],
-        AppendEntriesReply: stepDown,
-        InstallSnapshot: [
-          { guard: 'isStaleTerm', actions: 'refuseSnapshot' },
-          { target: 'follower', actions: ['adoptHigherTerm', 'reprocessAsFollower'] },
-        ],
-        InstallSnapshotReply: stepDown,
+        ...campaignerHandlers,
         TimeoutNow: stepDownToHandle,
-        Read: { actions: 'refuseReads' },
-        ReadIndex: [stepDownToHandle, { actions: 'refuseReadIndex' }],
-        ReadIndexReply: stepDown,
       },
     },
     leader: {

@@ -103,10 +103,10 @@ describe('the inspection feed', () => {
     await waitFor('the hello', () => reader.frames.length === 1);
     await node.start();
     await waitFor('a step', () => steps(reader).length > 0, 10_000);
-    // nodeUp, then the timers its start set (the election timer), then the step itself.
+    // nodeUp, then the timers its start set (the election timer and the lease), then the step itself.
     const types = reader.frames.map((f) => f.type);
     expect(types.slice(0, 2)).toEqual(['feedHello', 'nodeUp']);
-    expect(types.slice(2, types.indexOf('step'))).toEqual(['timer']);
+    expect(types.slice(2, types.indexOf('step'))).toEqual(['timer', 'timer']);
   });
 
   it('listens to the node only while a client is connected', async () => {
