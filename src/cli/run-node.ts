@@ -80,6 +80,7 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     ...(xstate === undefined ? {} : { inspect: xstate.inspect }),
   });
   node.on('role', ({ role, term }) => logger.info({ role, term }, 'role changed'));
+  node.on('membership', ({ voters, learners }) => logger.info({ voters, learners }, 'membership changed'));
   const failed = new Promise<NodeFailedError | Error>((resolve) => node.on('error', resolve));
   node.on('error', (error) =>
     logger.fatal({ err: error }, 'node failed; exiting with status 1 so that a supervisor restarts it'),
