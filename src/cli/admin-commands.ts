@@ -9,6 +9,7 @@ import { InvalidArgumentError } from 'commander';
 import type { ClusterFlags, KvCommandIo } from './kv-commands.js';
 import { withClusterFlags } from './kv-commands.js';
 import { findNodes } from './kv-nodes.js';
+import { readStatuses } from './kv-status.js';
 
 type AdminFlags = ClusterFlags;
 
@@ -77,9 +78,12 @@ export function addAdminCommands(program: Command, io: KvCommandIo): void {
 }
 
 /**
- * Sends `request` to the nodes in turn (a redirect to the leader is followed) until one
- * answers; a node that knows no leader yet (503) or cannot be reached is retried after a
- * pause, until the timeout. Prints the error and resolves null on failure.
+ * Sends `request` to the nodes in turn until one answers: a redirect to the leader is
+ * followed (by hand, so that the secret goes along), a node that knows no leader yet (503)
+ * or cannot be reached is retried after a pause, until the timeout. A read goes to the
+ * leader first: its configuration is the one that counts. With RAFTCHART_SECRET set, every
+ * request carries it (nodes on other machines refuse admin requests without it). Prints the
+ * error and resolves null on failure.
  */
 export async function adminCall(
   request: AdminRequest,
@@ -88,28 +92,56 @@ export async function adminCall(
 ): Promise<Record<string, unknown> | null> {
   const { urls } = await findNodes(flags, io.env);
   const deadline = Date.now() + flags.timeout * 1000;
+  const secret = io.env.RAFTCHART_SECRET;
+  const headers: Record<string, string> = {
+    ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(secret === undefined || secret === '' ? {} : { authorization: `Bearer ${secret}` }),
+  };
+  const order = request.method === 'GET' ? await leaderFirst(urls, deadline) : urls;
   let last = 'no node answered';
+  let next: string | null = null;
   for (let attempt = 0; Date.now() < deadline; attempt++) {
-    const url = urls[attempt % urls.length]!;
+    const target: string = next ?? `${order[attempt % order.length]!}${request.path}`;
+    next = null;
     try {
-      const response = await fetch(`${url}${request.path}`, {
+      const response = await fetch(target, {
         method: request.method,
-        ...(request.body === undefined
-          ? {}
-          : { body: JSON.stringify(request.body), headers: { 'content-type': 'application/json' } }),
+        headers,
+        redirect: 'manual',
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
         signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
       });
       const answer = (await response.json()) as Record<string, unknown>;
       if (response.ok) return answer;
       last = String(answer.message ?? response.statusText);
+      const location = response.headers.get('location');
+      if (response.status === 307 && location !== null) {
+        next = new URL(location, target).href;
+        continue;
+      }
+      // A change that may have committed: retrying it blind could apply it twice.
+      if (response.status === 504) last += '; `raftchart members list` shows whether it did';
       if (response.status !== 503) break;
     } catch (error) {
-      last = `${url}: ${error instanceof Error ? error.message : String(error)}`;
+      last = `${target}: ${error instanceof Error ? error.message : String(error)}`;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   io.err(`raftchart: ${last}`);
   return null;
+}
+
+/** `urls` with the one that leads (in the highest term) first, as far as they say. */
+async function leaderFirst(urls: readonly string[], deadline: number): Promise<readonly string[]> {
+  const rows = await readStatuses(urls, Math.max(1, Math.min(deadline - Date.now(), 2000)));
+  const leaders = rows
+    .map((row, at) => ({ at, status: row.status }))
+    .filter(({ status }) => !('problem' in status) && status.role === 'leader')
+    .sort(
+      (a, b) => Number((b.status as { term?: unknown }).term) - Number((a.status as { term?: unknown }).term),
+    );
+  const first = leaders[0];
+  return first === undefined ? urls : [urls[first.at]!, ...urls.filter((_, at) => at !== first.at)];
 }
 
 function describeConfig(config: Record<string, unknown>): string {
