@@ -145,7 +145,14 @@ async function leaderFirst(urls: readonly string[], deadline: number): Promise<r
 }
 
 function describeConfig(config: Record<string, unknown>): string {
-  const list = (ids: unknown) => (Array.isArray(ids) && ids.length > 0 ? ids.join(', ') : '(none)');
+  // Sorted (n2 before n10): each node lists itself first in the configuration it started with.
+  const list = (ids: unknown) =>
+    Array.isArray(ids) && ids.length > 0
+      ? ids
+          .map(String)
+          .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+          .join(', ')
+      : '(none)';
   return `voters: ${list(config.voters)}\nlearners: ${list(config.learners)}`;
 }
 

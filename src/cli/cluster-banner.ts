@@ -29,11 +29,13 @@ export function clusterBanner(facts: BannerFacts): string[] {
   const leader = nodes.find((node) => node.id === facts.leader)!;
   const kvUrl = `${clientUrl(leader)}/kv/${EXAMPLE_KEY}`;
   const data = facts.dataFlag === null ? '' : ` --data ${shellWord(facts.dataFlag)}`;
+  // Roles line up: 8 fits follower and leader; a candidate or preCandidate widens the column.
+  const width = Math.max(8, ...nodes.map((node) => facts.role(node.id).length));
   return [
     `raftchart: ${nodes.length}-node cluster up; open ${url}/?live=${url}`,
     ...nodes.map(
       (node) =>
-        `  ${node.id}  ${facts.role(node.id).padEnd(8)}  client ${clientUrl(node)}  feed ${feedUrl(node)}  ` +
+        `  ${node.id}  ${facts.role(node.id).padEnd(width)}  client ${clientUrl(node)}  feed ${feedUrl(node)}  ` +
         `pid ${facts.pid(node.id)}  log ${shownPath(node.logFile)}`,
     ),
     // -L: if the leader changed meanwhile, a follower's 307 leads to the new one.

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addAdminCommands } from '../../src/cli/admin-commands.js';
 
-const CONFIG = { voters: ['n1', 'n2', 'n3'], learners: ['n4'], addresses: {} };
+const CONFIG = { voters: ['n2', 'n10', 'n1'], learners: ['n4'], addresses: {} };
 const STALE = { voters: ['n1'], learners: [], addresses: {} };
 const SECRET = 'admin-commands-secret';
 
@@ -105,7 +105,7 @@ describe('raftchart members and transfer-leadership', () => {
     });
     expect(ran).toEqual({
       code: 0,
-      out: 'committed at log index 7\nvoters: n1, n2, n3\nlearners: n4',
+      out: 'committed at log index 7\nvoters: n1, n2, n10\nlearners: n4',
       err: '',
     });
     const expected = {
@@ -128,11 +128,11 @@ describe('raftchart members and transfer-leadership', () => {
     const { nodes } = await followerAndLeader();
     expect(await raftchart(['members', '--nodes', nodes])).toEqual({
       code: 0,
-      out: 'voters: n1, n2, n3\nlearners: n4',
+      out: 'voters: n1, n2, n10\nlearners: n4',
       err: '',
     });
     expect((await raftchart(['members', 'list', '--nodes', nodes])).out).toBe(
-      'voters: n1, n2, n3\nlearners: n4',
+      'voters: n1, n2, n10\nlearners: n4',
     );
   });
 
