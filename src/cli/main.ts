@@ -103,6 +103,11 @@ program
     '--join',
     'join a running cluster (its members as --peer): start as no member, then add it with raftchart members add',
   )
+  .option(
+    '--add-self',
+    'with --join: ask the cluster (through the --peer-client APIs) to add this node as a learner, ' +
+      'and to promote it once it has caught up',
+  )
   .option('--no-pre-vote', 'campaign without polling first (the Raft paper; default: pre-vote on)')
   .option('--no-check-quorum', 'no check-quorum and no leader stickiness (default: on)')
   .action(async (options: Record<string, unknown>, command: Command) => {

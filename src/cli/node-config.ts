@@ -33,6 +33,11 @@ export interface NodeConfig {
    * (`raftchart members add`); `peers` are the cluster's members. Default false.
    */
   readonly join?: boolean;
+  /**
+   * With `join`: ask the cluster, through `peerClients`, to add this node as a learner, and
+   * to promote it once it has caught up (src/cli/add-self.ts). Default false.
+   */
+  readonly addSelf?: boolean;
   /** Pre-vote (docs/pre-vote.md); default true. */
   readonly preVote?: boolean;
   /** Check-quorum and leader stickiness (docs/check-quorum.md); default true. */
@@ -68,6 +73,7 @@ const schema = {
     record: { type: 'string', minLength: 1 },
     inspect: { type: 'string', pattern: ADDRESS },
     join: { type: 'boolean' },
+    addSelf: { type: 'boolean' },
     preVote: { type: 'boolean' },
     checkQuorum: { type: 'boolean' },
     xstateInspect: { type: 'string', pattern: '^wss?://' },
@@ -106,6 +112,7 @@ export function resolveNodeConfig(
     'inspect',
     'xstateInspect',
     'join',
+    'addSelf',
     'preVote',
     'checkQuorum',
   ]) {
@@ -146,7 +153,27 @@ export function resolveNodeConfig(
       throw new ConfigError(`peerClients names "${id}", which is not in peers: list it with --peer too`);
     }
   }
+  if (merged.addSelf === true) checkAddSelf(merged);
   return merged as unknown as NodeConfig;
+}
+
+/** A node that adds itself joins, knows whom to ask, and listens where its peers can reach it. */
+function checkAddSelf(merged: Record<string, unknown>): void {
+  if (merged.join !== true) {
+    throw new ConfigError('addSelf (--add-self) is for a node that joins a running cluster: add --join');
+  }
+  if (Object.keys((merged.peerClients ?? {}) as object).length === 0) {
+    throw new ConfigError(
+      'addSelf (--add-self) asks the cluster through its client APIs: give them with --peer-client id=host:port',
+    );
+  }
+  const host = String(merged.listen).slice(0, String(merged.listen).lastIndexOf(':'));
+  if (host === '0.0.0.0' || host === '[::]' || host === '::') {
+    throw new ConfigError(
+      `addSelf (--add-self) tells the cluster to reach this node at its listen address, but ${String(merged.listen)} ` +
+        "names no host: use --listen with this machine's address as the peers reach it",
+    );
+  }
 }
 
 /** The secret is the file's content without its trailing newline. */

@@ -24,6 +24,7 @@ import { isLoopbackHost } from '../net/loopback.js';
 import { FileStorage } from '../storage/file-storage.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../transport/options.js';
 import { createWsTransport } from '../transport/ws-transport.js';
+import { addSelf } from './add-self.js';
 import { createClientApi } from './client-api.js';
 import type { NodeConfig } from './node-config.js';
 
@@ -117,6 +118,20 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     { listen: config.listen, client: config.client, peers: Object.keys(config.peers) },
     'node started',
   );
+  // Asked for: the node has itself added (a learner, then a voter) while it runs.
+  const stopAdding = new AbortController();
+  const adding =
+    config.addSelf === true
+      ? addSelf({
+          id: config.id,
+          address: config.listen,
+          peerClients: config.peerClients ?? {},
+          secret: config.secret,
+          node,
+          signal: AbortSignal.any([signal, stopAdding.signal]),
+          log: (message) => logger.info(message),
+        })
+      : null;
   if (node.feed !== null) {
     const access =
       feedAddress?.secret === undefined ? 'loopback: no token' : 'the token of the cluster secret';
@@ -127,6 +142,8 @@ export async function runNode(config: NodeConfig, signal: AbortSignal): Promise<
     ? null
     : await Promise.race([once(signal, 'abort').then(() => null), failed]);
   if (failure === null) logger.info('stopping');
+  stopAdding.abort();
+  await adding;
   await node.stop();
   await recorder?.close().catch(() => {});
   xstate?.stop();

@@ -95,3 +95,25 @@ describe('peer client addresses and limits', () => {
     expect(() => resolve({ secret: SECRET, maxCommandDepth: 0 })).toThrow(/maxCommandDepth must be >= 1/);
   });
 });
+
+describe('joining a running cluster', () => {
+  const peers = { secret: SECRET, peer: ['b=127.0.0.1:7002'], peerClient: ['b=127.0.0.1:8002'] };
+
+  it('--join, and --add-self with it, are kept; so are the features', () => {
+    expect(resolve({ ...peers, join: true, addSelf: true, preVote: false }).config).toMatchObject({
+      join: true,
+      addSelf: true,
+      preVote: false,
+    });
+  });
+
+  it('--add-self needs --join, a peer client API to ask, and a listen host the peers can reach', () => {
+    expect(() => resolve({ ...peers, addSelf: true })).toThrow(/add --join/);
+    expect(() => resolve({ secret: SECRET, peer: ['b=127.0.0.1:7002'], join: true, addSelf: true })).toThrow(
+      /give them with --peer-client/,
+    );
+    expect(() => resolve({ ...peers, join: true, addSelf: true, listen: '0.0.0.0:7001' })).toThrow(
+      /0\.0\.0\.0:7001 names no host/,
+    );
+  });
+});

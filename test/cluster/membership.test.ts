@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessCluster, sleep } from './process-cluster.js';
+import { ProcessCluster } from './process-cluster.js';
+import { expectNoneLost, until, writeLoad } from './write-load.js';
 
 const run = promisify(execFile);
 
@@ -20,41 +21,6 @@ afterEach(async () => {
 interface Config {
   readonly voters: string[];
   readonly learners: string[];
-}
-
-/** Proposes `w0`, `w1`, ... one after the other until stopped; the acknowledged ones. */
-function writeLoad(c: ProcessCluster) {
-  const acknowledged: string[] = [];
-  let stopped = false;
-  const done = (async () => {
-    for (let i = 0; !stopped; i++) {
-      await c.propose(`w${i}`, 60_000);
-      acknowledged.push(`w${i}`);
-    }
-  })();
-  return {
-    acknowledged,
-    async stop(): Promise<string[]> {
-      stopped = true;
-      await done;
-      return acknowledged;
-    },
-  };
-}
-
-/** Every acknowledged write is applied, exactly once, in `applied`. */
-function expectNoneLost(applied: readonly string[], acknowledged: readonly string[]): void {
-  for (const command of acknowledged) expect(applied.filter((c) => c === command)).toEqual([command]);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /**

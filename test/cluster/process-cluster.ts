@@ -34,6 +34,8 @@ interface Member {
   readonly dir: string;
   /** Started with `--join`: it waits to be added to the running cluster. */
   readonly joining: boolean;
+  /** More flags for this node alone (e.g. `--add-self`). */
+  readonly args: readonly string[];
   process: ChildProcess | null;
   output: string;
 }
@@ -78,6 +80,7 @@ export class ProcessCluster {
         feedPort: options.inspect === true ? await freePort() : null,
         dir: join(root, id),
         joining: false,
+        args: [],
         process: null,
         output: '',
       });
@@ -89,9 +92,10 @@ export class ProcessCluster {
 
   /**
    * Starts one more node, `raftchart node --join` with the cluster's members as its peers:
-   * it is no member until the leader adds it (`admin`). Returns its id.
+   * it is no member until the leader adds it (`admin`), or it adds itself (`--add-self` in
+   * `args`, more flags for it alone). Returns its id.
    */
-  async join(): Promise<string> {
+  async join(args: readonly string[] = []): Promise<string> {
     const id = `n${this.#members.length + 1}`;
     this.#members.push({
       id,
@@ -100,6 +104,7 @@ export class ProcessCluster {
       feedPort: null,
       dir: join(this.#root, id),
       joining: true,
+      args,
       process: null,
       output: '',
     });
@@ -182,6 +187,7 @@ export class ProcessCluster {
         ...(member.feedPort === null ? [] : ['--inspect', `127.0.0.1:${member.feedPort}`]),
         ...(member.joining ? ['--join'] : []),
         ...this.#nodeArgs,
+        ...member.args,
       ],
       { env: { ...process.env, RAFTCHART_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] },
     );

@@ -1,0 +1,47 @@
+/**
+ * For the membership tests across processes: a steady write load, the check that nothing it
+ * had acknowledged is lost, and a poll until a condition holds (outcomes only, no fixed sleeps).
+ */
+import { expect } from 'vitest';
+import type { ProcessCluster } from './process-cluster.js';
+import { sleep } from './process-cluster.js';
+
+/** Proposes `w0`, `w1`, ... one after the other until stopped; the acknowledged ones. */
+export function writeLoad(c: ProcessCluster) {
+  const acknowledged: string[] = [];
+  let stopped = false;
+  const done = (async () => {
+    for (let i = 0; !stopped; i++) {
+      await c.propose(`w${i}`, 60_000);
+      acknowledged.push(`w${i}`);
+    }
+  })();
+  return {
+    acknowledged,
+    async stop(): Promise<string[]> {
+      stopped = true;
+      await done;
+      return acknowledged;
+    },
+  };
+}
+
+/** Every acknowledged write is applied, exactly once, in `applied`. */
+export function expectNoneLost(applied: readonly string[], acknowledged: readonly string[]): void {
+  for (const command of acknowledged) expect(applied.filter((c) => c === command)).toEqual([command]);
+}
+
+/** Polls `probe` every 100 ms until it answers something other than undefined; that answer. */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
