@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessCluster } from './process-cluster.js';
-import { expectNoneLost, until, writeLoad } from './write-load.js';
+import { expectNoneLost, readLinearizable, until, writeLoad } from './write-load.js';
 
 let cluster: ProcessCluster | undefined;
 afterEach(async () => {
@@ -48,5 +48,7 @@ describe('raftchart node --join --add-self', () => {
     const applied = await c.waitForSameApplied(acknowledged.length, 60_000);
     expectNoneLost(applied, acknowledged);
     expect((await c.applied(joined)).length).toBe(applied.length);
+    // Read back linearizably through the new node: every acknowledged write is there.
+    expectNoneLost(await readLinearizable(c, joined), acknowledged);
   });
 });

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessCluster } from './process-cluster.js';
-import { expectNoneLost, until, writeLoad } from './write-load.js';
+import { expectNoneLost, readLinearizable, until, writeLoad } from './write-load.js';
 
 const run = promisify(execFile);
 
@@ -76,6 +76,8 @@ describe('membership across processes', () => {
     expectNoneLost(applied, acknowledged);
     // The new node holds them too (waitForSameApplied compared every running node, n4 included).
     expect((await c.applied(joined)).length).toBe(applied.length);
+    // Read back linearizably through the new node: every acknowledged write is there.
+    expectNoneLost(await readLinearizable(c, joined), acknowledged);
   });
 
   it('the leader removes itself under load: it steps down once that commits, another leads, nothing lost', async () => {
@@ -113,6 +115,7 @@ describe('membership across processes', () => {
     await c.signal(old, 'SIGTERM'); // no longer a member: it receives nothing more
     const applied = await c.waitForSameApplied(acknowledged.length, 60_000);
     expectNoneLost(applied, acknowledged);
+    expectNoneLost(await readLinearizable(c, next), acknowledged);
   });
 
   it('raftchart transfer-leadership --to hands the leadership to that node', async () => {

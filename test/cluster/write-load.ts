@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import type { ProcessCluster } from './process-cluster.js';
-import { sleep } from './process-cluster.js';
+import { LOG_KEY, sleep } from './process-cluster.js';
 
 /** Proposes `w0`, `w1`, ... one after the other until stopped; the acknowledged ones. */
 export function writeLoad(c: ProcessCluster) {
@@ -44,4 +44,17 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/**
+ * The commands applied, read linearizably (the default) through node `id`: a follower's 307
+ * leads to the leader, which confirms it still leads before it answers.
+ */
+export async function readLinearizable(c: ProcessCluster, id: string): Promise<string[]> {
+  const response = await fetch(`${c.clientUrl(id)}/kv/${LOG_KEY}`, { signal: AbortSignal.timeout(10_000) });
+  const body = (await response.json()) as { value?: string };
+  if (response.status !== 200 || body.value === undefined) {
+    throw new Error(`a linearizable read through ${id} answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.value.split('\n').slice(0, -1);
 }
