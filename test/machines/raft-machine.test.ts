@@ -452,7 +452,21 @@ describe("the chart's guards", () => {
       { type: 'Flush' },
       { type: 'LogPersisted', index: 9, term: 9 },
       { type: 'Snapshot', index: 9, data: '' },
+      { type: 'PreVote', from: 'z', to: 'a', term: 5, rpcId: 2, lastLogIndex: 9, lastLogTerm: 9 },
+      { type: 'PreVoteReply', from: 'z', to: 'a', term: 4, inReplyTo: 1, voteGranted: true },
+      { type: 'TimeoutNow', from: 'z', to: 'a', term: 4, rpcId: 3 },
+      { type: 'TransferLeadership', to: 'b' },
+      { type: 'TransferLeadership', to: 'z' },
+      { type: 'ChangeConfig', change: { type: 'addVoter', id: 'z' } },
+      { type: 'ChangeConfig', change: { type: 'remove', id: 'a' } },
+      { type: 'Read', ids: [1] },
+      { type: 'ReadIndex', from: 'z', to: 'a', term: 4, rpcId: 4 },
+      { type: 'ReadIndexReply', from: 'z', to: 'a', term: 4, inReplyTo: 1, readIndex: 3 },
     ];
+    // A leader handing over to b, and a node outside its configuration.
+    const leader = node.context();
+    contexts.push({ ...leader, transfer: { to: 'b', sinceTick: 0, timeoutNowSent: false } });
+    contexts.push({ ...leader, config: { voters: ['b', 'c'], learners: [], addresses: {} } });
     const guards = Object.entries(raftMachine.implementations.guards);
     expect(guards.length).toBeGreaterThan(5);
     for (const context of contexts) {
