@@ -19,7 +19,7 @@ import type {
   ReplicationLimits,
   SnapshotRecord,
 } from '../../machines/index.js';
-import { NOOP_COMMAND, checkJsonValue } from '../../machines/index.js';
+import { NOOP_COMMAND, checkJsonValue, isMember } from '../../machines/index.js';
 import { Emitter } from '../emitter.js';
 import {
   ConfigError,
@@ -258,7 +258,11 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       ...(options.maxSnapshotChunk === undefined ? {} : { maxSnapshotChunk: options.maxSnapshotChunk }),
       ...(options.inspect === undefined ? {} : { inspect: options.inspect }),
     });
-    host.on('role', ({ role, term }) => this.emit('role', { role, term }));
+    host.on('role', ({ role, term }) => {
+      if (role !== 'leader' && !isMember(host.config(), this.id))
+        this.#settleOrphans(host.status().commitIndex);
+      this.emit('role', { role, term });
+    });
     host.on('config', (config) => this.emit('membership', config));
     host.on('leader', (leaderId, term) => {
       this.#leaderId = leaderId;
@@ -295,7 +299,8 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
    * (carrying the leader's id when known) if this node does not lead, or if another
    * leader's entry took its place, ProposalTimeoutError if it is not applied in time,
    * ProposalOutcomeUnknownError (the base of ProposalTimeoutError) if the leader's snapshot
-   * replaced it here before it was applied, and NodeFailedError once the node has failed.
+   * replaced it here before it was applied or this leader, removed, stepped down before it
+   * committed, and NodeFailedError once the node has failed.
    */
   propose(command: Command): Promise<Proposed<Result>> {
     let host: NodeHost;
@@ -633,6 +638,30 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
       const unknown = new MembershipChangeError(
         this.id,
         "the leader's snapshot replaced it: its outcome is unknown",
+        index,
+      );
+      this.#settle(this.#pendingChanges, index, (pending) => pending.reject(unknown));
+    }
+  }
+
+  /**
+   * A leader removed from the configuration stepped down: no leader replicates to it any
+   * more, so what it proposed past `commitIndex` may commit elsewhere but is never learned
+   * here. Those calls end now, their outcome unknown, rather than at their timeouts.
+   */
+  #settleOrphans(commitIndex: number): void {
+    for (const index of [...this.#pending.keys()].filter((i) => i > commitIndex)) {
+      const unknown = new ProposalOutcomeUnknownError(
+        index,
+        `the proposal at index ${index} was left uncommitted when this leader, removed from the ` +
+          'configuration, stepped down; it may still commit on the others: retry only an idempotent command',
+      );
+      this.#settle(this.#pending, index, (pending) => pending.reject(unknown));
+    }
+    for (const index of [...this.#pendingChanges.keys()].filter((i) => i > commitIndex)) {
+      const unknown = new MembershipChangeError(
+        this.id,
+        'this node is no longer a member and stepped down before it learned the outcome',
         index,
       );
       this.#settle(this.#pendingChanges, index, (pending) => pending.reject(unknown));

@@ -9,7 +9,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ConfigChange, NodeId } from '../../machines/index.js';
-import { MembershipChangeError } from '../../src/errors.js';
+import {
+  MembershipChangeError,
+  ProposalOutcomeUnknownError,
+  ProposalTimeoutError,
+} from '../../src/errors.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import { replayable, testSeeds } from '../support/seeds.js';
@@ -187,5 +191,50 @@ describe('membership changes', () => {
         }
       });
     }
+  });
+
+  it('what a removed leader took after its removal settles when it steps down, not at its timeout (30 seeds)', async () => {
+    let unknown = 0;
+    for (const seed of testSeeds(30)) {
+      await replayable(seed, COMMAND, async () => {
+        const cluster = new SimCluster({ seed, size: 3, latency: { minMs: 1, maxMs: 10 } });
+        const random = new SeededRandom(seed, 'test');
+        await cluster.startAll();
+        try {
+          await cluster.run(async () => {
+            const old = await oneLeader(cluster);
+            const node = cluster.node(old)!;
+            await node.propose('first'); // an entry of its term committed: changes are taken
+            const removal = cluster.removeMember(old);
+            // Entries after the removal's, sent after it: those still uncommitted when it
+            // steps down are never learned here (no leader replicates to it any more).
+            await cluster.clock.sleep(1);
+            const outcomes: unknown[] = [];
+            const proposals = Array.from({ length: between(random, 1, 5) }, (_, i) =>
+              node.propose(`after${i}`).then(
+                (done) => void outcomes.push(done),
+                (error: unknown) => void outcomes.push(error),
+              ),
+            );
+            await removal;
+            expect(await waitFor(cluster, () => cluster.status(old)?.role !== 'leader', 2_000, 1)).toBe(true);
+            await cluster.clock.sleep(1);
+            expect(outcomes).toHaveLength(proposals.length);
+            for (const outcome of outcomes) {
+              if (outcome instanceof Error) {
+                unknown++;
+                expect(outcome).toBeInstanceOf(ProposalOutcomeUnknownError);
+                expect(outcome).not.toBeInstanceOf(ProposalTimeoutError);
+                expect(outcome.message).toMatch(/removed from the configuration/);
+              } else expect(outcome).toMatchObject({ index: expect.any(Number) });
+            }
+          });
+        } finally {
+          cluster.stopAll();
+        }
+      });
+    }
+    // The seeds reach the case: some proposals were still uncommitted at the step-down.
+    expect(unknown).toBeGreaterThan(0);
   });
 });
