@@ -631,17 +631,11 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
     this.#releaseReads();
     // Proposals a snapshot from another leader covers: their outcome here is unknown (the
     // entry there may be this one, committed, or another leader's).
-    for (const index of [...this.#pending.keys()].filter((i) => i <= snapshot.index)) {
-      this.#settle(this.#pending, index, (pending) => pending.reject(new ProposalOutcomeUnknownError(index)));
-    }
-    for (const index of [...this.#pendingChanges.keys()].filter((i) => i <= snapshot.index)) {
-      const unknown = new MembershipChangeError(
-        this.id,
-        "the leader's snapshot replaced it: its outcome is unknown",
-        index,
-      );
-      this.#settle(this.#pendingChanges, index, (pending) => pending.reject(unknown));
-    }
+    this.#abandonPending(
+      (index) => index <= snapshot.index,
+      (index) => new ProposalOutcomeUnknownError(index),
+      "the leader's snapshot replaced it: its outcome is unknown",
+    );
   }
 
   /**
@@ -650,20 +644,29 @@ export class RaftNode<Command = unknown, Result = unknown> extends Emitter<RaftN
    * here. Those calls end now, their outcome unknown, rather than at their timeouts.
    */
   #settleOrphans(commitIndex: number): void {
-    for (const index of [...this.#pending.keys()].filter((i) => i > commitIndex)) {
-      const unknown = new ProposalOutcomeUnknownError(
-        index,
-        `the proposal at index ${index} was left uncommitted when this leader, removed from the ` +
-          'configuration, stepped down; it may still commit on the others: retry only an idempotent command',
-      );
-      this.#settle(this.#pending, index, (pending) => pending.reject(unknown));
+    this.#abandonPending(
+      (index) => index > commitIndex,
+      (index) =>
+        new ProposalOutcomeUnknownError(
+          index,
+          `the proposal at index ${index} was left uncommitted when this leader, removed from the ` +
+            'configuration, stepped down; it may still commit on the others: retry only an idempotent command',
+        ),
+      'this node is no longer a member and stepped down before it learned the outcome',
+    );
+  }
+
+  /** Rejects the proposals and membership changes at the indexes `which` picks: outcome unknown. */
+  #abandonPending(
+    which: (index: number) => boolean,
+    proposalError: (index: number) => ProposalOutcomeUnknownError,
+    changeReason: string,
+  ): void {
+    for (const index of [...this.#pending.keys()].filter(which)) {
+      this.#settle(this.#pending, index, (pending) => pending.reject(proposalError(index)));
     }
-    for (const index of [...this.#pendingChanges.keys()].filter((i) => i > commitIndex)) {
-      const unknown = new MembershipChangeError(
-        this.id,
-        'this node is no longer a member and stepped down before it learned the outcome',
-        index,
-      );
+    for (const index of [...this.#pendingChanges.keys()].filter(which)) {
+      const unknown = new MembershipChangeError(this.id, changeReason, index);
       this.#settle(this.#pendingChanges, index, (pending) => pending.reject(unknown));
     }
   }

@@ -10,7 +10,7 @@ import { PAPER_FEATURES } from '../../machines/index.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SIM_TIMING, SimCluster } from '../../src/sim/sim-cluster.js';
 import { replayable, testSeeds } from '../support/seeds.js';
-import { between, flapLinks, oneLeader, startWriter, waitFor, watchLeaders } from './scenario.js';
+import { between, flapLinks, oneLeader, runCluster, startWriter, waitFor, watchLeaders } from './scenario.js';
 
 const COMMAND = 'npx vitest run test/sim/check-quorum.test.ts';
 
@@ -18,21 +18,16 @@ const COMMAND = 'npx vitest run test/sim/check-quorum.test.ts';
 async function minorityLeader(seed: number, features: Partial<RaftFeatures>) {
   const cluster = new SimCluster({ seed, size: 5, features, latency: { minMs: 1, maxMs: 15 } });
   const random = new SeededRandom(seed, 'test');
-  await cluster.startAll();
-  try {
-    return await cluster.run(async () => {
-      const leader = await oneLeader(cluster);
-      await cluster.clock.sleep(between(random, 0, 500));
-      const others = cluster.ids.filter((id) => id !== leader);
-      const buddy = others[random.int(others.length - 1)]!;
-      cluster.partition([[leader, buddy], others.filter((id) => id !== buddy)]);
-      const cutAt = cluster.clock.now();
-      const steppedDown = await waitFor(cluster, () => cluster.status(leader)?.role !== 'leader', 3_000, 5);
-      return { steppedDown, afterMs: cluster.clock.now() - cutAt };
-    });
-  } finally {
-    cluster.stopAll();
-  }
+  return await runCluster(cluster, async () => {
+    const leader = await oneLeader(cluster);
+    await cluster.clock.sleep(between(random, 0, 500));
+    const others = cluster.ids.filter((id) => id !== leader);
+    const buddy = others[random.int(others.length - 1)]!;
+    cluster.partition([[leader, buddy], others.filter((id) => id !== buddy)]);
+    const cutAt = cluster.clock.now();
+    const steppedDown = await waitFor(cluster, () => cluster.status(leader)?.role !== 'leader', 3_000, 5);
+    return { steppedDown, afterMs: cluster.clock.now() - cutAt };
+  });
 }
 
 describe('check-quorum: a leader in a minority partition', () => {
@@ -59,32 +54,27 @@ describe('check-quorum: a leader in a minority partition', () => {
 async function flappingFollower(seed: number, features: Partial<RaftFeatures>) {
   const cluster = new SimCluster({ seed, size: 5, features, latency: { minMs: 1, maxMs: 15 } });
   const random = new SeededRandom(seed, 'test');
-  await cluster.startAll();
-  try {
-    return await cluster.run(async () => {
-      const leader = await oneLeader(cluster);
-      const term = cluster.status(leader)!.term;
-      const leaders = watchLeaders(cluster);
-      const followers = cluster.ids.filter((id) => id !== leader);
-      const flapping = followers[random.int(followers.length - 1)]!;
-      const crashing = followers.filter((id) => id !== flapping)[random.int(followers.length - 2)]!;
-      const writer = startWriter(cluster, 'w', 100);
-      const crash = (async () => {
-        await cluster.clock.sleep(between(random, 1_000, 9_000));
-        cluster.crash(crashing);
-        await cluster.clock.sleep(between(random, 500, 3_000));
-        await cluster.start(crashing);
-        cluster.connect(crashing);
-      })();
-      const cuts = await flapLinks(cluster, flapping, random, 12_000);
-      await crash;
-      await cluster.clock.sleep(1_000);
-      await writer.stop();
-      return { leader, term, leaders, cuts, after: cluster.status(leader), acked: writer.acked.size };
-    });
-  } finally {
-    cluster.stopAll();
-  }
+  return await runCluster(cluster, async () => {
+    const leader = await oneLeader(cluster);
+    const term = cluster.status(leader)!.term;
+    const leaders = watchLeaders(cluster);
+    const followers = cluster.ids.filter((id) => id !== leader);
+    const flapping = followers[random.int(followers.length - 1)]!;
+    const crashing = followers.filter((id) => id !== flapping)[random.int(followers.length - 2)]!;
+    const writer = startWriter(cluster, 'w', 100);
+    const crash = (async () => {
+      await cluster.clock.sleep(between(random, 1_000, 9_000));
+      cluster.crash(crashing);
+      await cluster.clock.sleep(between(random, 500, 3_000));
+      await cluster.start(crashing);
+      cluster.connect(crashing);
+    })();
+    const cuts = await flapLinks(cluster, flapping, random, 12_000);
+    await crash;
+    await cluster.clock.sleep(1_000);
+    await writer.stop();
+    return { leader, term, leaders, cuts, after: cluster.status(leader), acked: writer.acked.size };
+  });
 }
 
 describe('check-quorum with pre-vote: a flapping node', () => {

@@ -13,7 +13,7 @@ import { expect, it } from 'vitest';
 import type { RaftFeatures } from '../../machines/index.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
-import { flapLinks, maxTerm, oneLeader, startWriter, watchLeaders } from './scenario.js';
+import { flapLinks, maxTerm, oneLeader, runCluster, startWriter, watchLeaders } from './scenario.js';
 
 const SECONDS = 60;
 const SEEDS = Number(process.env.MEASURE_SEEDS ?? 5);
@@ -28,27 +28,22 @@ interface Run {
 async function measure(seed: number, features: RaftFeatures): Promise<Run> {
   const cluster = new SimCluster({ seed, size: 5, features, latency: { minMs: 1, maxMs: 15 } });
   const random = new SeededRandom(seed, 'flap');
-  await cluster.startAll();
-  try {
-    return await cluster.run(async () => {
-      const first = await oneLeader(cluster);
-      const leaders = watchLeaders(cluster);
-      const followers = cluster.ids.filter((id) => id !== first);
-      const flapping = followers[random.int(followers.length - 1)]!;
-      const writer = startWriter(cluster, 'w', 100);
-      await flapLinks(cluster, flapping, random, SECONDS * 1_000);
-      await writer.stop();
-      const failed = writer.failed();
-      return {
-        maxTerm: maxTerm(cluster),
-        leaderChanges: leaders.length,
-        failed,
-        proposed: writer.acked.size + failed,
-      };
-    });
-  } finally {
-    cluster.stopAll();
-  }
+  return await runCluster(cluster, async () => {
+    const first = await oneLeader(cluster);
+    const leaders = watchLeaders(cluster);
+    const followers = cluster.ids.filter((id) => id !== first);
+    const flapping = followers[random.int(followers.length - 1)]!;
+    const writer = startWriter(cluster, 'w', 100);
+    await flapLinks(cluster, flapping, random, SECONDS * 1_000);
+    await writer.stop();
+    const failed = writer.failed();
+    return {
+      maxTerm: maxTerm(cluster),
+      leaderChanges: leaders.length,
+      failed,
+      proposed: writer.acked.size + failed,
+    };
+  });
 }
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;

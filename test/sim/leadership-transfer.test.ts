@@ -10,7 +10,7 @@ import { LeadershipTransferError, NotLeaderError } from '../../src/errors.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SIM_TIMING, SimCluster } from '../../src/sim/sim-cluster.js';
 import { replayable, testSeeds } from '../support/seeds.js';
-import { between, oneLeader, startWriter } from './scenario.js';
+import { between, oneLeader, runCluster, startWriter } from './scenario.js';
 
 const COMMAND = 'npx vitest run test/sim/leadership-transfer.test.ts';
 
@@ -26,28 +26,23 @@ describe('leadership transfer', () => {
       await replayable(seed, COMMAND, async () => {
         const c = cluster(seed);
         const random = new SeededRandom(seed, 'test');
-        await c.startAll();
-        try {
-          await c.run(async () => {
-            const leader = await oneLeader(c);
-            const writer = startWriter(c, 'w', 20);
-            await c.clock.sleep(between(random, 100, 400));
-            const followers = c.ids.filter((id) => id !== leader);
-            const target = followers[random.int(followers.length - 1)]!;
-            const term = c.status(leader)!.term;
-            const started = c.clock.now();
-            const done = await c.transferLeadership(target);
-            const tookMs = c.clock.now() - started;
-            expect(done).toEqual({ leaderId: target, term: term + 1 });
-            expect(c.status(target)).toMatchObject({ role: 'leader', term: term + 1 });
-            expect(c.status(leader)).toMatchObject({ role: 'follower', term: term + 1 });
-            expect(tookMs).toBeLessThan(SIM_TIMING.electionTimeoutMinMs);
-            await writer.stop();
-            expect(writer.acked.size).toBeGreaterThan(0);
-          });
-        } finally {
-          c.stopAll();
-        }
+        await runCluster(c, async () => {
+          const leader = await oneLeader(c);
+          const writer = startWriter(c, 'w', 20);
+          await c.clock.sleep(between(random, 100, 400));
+          const followers = c.ids.filter((id) => id !== leader);
+          const target = followers[random.int(followers.length - 1)]!;
+          const term = c.status(leader)!.term;
+          const started = c.clock.now();
+          const done = await c.transferLeadership(target);
+          const tookMs = c.clock.now() - started;
+          expect(done).toEqual({ leaderId: target, term: term + 1 });
+          expect(c.status(target)).toMatchObject({ role: 'leader', term: term + 1 });
+          expect(c.status(leader)).toMatchObject({ role: 'follower', term: term + 1 });
+          expect(tookMs).toBeLessThan(SIM_TIMING.electionTimeoutMinMs);
+          await writer.stop();
+          expect(writer.acked.size).toBeGreaterThan(0);
+        });
       });
     }
   });
@@ -57,35 +52,30 @@ describe('leadership transfer', () => {
       await replayable(seed, COMMAND, async () => {
         const c = cluster(seed);
         const random = new SeededRandom(seed, 'test');
-        await c.startAll();
-        try {
-          await c.run(async () => {
-            const leader = await oneLeader(c);
-            const followers = c.ids.filter((id) => id !== leader);
-            const target = followers[random.int(followers.length - 1)]!;
-            // The target misses some writes, so the transfer first has to bring it up to date.
-            c.disconnect(target);
-            for (let i = 0; i < 20; i++) await c.node(leader)!.propose(`before${i}`);
-            c.connect(target);
-            const transfer = c.transferLeadership(target);
-            const refused = await c
-              .node(leader)!
-              .propose('during')
-              .then(
-                () => null,
-                (error: unknown) => error,
-              );
-            expect(refused).toBeInstanceOf(NotLeaderError);
-            const { term } = await transfer.then((done) => {
-              expect(done.leaderId).toBe(target);
-              return done;
-            });
-            // The new leader takes writes, in its term.
-            await expect(c.node(target)!.propose('after')).resolves.toMatchObject({ term });
+        await runCluster(c, async () => {
+          const leader = await oneLeader(c);
+          const followers = c.ids.filter((id) => id !== leader);
+          const target = followers[random.int(followers.length - 1)]!;
+          // The target misses some writes, so the transfer first has to bring it up to date.
+          c.disconnect(target);
+          for (let i = 0; i < 20; i++) await c.node(leader)!.propose(`before${i}`);
+          c.connect(target);
+          const transfer = c.transferLeadership(target);
+          const refused = await c
+            .node(leader)!
+            .propose('during')
+            .then(
+              () => null,
+              (error: unknown) => error,
+            );
+          expect(refused).toBeInstanceOf(NotLeaderError);
+          const { term } = await transfer.then((done) => {
+            expect(done.leaderId).toBe(target);
+            return done;
           });
-        } finally {
-          c.stopAll();
-        }
+          // The new leader takes writes, in its term.
+          await expect(c.node(target)!.propose('after')).resolves.toMatchObject({ term });
+        });
       });
     }
   });
@@ -95,36 +85,31 @@ describe('leadership transfer', () => {
       await replayable(seed, COMMAND, async () => {
         const c = cluster(seed);
         const random = new SeededRandom(seed, 'test');
-        await c.startAll();
-        try {
-          await c.run(async () => {
-            const leader = await oneLeader(c);
-            const term = c.status(leader)!.term;
-            const followers = c.ids.filter((id) => id !== leader);
-            const target = followers[random.int(followers.length - 1)]!;
-            // Cut off, or crashed: either way it never answers.
-            if (random.chance(1, 2)) c.disconnect(target);
-            else c.crash(target);
-            await c.clock.sleep(between(random, 0, 200));
-            const started = c.clock.now();
-            const error = await c.transferLeadership(target).then(
-              () => null,
-              (e: unknown) => e,
-            );
-            const tookMs = c.clock.now() - started;
-            expect(error).toBeInstanceOf(LeadershipTransferError);
-            expect(tookMs).toBeGreaterThanOrEqual(
-              SIM_TIMING.electionTimeoutMinMs - SIM_TIMING.heartbeatIntervalMs,
-            );
-            expect(tookMs).toBeLessThanOrEqual(
-              SIM_TIMING.electionTimeoutMaxMs + SIM_TIMING.heartbeatIntervalMs,
-            );
-            expect(c.status(leader)).toMatchObject({ role: 'leader', term });
-            await expect(c.node(leader)!.propose('after')).resolves.toMatchObject({ term });
-          });
-        } finally {
-          c.stopAll();
-        }
+        await runCluster(c, async () => {
+          const leader = await oneLeader(c);
+          const term = c.status(leader)!.term;
+          const followers = c.ids.filter((id) => id !== leader);
+          const target = followers[random.int(followers.length - 1)]!;
+          // Cut off, or crashed: either way it never answers.
+          if (random.chance(1, 2)) c.disconnect(target);
+          else c.crash(target);
+          await c.clock.sleep(between(random, 0, 200));
+          const started = c.clock.now();
+          const error = await c.transferLeadership(target).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          const tookMs = c.clock.now() - started;
+          expect(error).toBeInstanceOf(LeadershipTransferError);
+          expect(tookMs).toBeGreaterThanOrEqual(
+            SIM_TIMING.electionTimeoutMinMs - SIM_TIMING.heartbeatIntervalMs,
+          );
+          expect(tookMs).toBeLessThanOrEqual(
+            SIM_TIMING.electionTimeoutMaxMs + SIM_TIMING.heartbeatIntervalMs,
+          );
+          expect(c.status(leader)).toMatchObject({ role: 'leader', term });
+          await expect(c.node(leader)!.propose('after')).resolves.toMatchObject({ term });
+        });
       });
     }
   });

@@ -21,6 +21,7 @@ import {
   between,
   lostWrites,
   oneLeader,
+  runCluster,
   startWriter,
   waitFor,
   watchApplied,
@@ -75,44 +76,39 @@ describe('membership changes', () => {
         const cluster = new SimCluster({ seed, size: 3, latency: { minMs: 0, maxMs: 10 } });
         const random = new SeededRandom(seed, 'test');
         const applied = watchApplied(cluster);
-        await cluster.startAll();
-        try {
-          await cluster.run(async () => {
-            await oneLeader(cluster);
-            const writer = startWriter(cluster, 'w', 30);
-            const victim = cluster.ids[random.int(2)]!;
-            const crash = random.chance(1, 2);
-            const fault = (async () => {
-              await cluster.clock.sleep(between(random, 0, 1_500));
-              if (crash) cluster.crash(victim);
-              else cluster.disconnect(victim);
-              await cluster.clock.sleep(between(random, 300, 2_000));
-              if (crash) await cluster.start(victim);
-              cluster.connect(victim);
-            })();
-            await cluster.addNode('3');
-            expect(cluster.node('3')!.membership().voters).toEqual([]); // it knows no one yet
-            await changeUntilDone(cluster, { type: 'addLearner', id: '3' });
-            // Caught up: it holds what the leader had committed when it was added.
-            const target = cluster.status(cluster.leader() ?? '0')?.commitIndex ?? 0;
-            expect(
-              await waitFor(cluster, () => (cluster.status('3')?.commitIndex ?? 0) >= target, 10_000),
-            ).toBe(true);
-            await changeUntilDone(cluster, { type: 'promote', id: '3' });
-            await fault;
-            await cluster.clock.sleep(500);
-            await writer.stop();
-            const members = ['0', '1', '2', '3'];
-            expect(await converged(cluster, members)).toBe(true);
-            for (const id of members) {
-              expect(sorted(cluster.node(id)!.membership().voters), `voters on ${id}`).toEqual(members);
-            }
-            expect(writer.acked.size).toBeGreaterThan(10);
-            expect(lostWrites(writer.acked, applied, members)).toEqual([]);
-          });
-        } finally {
-          cluster.stopAll();
-        }
+        await runCluster(cluster, async () => {
+          await oneLeader(cluster);
+          const writer = startWriter(cluster, 'w', 30);
+          const victim = cluster.ids[random.int(2)]!;
+          const crash = random.chance(1, 2);
+          const fault = (async () => {
+            await cluster.clock.sleep(between(random, 0, 1_500));
+            if (crash) cluster.crash(victim);
+            else cluster.disconnect(victim);
+            await cluster.clock.sleep(between(random, 300, 2_000));
+            if (crash) await cluster.start(victim);
+            cluster.connect(victim);
+          })();
+          await cluster.addNode('3');
+          expect(cluster.node('3')!.membership().voters).toEqual([]); // it knows no one yet
+          await changeUntilDone(cluster, { type: 'addLearner', id: '3' });
+          // Caught up: it holds what the leader had committed when it was added.
+          const target = cluster.status(cluster.leader() ?? '0')?.commitIndex ?? 0;
+          expect(
+            await waitFor(cluster, () => (cluster.status('3')?.commitIndex ?? 0) >= target, 10_000),
+          ).toBe(true);
+          await changeUntilDone(cluster, { type: 'promote', id: '3' });
+          await fault;
+          await cluster.clock.sleep(500);
+          await writer.stop();
+          const members = ['0', '1', '2', '3'];
+          expect(await converged(cluster, members)).toBe(true);
+          for (const id of members) {
+            expect(sorted(cluster.node(id)!.membership().voters), `voters on ${id}`).toEqual(members);
+          }
+          expect(writer.acked.size).toBeGreaterThan(10);
+          expect(lostWrites(writer.acked, applied, members)).toEqual([]);
+        });
       });
     }
   });
@@ -123,33 +119,28 @@ describe('membership changes', () => {
         const cluster = new SimCluster({ seed, size: 5, latency: { minMs: 0, maxMs: 10 } });
         const random = new SeededRandom(seed, 'test');
         const applied = watchApplied(cluster);
-        await cluster.startAll();
-        try {
-          await cluster.run(async () => {
-            const leader = await oneLeader(cluster);
-            const writer = startWriter(cluster, 'w', 30);
-            await cluster.clock.sleep(between(random, 100, 500));
-            const followers = cluster.ids.filter((id) => id !== leader);
-            const removed = followers[random.int(followers.length - 1)]!;
-            await changeUntilDone(cluster, { type: 'remove', id: removed });
-            const term = cluster.status(leader)!.term;
-            const leaders = watchLeaders(cluster);
-            // Left running; cut off a while and back (its election timer fires meanwhile).
-            cluster.disconnect(removed);
-            await cluster.clock.sleep(between(random, 500, 2_000));
-            cluster.connect(removed);
-            await cluster.clock.sleep(2_000);
-            await writer.stop();
-            expect(leaders, 'the leader was disrupted').toEqual([]);
-            expect(cluster.status(leader)).toMatchObject({ role: 'leader', term });
-            const members = cluster.ids.filter((id) => id !== removed);
-            expect(await converged(cluster, members)).toBe(true);
-            for (const id of members) expect(sorted(cluster.node(id)!.membership().voters)).toEqual(members);
-            expect(lostWrites(writer.acked, applied, members)).toEqual([]);
-          });
-        } finally {
-          cluster.stopAll();
-        }
+        await runCluster(cluster, async () => {
+          const leader = await oneLeader(cluster);
+          const writer = startWriter(cluster, 'w', 30);
+          await cluster.clock.sleep(between(random, 100, 500));
+          const followers = cluster.ids.filter((id) => id !== leader);
+          const removed = followers[random.int(followers.length - 1)]!;
+          await changeUntilDone(cluster, { type: 'remove', id: removed });
+          const term = cluster.status(leader)!.term;
+          const leaders = watchLeaders(cluster);
+          // Left running; cut off a while and back (its election timer fires meanwhile).
+          cluster.disconnect(removed);
+          await cluster.clock.sleep(between(random, 500, 2_000));
+          cluster.connect(removed);
+          await cluster.clock.sleep(2_000);
+          await writer.stop();
+          expect(leaders, 'the leader was disrupted').toEqual([]);
+          expect(cluster.status(leader)).toMatchObject({ role: 'leader', term });
+          const members = cluster.ids.filter((id) => id !== removed);
+          expect(await converged(cluster, members)).toBe(true);
+          for (const id of members) expect(sorted(cluster.node(id)!.membership().voters)).toEqual(members);
+          expect(lostWrites(writer.acked, applied, members)).toEqual([]);
+        });
       });
     }
   });
@@ -161,34 +152,29 @@ describe('membership changes', () => {
         const cluster = new SimCluster({ seed, size, latency: { minMs: 0, maxMs: 10 } });
         const random = new SeededRandom(seed, 'test');
         const applied = watchApplied(cluster);
-        await cluster.startAll();
-        try {
-          await cluster.run(async () => {
-            const old = await oneLeader(cluster);
-            const writer = startWriter(cluster, 'w', 30);
-            await cluster.clock.sleep(between(random, 100, 500));
-            const leaders = watchLeaders(cluster);
-            const done = await cluster.removeMember(old);
-            expect(done.config.voters).not.toContain(old);
-            // It stepped down in the step that committed the removal, before applying it.
-            expect(cluster.status(old)?.role).not.toBe('leader');
-            const rest = cluster.ids.filter((id) => id !== old);
-            const fresh = await oneLeader(cluster, rest);
-            expect(cluster.status(fresh)!.term).toBeGreaterThan(done.term);
-            // Left running and connected: it never campaigns again, and the new leader leads on.
-            const term = cluster.status(fresh)!.term;
-            await cluster.clock.sleep(2_000);
-            await writer.stop();
-            expect(leaders.map((l) => l.id)).not.toContain(old);
-            expect(cluster.status(fresh)).toMatchObject({ role: 'leader', term });
-            expect(await converged(cluster, rest)).toBe(true);
-            for (const id of rest) expect(sorted(cluster.node(id)!.membership().voters)).toEqual(rest);
-            expect(writer.acked.size).toBeGreaterThan(10);
-            expect(lostWrites(writer.acked, applied, rest)).toEqual([]);
-          });
-        } finally {
-          cluster.stopAll();
-        }
+        await runCluster(cluster, async () => {
+          const old = await oneLeader(cluster);
+          const writer = startWriter(cluster, 'w', 30);
+          await cluster.clock.sleep(between(random, 100, 500));
+          const leaders = watchLeaders(cluster);
+          const done = await cluster.removeMember(old);
+          expect(done.config.voters).not.toContain(old);
+          // It stepped down in the step that committed the removal, before applying it.
+          expect(cluster.status(old)?.role).not.toBe('leader');
+          const rest = cluster.ids.filter((id) => id !== old);
+          const fresh = await oneLeader(cluster, rest);
+          expect(cluster.status(fresh)!.term).toBeGreaterThan(done.term);
+          // Left running and connected: it never campaigns again, and the new leader leads on.
+          const term = cluster.status(fresh)!.term;
+          await cluster.clock.sleep(2_000);
+          await writer.stop();
+          expect(leaders.map((l) => l.id)).not.toContain(old);
+          expect(cluster.status(fresh)).toMatchObject({ role: 'leader', term });
+          expect(await converged(cluster, rest)).toBe(true);
+          for (const id of rest) expect(sorted(cluster.node(id)!.membership().voters)).toEqual(rest);
+          expect(writer.acked.size).toBeGreaterThan(10);
+          expect(lostWrites(writer.acked, applied, rest)).toEqual([]);
+        });
       });
     }
   });
@@ -199,39 +185,34 @@ describe('membership changes', () => {
       await replayable(seed, COMMAND, async () => {
         const cluster = new SimCluster({ seed, size: 3, latency: { minMs: 1, maxMs: 10 } });
         const random = new SeededRandom(seed, 'test');
-        await cluster.startAll();
-        try {
-          await cluster.run(async () => {
-            const old = await oneLeader(cluster);
-            const node = cluster.node(old)!;
-            await node.propose('first'); // an entry of its term committed: changes are taken
-            const removal = cluster.removeMember(old);
-            // Entries after the removal's, sent after it: those still uncommitted when it
-            // steps down are never learned here (no leader replicates to it any more).
-            await cluster.clock.sleep(1);
-            const outcomes: unknown[] = [];
-            const proposals = Array.from({ length: between(random, 1, 5) }, (_, i) =>
-              node.propose(`after${i}`).then(
-                (done) => void outcomes.push(done),
-                (error: unknown) => void outcomes.push(error),
-              ),
-            );
-            await removal;
-            expect(await waitFor(cluster, () => cluster.status(old)?.role !== 'leader', 2_000, 1)).toBe(true);
-            await cluster.clock.sleep(1);
-            expect(outcomes).toHaveLength(proposals.length);
-            for (const outcome of outcomes) {
-              if (outcome instanceof Error) {
-                unknown++;
-                expect(outcome).toBeInstanceOf(ProposalOutcomeUnknownError);
-                expect(outcome).not.toBeInstanceOf(ProposalTimeoutError);
-                expect(outcome.message).toMatch(/removed from the configuration/);
-              } else expect(outcome).toMatchObject({ index: expect.any(Number) });
-            }
-          });
-        } finally {
-          cluster.stopAll();
-        }
+        await runCluster(cluster, async () => {
+          const old = await oneLeader(cluster);
+          const node = cluster.node(old)!;
+          await node.propose('first'); // an entry of its term committed: changes are taken
+          const removal = cluster.removeMember(old);
+          // Entries after the removal's, sent after it: those still uncommitted when it
+          // steps down are never learned here (no leader replicates to it any more).
+          await cluster.clock.sleep(1);
+          const outcomes: unknown[] = [];
+          const proposals = Array.from({ length: between(random, 1, 5) }, (_, i) =>
+            node.propose(`after${i}`).then(
+              (done) => void outcomes.push(done),
+              (error: unknown) => void outcomes.push(error),
+            ),
+          );
+          await removal;
+          expect(await waitFor(cluster, () => cluster.status(old)?.role !== 'leader', 2_000, 1)).toBe(true);
+          await cluster.clock.sleep(1);
+          expect(outcomes).toHaveLength(proposals.length);
+          for (const outcome of outcomes) {
+            if (outcome instanceof Error) {
+              unknown++;
+              expect(outcome).toBeInstanceOf(ProposalOutcomeUnknownError);
+              expect(outcome).not.toBeInstanceOf(ProposalTimeoutError);
+              expect(outcome.message).toMatch(/removed from the configuration/);
+            } else expect(outcome).toMatchObject({ index: expect.any(Number) });
+          }
+        });
       });
     }
     // The seeds reach the case: some proposals were still uncommitted at the step-down.

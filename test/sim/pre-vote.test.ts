@@ -11,7 +11,7 @@ import { PAPER_FEATURES } from '../../machines/index.js';
 import { SeededRandom } from '../../src/sim/seeded-random.js';
 import { SimCluster } from '../../src/sim/sim-cluster.js';
 import { replayable, testSeeds } from '../support/seeds.js';
-import { between, oneLeader, startWriter, waitFor } from './scenario.js';
+import { between, oneLeader, runCluster, startWriter, waitFor } from './scenario.js';
 
 const COMMAND = 'npx vitest run test/sim/pre-vote.test.ts';
 
@@ -29,50 +29,45 @@ interface Away {
 async function partitionedFollower(seed: number, features: Partial<RaftFeatures>): Promise<Away> {
   const cluster = new SimCluster({ seed, size: 5, features, latency: { minMs: 1, maxMs: 15 } });
   const random = new SeededRandom(seed, 'test');
-  await cluster.startAll();
-  try {
-    return await cluster.run(async () => {
-      const leader = await oneLeader(cluster);
-      const pick = cluster.ids.filter((id) => id !== leader);
-      const awayId = pick[random.int(pick.length - 1)]!;
-      const crashId = pick.filter((id) => id !== awayId)[random.int(pick.length - 2)]!;
-      const writer = startWriter(cluster, 'w', 100);
-      await cluster.clock.sleep(between(random, 0, 300));
-      const leaderTerm = cluster.status(leader)!.term;
-      const termBefore = cluster.status(awayId)!.term;
-      cluster.disconnect(awayId);
-      let termAway = termBefore;
-      const end = cluster.clock.now() + 3_000;
-      const crashAt = cluster.clock.now() + between(random, 200, 1_500);
-      let crashed = false;
-      while (cluster.clock.now() < end) {
-        termAway = Math.max(termAway, cluster.status(awayId)!.term);
-        if (!crashed && cluster.clock.now() >= crashAt) {
-          cluster.crash(crashId);
-          crashed = true;
-        }
-        await cluster.clock.sleep(20);
+  return await runCluster(cluster, async () => {
+    const leader = await oneLeader(cluster);
+    const pick = cluster.ids.filter((id) => id !== leader);
+    const awayId = pick[random.int(pick.length - 1)]!;
+    const crashId = pick.filter((id) => id !== awayId)[random.int(pick.length - 2)]!;
+    const writer = startWriter(cluster, 'w', 100);
+    await cluster.clock.sleep(between(random, 0, 300));
+    const leaderTerm = cluster.status(leader)!.term;
+    const termBefore = cluster.status(awayId)!.term;
+    cluster.disconnect(awayId);
+    let termAway = termBefore;
+    const end = cluster.clock.now() + 3_000;
+    const crashAt = cluster.clock.now() + between(random, 200, 1_500);
+    let crashed = false;
+    while (cluster.clock.now() < end) {
+      termAway = Math.max(termAway, cluster.status(awayId)!.term);
+      if (!crashed && cluster.clock.now() >= crashAt) {
+        cluster.crash(crashId);
+        crashed = true;
       }
-      await cluster.start(crashId);
-      cluster.connect(crashId);
-      cluster.connect(awayId);
-      // The returning node hears the leader's next heartbeat, and catches up.
-      await waitFor(cluster, () => cluster.status(awayId)?.leaderId === leader, 2_000);
-      await cluster.clock.sleep(1_000);
-      await writer.stop();
-      const after = cluster.status(leader);
-      const back = cluster.status(awayId);
-      return {
-        termBefore,
-        termAway,
-        leaderTerm,
-        leaderAfter: { role: after?.role, term: after?.term },
-        awayAfter: { leaderId: back?.leaderId, term: back?.term },
-      };
-    });
-  } finally {
-    cluster.stopAll();
-  }
+      await cluster.clock.sleep(20);
+    }
+    await cluster.start(crashId);
+    cluster.connect(crashId);
+    cluster.connect(awayId);
+    // The returning node hears the leader's next heartbeat, and catches up.
+    await waitFor(cluster, () => cluster.status(awayId)?.leaderId === leader, 2_000);
+    await cluster.clock.sleep(1_000);
+    await writer.stop();
+    const after = cluster.status(leader);
+    const back = cluster.status(awayId);
+    return {
+      termBefore,
+      termAway,
+      leaderTerm,
+      leaderAfter: { role: after?.role, term: after?.term },
+      awayAfter: { leaderId: back?.leaderId, term: back?.term },
+    };
+  });
 }
 
 describe('pre-vote: a node partitioned away and reconnected does not disrupt a healthy leader', () => {

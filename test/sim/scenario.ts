@@ -7,6 +7,16 @@ import type { NodeId } from '../../machines/index.js';
 import type { SimCluster } from '../../src/sim/sim-cluster.js';
 import type { SeededRandom } from '../../src/sim/seeded-random.js';
 
+/** Starts `cluster`, runs `body` on its clock, and stops every node whatever happens. */
+export async function runCluster<T>(cluster: SimCluster, body: () => Promise<T>): Promise<T> {
+  await cluster.startAll();
+  try {
+    return await cluster.run(body);
+  } finally {
+    cluster.stopAll();
+  }
+}
+
 /** Runs in steps of `stepMs` until `done()` holds (true) or `boundMs` passed (false). */
 export async function waitFor(
   cluster: SimCluster,
