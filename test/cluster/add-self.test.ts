@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessCluster } from './process-cluster.js';
-import { expectNoneLost, readLinearizable, until, writeLoad } from './write-load.js';
+import { finishLoad, until, writeLoad } from './write-load.js';
 
 let cluster: ProcessCluster | undefined;
 afterEach(async () => {
@@ -39,16 +39,9 @@ describe('raftchart node --join --add-self', () => {
     // It went through the learner step, as its log says.
     await c.waitForOutput(joined, /caught up with the leader: asking the cluster to promote this node/);
     await c.waitForOutput(joined, /this node is a voter of the cluster/);
-    const before = load.acknowledged.length;
-    await until('more writes with four voters', async () =>
-      load.acknowledged.length >= before + 20 ? true : undefined,
-    );
-    const acknowledged = await load.stop();
-    // Every running node, the new one included, applied the same writes.
-    const applied = await c.waitForSameApplied(acknowledged.length, 60_000);
-    expectNoneLost(applied, acknowledged);
+    // Every running node, the new one included, applied the same writes; read back
+    // linearizably through the new node, every acknowledged write is there.
+    const applied = await finishLoad(c, load, 'with four voters', joined);
     expect((await c.applied(joined)).length).toBe(applied.length);
-    // Read back linearizably through the new node: every acknowledged write is there.
-    expectNoneLost(await readLinearizable(c, joined), acknowledged);
   });
 });

@@ -26,6 +26,31 @@ export function writeLoad(c: ProcessCluster) {
   };
 }
 
+/**
+ * Ends a load test: waits for 20 more writes (`what` says with which membership), stops the
+ * load, runs `stopped` (a node to take down first, say), then checks that every running node
+ * applied every acknowledged write and that `reader` reads them all back linearizably.
+ * Resolves with what the nodes applied.
+ */
+export async function finishLoad(
+  c: ProcessCluster,
+  load: ReturnType<typeof writeLoad>,
+  what: string,
+  reader: string,
+  stopped: () => Promise<void> = async () => {},
+): Promise<string[]> {
+  const before = load.acknowledged.length;
+  await until(`more writes ${what}`, async () =>
+    load.acknowledged.length >= before + 20 ? true : undefined,
+  );
+  const acknowledged = await load.stop();
+  await stopped();
+  const applied = await c.waitForSameApplied(acknowledged.length, 60_000);
+  expectNoneLost(applied, acknowledged);
+  expectNoneLost(await readLinearizable(c, reader), acknowledged);
+  return applied;
+}
+
 /** Every acknowledged write is applied, exactly once, in `applied`. */
 export function expectNoneLost(applied: readonly string[], acknowledged: readonly string[]): void {
   for (const command of acknowledged) expect(applied.filter((c) => c === command)).toEqual([command]);

@@ -6,6 +6,7 @@
 import type { NodeId } from '../../machines/index.js';
 import type { SimCluster } from '../../src/sim/sim-cluster.js';
 import type { SeededRandom } from '../../src/sim/seeded-random.js';
+import { waitFor } from '../fuzz/cluster-helpers.js';
 
 /** Starts `cluster`, runs `body` on its clock, and stops every node whatever happens. */
 export async function runCluster<T>(cluster: SimCluster, body: () => Promise<T>): Promise<T> {
@@ -17,20 +18,8 @@ export async function runCluster<T>(cluster: SimCluster, body: () => Promise<T>)
   }
 }
 
-/** Runs in steps of `stepMs` until `done()` holds (true) or `boundMs` passed (false). */
-export async function waitFor(
-  cluster: SimCluster,
-  done: () => boolean,
-  boundMs: number,
-  stepMs = 10,
-): Promise<boolean> {
-  const end = cluster.clock.now() + boundMs;
-  for (;;) {
-    if (done()) return true;
-    if (cluster.clock.now() >= end) return false;
-    await cluster.clock.sleep(stepMs);
-  }
-}
+// The same wait as the fuzzer's.
+export { waitFor };
 
 /** Waits until exactly one of `among` (default every node) leads, and returns it. */
 export async function oneLeader(
