@@ -20,6 +20,7 @@ import {
   PEER_RPC,
   READ,
   append,
+  installJustPast,
   readIndex,
   vote,
 } from './alphabet.js';
@@ -130,18 +131,7 @@ function preCandidateEvents(c: RaftContext): PathEvent[] {
   if (t > 0) events.push(append(t - 1, li, lt, [], 0));
   events.push(append(t, li, lt, [], li));
   events.push({ type: 'AppendEntriesReply', from: 'b', to: 'a', term: t + 1, inReplyTo: 1, success: false });
-  const install = (term: number): NodeEvent => ({
-    type: 'InstallSnapshot',
-    from: 'b',
-    to: 'a',
-    term,
-    rpcId: PEER_RPC,
-    lastIncludedIndex: li + 1,
-    lastIncludedTerm: Math.max(t, 1),
-    offset: 0,
-    data: 'state',
-    done: true,
-  });
+  const install = (term: number) => installJustPast(term, li, t);
   if (t > 0) events.push(install(t - 1));
   events.push(install(t));
   events.push({ type: 'InstallSnapshotReply', from: 'b', to: 'a', term: t + 1, inReplyTo: 1, matchIndex: 0 });

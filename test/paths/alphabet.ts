@@ -6,7 +6,7 @@
  * internal `after` event names, only in the states that own those timers.
  */
 import type { SnapshotFrom } from 'xstate';
-import type { NodeEvent, RaftContext, RaftMachine } from '../../machines/index.js';
+import type { InstallSnapshot, NodeEvent, RaftContext, RaftMachine } from '../../machines/index.js';
 import { leaderWindowTicks, roleOf } from '../../machines/index.js';
 
 export type RaftSnapshot = SnapshotFrom<RaftMachine>;
@@ -107,6 +107,20 @@ function conflicting(term: number, t: number): number | null {
 export const termOrSnapshot = (c: RaftContext, index: number) => c.log.termAt(index) ?? c.log.snapshotTerm;
 
 /** A read batch: its ids are made fresh per path (withFreshReadIds). */
+/** A whole snapshot from b in `term`, one entry past a log that ends at `li` of term `t`. */
+export const installJustPast = (term: number, li: number, t: number): InstallSnapshot => ({
+  type: 'InstallSnapshot',
+  from: 'b',
+  to: 'a',
+  term,
+  rpcId: PEER_RPC,
+  lastIncludedIndex: li + 1,
+  lastIncludedTerm: Math.max(t, 1),
+  offset: 0,
+  data: 'state',
+  done: true,
+});
+
 export const READ: NodeEvent = { type: 'Read', ids: [0] };
 
 export const readIndex = (term: number, from = 'b'): NodeEvent => ({
@@ -181,19 +195,7 @@ function protocolEvents(c: RaftContext, role: string): PathEvent[] {
   }
 
   // InstallSnapshot: lower, equal and higher terms, of a snapshot just past the log.
-  const install = (term: number) =>
-    ({
-      type: 'InstallSnapshot',
-      from: 'b',
-      to: 'a',
-      term,
-      rpcId: PEER_RPC,
-      lastIncludedIndex: li + 1,
-      lastIncludedTerm: Math.max(t, 1),
-      offset: 0,
-      data: 'state',
-      done: true,
-    }) as const;
+  const install = (term: number) => installJustPast(term, li, t);
   if (t > 0) events.push(install(t - 1));
   events.push(install(t), install(t + 1));
   // An old snapshot, of what is already committed here: it must not take the node back.
