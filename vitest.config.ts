@@ -14,13 +14,14 @@ export default defineConfig({
   test: {
     // Simulated runs may cover minutes of virtual time: the per-test wall-clock limit is generous.
     testTimeout: 120_000,
+    // Both projects inherit it (extends: true); it builds once (test/support/build.ts).
+    globalSetup: ['test/support/build.ts'],
     projects: [
       {
         extends: true,
         test: {
           name: 'simulated',
           include: SIMULATED,
-          globalSetup: ['test/support/build.ts'],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -31,7 +32,6 @@ export default defineConfig({
           name: 'real',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...SIMULATED],
-          globalSetup: ['test/support/build.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },
